@@ -1,0 +1,110 @@
+"""The `aiide` command: open a project (the default), check the setup, serve headless."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from aiide_tui import __version__
+from aiide_tui.errors import AiideError
+
+
+class DefaultToOpen(click.Group):
+    """`aiide [PATH]` means `aiide open [PATH]`, so a path and subcommands can share one command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "--version")):
+            args = ["open", *args]
+        return super().parse_args(ctx, args)
+
+
+def _load_config(root: Path | None, overrides: dict | None = None):
+    from aiide_tui.config import load_config
+
+    try:
+        return load_config(root, overrides=overrides)
+    except AiideError as error:
+        raise click.ClickException(error.message) from error
+
+
+def _project_root(path: str) -> Path:
+    root = Path(path).expanduser().resolve()
+    if not root.is_dir():
+        raise click.BadParameter(f"{path} is not a directory", param_hint="PATH")
+    return root
+
+
+@click.group(cls=DefaultToOpen, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="aiide")
+def main() -> None:
+    """aiide: an AI coding IDE in your terminal. `aiide [PATH]` opens PATH (default: .)."""
+
+
+@main.command("open")
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--theme", help="Theme to use (aiide-dark, aiide-light or any Textual theme).")
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", "wide", "medium", "narrow"]),
+    help="Force a layout instead of choosing by terminal width.",
+)
+def open_project(path: str, theme: str | None, layout: str | None) -> None:
+    """Open the IDE on PATH."""
+    root = _project_root(path)
+    overrides = {"ui": {k: v for k, v in {"theme": theme, "layout": layout}.items() if v}}
+    config = _load_config(root, overrides)
+    from aiide_tui.ui.app import AiideApp
+
+    AiideApp(root, config).run()
+
+
+@main.command()
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+def doctor(path: str) -> None:
+    """Check Python, git, the terminal, model servers, Docker and language servers."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from aiide_tui.doctor import essentials_ok, run_checks
+
+    root = _project_root(path)
+    config = _load_config(root)
+    checks = asyncio.run(run_checks(root, config))
+    marks = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
+    table = Table(title=f"aiide {__version__} doctor · {root}", title_justify="left")
+    table.add_column("Check", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Detail")
+    for check in checks:
+        name = f"{check.name}{' *' if check.essential else ''}"
+        table.add_row(name, marks[check.status], check.detail)
+    console = Console()
+    console.print(table)
+    console.print("[dim]* essential[/]")
+    sys.exit(0 if essentials_ok(checks) else 1)
+
+
+@main.command()
+@click.option("--stdio", "use_stdio", is_flag=True, help="Speak JSON-RPC on stdin/stdout.")
+@click.option("--socket", "socket_path", type=click.Path(), help="Listen on a Unix socket.")
+@click.option("--root", default=".", type=click.Path(exists=True, file_okay=False))
+def serve(use_stdio: bool, socket_path: str | None, root: str) -> None:
+    """Serve the project's services headless (JSON-RPC 2.0, LSP framing)."""
+    if use_stdio == bool(socket_path):
+        raise click.UsageError("Give exactly one of --stdio or --socket PATH.")
+    from aiide_tui.bus import serve_stdio, serve_unix_socket
+    from aiide_tui.services.host import build_router
+
+    project = _project_root(root)
+    router = build_router(project, _load_config(project))
+    try:
+        if use_stdio:
+            asyncio.run(serve_stdio(router))
+        else:
+            click.echo(f"aiide serve: listening on {socket_path}", err=True)
+            asyncio.run(serve_unix_socket(Path(socket_path), router))
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,116 @@
+"""The typed client that the UI and the CLI use to reach services over the bus."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiide_tui.bus import Endpoint, connect_in_process, connect_unix_socket
+from aiide_tui.config import Config
+
+
+@dataclass(frozen=True)
+class Document:
+    """A text file as read from the workspace."""
+
+    path: str
+    text: str
+    encoding: str
+    newline: str
+    mtime_ns: int
+    size: int
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    root: str
+    name: str
+    is_git: bool
+    branch: str | None
+
+
+ChangeCallback = Callable[[list[tuple[str, str]]], Awaitable[None] | None]
+
+
+class ServicesClient:
+    """Every service call goes through here, so local and remote services look the same."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+
+    @classmethod
+    async def in_process(cls, root: Path, config: Config) -> ServicesClient:
+        from aiide_tui.services.host import build_router
+
+        return cls(await connect_in_process(build_router(root, config)))
+
+    @classmethod
+    async def connect(cls, socket_path: Path) -> ServicesClient:
+        return cls(await connect_unix_socket(socket_path))
+
+    async def close(self) -> None:
+        await self.endpoint.close()
+
+    async def _call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        return await self.endpoint.request(method, params or {})
+
+    async def project_info(self) -> ProjectInfo:
+        return ProjectInfo(**await self._call("workspace/info"))
+
+    async def list_files(self) -> list[str]:
+        return await self._call("workspace/list")
+
+    async def read(self, path: str, *, force: bool = False) -> Document:
+        """Read a text file; raises BinaryFileError, FileTooLargeError (unless `force`)."""
+        result = await self._call("workspace/read", {"path": path, "force": force})
+        return Document(**result)
+
+    async def write(
+        self,
+        path: str,
+        text: str,
+        *,
+        encoding: str = "utf-8",
+        newline: str = "\n",
+        expected_mtime_ns: int | None = None,
+        confirmed: bool = False,
+    ) -> int:
+        """Write atomically through the path policy; returns the new mtime_ns.
+
+        Raises StaleFileError when the file changed since `expected_mtime_ns`.
+        """
+        result = await self._call(
+            "workspace/write",
+            {
+                "path": path,
+                "text": text,
+                "encoding": encoding,
+                "newline": newline,
+                "expected_mtime_ns": expected_mtime_ns,
+                "confirmed": confirmed,
+            },
+        )
+        return result["mtime_ns"]
+
+    async def undo(self) -> str | None:
+        return (await self._call("workspace/undo"))["path"]
+
+    async def git_status(self) -> dict[str, str]:
+        return await self._call("git/status")
+
+    async def git_diff(self) -> tuple[bool, str]:
+        result = await self._call("git/diff")
+        return result["is_git"], result["diff"]
+
+    async def watch(self, on_change: ChangeCallback) -> None:
+        """Call `on_change` for each batch of file changes until this task is cancelled."""
+
+        async def forward(params: dict[str, Any]) -> None:
+            outcome = on_change([(kind, path) for kind, path in params["changes"]])
+            if outcome is not None:
+                await outcome
+
+        self.endpoint.on_notification("workspace/changed", forward)
+        await self._call("workspace/watch")

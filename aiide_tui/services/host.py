@@ -1,0 +1,24 @@
+"""Build the services for one project and expose them on a bus router.
+
+The same router backs the app (in-process transport) and `aiide serve`
+(stdio or a Unix socket), so every client sees the same API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiide_tui.bus import Router
+from aiide_tui.config import Config
+from aiide_tui.services.workspace_service import WorkspaceService
+from aiide_tui.state import project_state_dir
+from aiide_tui.workspace import Workspace
+
+
+def build_router(root: Path, config: Config) -> Router:
+    """Create every service for the project at `root` and register it."""
+    root = root.resolve()
+    router = Router()
+    workspace = Workspace(root, project_state_dir(root))
+    WorkspaceService(workspace, max_file_bytes=config.editor.max_file_bytes).register(router)
+    return router

@@ -1,0 +1,88 @@
+"""The workspace service: files and git, served over the bus.
+
+Blocking file and git work runs in threads so one slow `git diff` never stalls
+the bus; every path goes through the workspace's path policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+from typing import Any
+
+from aiide_tui.bus import RequestContext, Router
+from aiide_tui.workspace import Workspace, watch_changes
+
+
+class WorkspaceService:
+    """Expose a `Workspace` as `workspace/*` and `git/*` bus methods."""
+
+    def __init__(self, workspace: Workspace, *, max_file_bytes: int) -> None:
+        self.workspace = workspace
+        self.max_file_bytes = max_file_bytes
+
+    def register(self, router: Router) -> None:
+        methods = {
+            "workspace/info": self.info,
+            "workspace/list": self.list_files,
+            "workspace/read": self.read,
+            "workspace/write": self.write,
+            "workspace/undo": self.undo,
+            "workspace/watch": self.watch,
+            "git/status": self.git_status,
+            "git/diff": self.git_diff,
+        }
+        for name, handler in methods.items():
+            router.method(name)(handler)
+
+    async def info(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        git = self.workspace.git
+        branch = await asyncio.to_thread(git.branch) if git else None
+        return {
+            "root": str(self.workspace.root),
+            "name": self.workspace.root.name,
+            "is_git": git is not None,
+            "branch": branch,
+        }
+
+    async def list_files(self, params: dict, ctx: RequestContext) -> list[str]:
+        return await asyncio.to_thread(self.workspace.list_files)
+
+    async def read(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        max_bytes = None if params.get("force") else self.max_file_bytes
+        content = await asyncio.to_thread(self.workspace.read, params["path"], max_bytes=max_bytes)
+        return {"path": params["path"], **asdict(content)}
+
+    async def write(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        mtime_ns = await asyncio.to_thread(
+            self.workspace.write,
+            params["path"],
+            params["text"],
+            encoding=params.get("encoding", "utf-8"),
+            newline=params.get("newline", "\n"),
+            expected_mtime_ns=params.get("expected_mtime_ns"),
+            confirmed=bool(params.get("confirmed", False)),
+            label=params.get("label", "edit"),
+        )
+        return {"path": params["path"], "mtime_ns": mtime_ns}
+
+    async def undo(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        return {"path": await asyncio.to_thread(self.workspace.undo_last)}
+
+    async def watch(self, params: dict, ctx: RequestContext) -> None:
+        """Stream `workspace/changed` notifications until the request is cancelled."""
+        async for changes in watch_changes(self.workspace.root):
+            await ctx.notify(
+                "workspace/changed",
+                {"changes": sorted([kind, path] for kind, path in changes)},
+            )
+
+    async def git_status(self, params: dict, ctx: RequestContext) -> dict[str, str]:
+        git = self.workspace.git
+        return await asyncio.to_thread(git.status) if git else {}
+
+    async def git_diff(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        git = self.workspace.git
+        if git is None:
+            return {"is_git": False, "diff": ""}
+        return {"is_git": True, "diff": await asyncio.to_thread(git.diff)}

@@ -1,0 +1,73 @@
+"""The Textual application: themes, keymap, palette and help around the main screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from aiide_tui.config import Config, save_user_setting
+from aiide_tui.keymap import DEFAULT_ACTIONS, resolve_bindings
+from aiide_tui.ui.screens.main import MainScreen
+
+
+class AiideApp(App[None]):
+    """`aiide [PATH]`: one project, one screen, every action reachable by keyboard."""
+
+    TITLE = "aiide"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, root: Path, config: Config, *, remember_theme: bool = True) -> None:
+        super().__init__()
+        self.root = root.resolve()
+        self.config = config
+        self.remember_theme = remember_theme
+        self.keys = resolve_bindings(config.keys)
+
+    def on_mount(self) -> None:
+        from aiide_tui.themes import load_themes
+
+        for theme in load_themes():
+            self.register_theme(theme)
+        self.theme = self.config.ui.theme if self.config.ui.theme in self.available_themes else (
+            "aiide-dark"
+        )
+        self.set_keymap(self.keys)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        for warning in self.config.warnings:
+            self.notify(warning, title="Configuration", severity="warning", timeout=8)
+        self.push_screen(MainScreen(self.root, self.config))
+
+    def _remember_theme(self, theme) -> None:
+        if self.remember_theme:
+            save_user_setting("ui", "theme", theme.name)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, MainScreen):
+            return
+        for action in DEFAULT_ACTIONS:
+            if action.id in ("command_palette", "quit"):
+                continue
+            yield SystemCommand(
+                action.description,
+                f"{action.description} ({self.keys.get(action.id, action.default_keys)})",
+                lambda name=action.id: self.call_later(screen.run_action, name),
+            )
+
+    def action_show_keys_help(self) -> None:
+        from aiide_tui.ui.screens.help import HelpScreen
+
+        rows = [(a, self.keys.get(a.id, a.default_keys)) for a in DEFAULT_ACTIONS]
+        self.push_screen(HelpScreen(rows))
+
+    def action_copy_selection(self) -> None:
+        """Copy the focused selection through OSC 52, which works over SSH and in tmux."""
+        text = getattr(self.focused, "selected_text", "") or ""
+        if not text:
+            self.notify("Nothing selected to copy.", timeout=2)
+            return
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {len(text)} characters", timeout=2)

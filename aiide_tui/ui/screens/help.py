@@ -1,0 +1,48 @@
+"""The keys, from the keymap in force (so user overrides show up here too)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from aiide_tui.keymap import Action
+
+
+class HelpScreen(ModalScreen[None]):
+    """A table of every action and its keys; Escape closes it."""
+
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+        & > VerticalScroll {
+            width: 80; max-width: 95%; height: auto; max-height: 90%;
+            border: round $accent; border-title-color: $text;
+            background: $surface; padding: 0 1;
+        }
+    }
+    """
+
+    def __init__(self, actions: list[tuple[Action, str]]) -> None:
+        super().__init__()
+        self.actions = actions
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, expand=True, show_header=True, header_style="bold")
+        table.add_column("Key", no_wrap=True)
+        table.add_column("Action")
+        for action, keys in self.actions:
+            table.add_row(keys.replace(",", ", "), action.description)
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Keys · Esc to close"
+            yield Static(table)
+            yield Static(
+                "\nEvery action is also in the command palette. Override keys in "
+                "~/.config/aiide/config.toml under [keys], e.g. save = \"ctrl+s\".",
+                classes="hint",
+            )

@@ -1,0 +1,457 @@
+"""The main screen: routes messages between the regions and the services.
+
+It owns no logic of its own beyond routing: file I/O, git and checks live in
+services and domain packages; widgets render and post messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from aiide_tui.config import Config
+from aiide_tui.errors import AiideError, FileTooLargeError, StaleFileError
+from aiide_tui.keymap import DEFAULT_ACTIONS
+from aiide_tui.services.client import Document, ServicesClient
+from aiide_tui.ui import layout
+from aiide_tui.ui.screens.confirm import ConfirmScreen
+from aiide_tui.ui.widgets.chat_panel import ChatPanel
+from aiide_tui.ui.widgets.editor import Editor
+from aiide_tui.ui.widgets.file_tree import FileTree
+from aiide_tui.ui.widgets.review_pane import ReviewPane
+from aiide_tui.ui.widgets.status_bar import StatusBar
+
+CHANGE_SETTLE_SECONDS = 0.2
+
+
+def keymap_bindings() -> list[Binding]:
+    """One binding per keymap action, each with an id so `App.set_keymap` can remap it."""
+    return [
+        Binding(a.default_keys, a.id, a.description, show=a.show, id=a.id, priority=a.id == "quit")
+        for a in DEFAULT_ACTIONS
+    ]
+
+
+class MainScreen(Screen[None]):
+    """Files, editor, chat and review, laid out for the terminal's width."""
+
+    CSS_PATH = "main.tcss"
+    BINDINGS = keymap_bindings()
+
+    layout_mode: reactive[layout.LayoutMode] = reactive("wide")
+    """Which layout the width (or the config) asks for."""
+    side_panel: reactive[str] = reactive("chat")
+    """The side panel shown in the medium layout."""
+    region: reactive[str] = reactive("editor")
+    """The region shown in the narrow layout."""
+
+    def __init__(self, root: Path, config: Config) -> None:
+        super().__init__()
+        self.root = root
+        self.config = config
+        self.client: ServicesClient | None = None
+        self._pending_changes: set[tuple[str, str]] = set()
+        self._settle: asyncio.TimerHandle | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield FileTree(id="files")
+            yield Editor(id="editor")
+            with Vertical(id="side"):
+                yield ChatPanel(id="chat")
+                yield ReviewPane(id="review")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    @property
+    def editor(self) -> Editor:
+        return self.query_one(Editor)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def on_mount(self) -> None:
+        self.status.set_segment("project", self.root.name or str(self.root))
+        self.status.set_segment("model", "model: checking…")
+        self.status.set_segment("index", "index: not built")
+        self.status.set_segment("sandbox", "sandbox: checking…")
+        self.query_one(ChatPanel).set_model_state(False, "checking…")
+        self._apply_layout()
+        self.query_one(FileTree).focus()
+        self.connect_services()
+
+    # -- layout ---------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self.layout_mode = layout.layout_for_width(self.size.width, self.config.ui.layout)
+
+    def watch_layout_mode(self) -> None:
+        self._apply_layout()
+
+    def watch_side_panel(self) -> None:
+        self._apply_layout()
+
+    def watch_region(self) -> None:
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        if not self.is_mounted:
+            return
+        shown = layout.visible_regions(self.layout_mode, self.side_panel, self.region)
+        for name in layout.REGIONS:
+            self.query_one(f"#{name}").display = name in shown
+        self.query_one("#side").display = bool(shown & set(layout.SIDE_PANELS))
+        for mode in ("wide", "medium", "narrow"):
+            self.set_class(self.layout_mode == mode, f"-{mode}")
+        focused = self.focused
+        if focused is None or not focused.display or not self._region_of_widget_visible(focused):
+            self._focus_region(self.region if self.layout_mode == "narrow" else "editor")
+
+    def _region_of_widget_visible(self, widget) -> bool:
+        return all(node.display for node in widget.ancestors_with_self if hasattr(node, "display"))
+
+    def _focus_region(self, name: str) -> None:
+        widget = self.query_one(f"#{name}")
+        target = widget if widget.focusable else next(
+            (w for w in widget.query("*") if w.focusable and w.display), widget
+        )
+        self.set_focus(target)
+
+    def show_region(self, name: str) -> None:
+        """Bring a region on screen (in any layout) and focus it."""
+        if self.layout_mode == "narrow":
+            self.region = name
+        elif self.layout_mode == "medium" and name in layout.SIDE_PANELS:
+            self.side_panel = name
+        self._apply_layout()
+        self._focus_region(name)
+
+    # -- actions (ids match the keymap) ---------------------------------------
+
+    def action_toggle_side_panel(self) -> None:
+        self.side_panel = layout.other_side_panel(self.side_panel)
+        if self.layout_mode == "narrow":
+            self.region = self.side_panel
+        self.show_region(self.side_panel)
+
+    def action_cycle_region(self) -> None:
+        current = self._focused_region() or self.region
+        self.show_region(layout.next_region(current))
+
+    def _focused_region(self) -> str | None:
+        focused = self.focused
+        for name in layout.REGIONS:
+            region = self.query_one(f"#{name}")
+            if focused is not None and (focused is region or region in focused.ancestors):
+                return name
+        return None
+
+    def action_focus_files(self) -> None:
+        self.show_region("files")
+
+    def action_focus_editor(self) -> None:
+        self.show_region("editor")
+
+    def action_focus_chat(self) -> None:
+        self.show_region("chat")
+
+    def action_focus_review(self) -> None:
+        self.show_region("review")
+
+    def action_quit(self) -> None:
+        self.app.action_quit()
+
+    def action_command_palette(self) -> None:
+        self.app.action_command_palette()
+
+    def action_help(self) -> None:
+        self.app.action_show_keys_help()
+
+    def action_theme(self) -> None:
+        self.app.search_themes()
+
+    def action_refresh_review(self) -> None:
+        self.refresh_git()
+
+    def action_copy(self) -> None:
+        self.app.action_copy_selection()
+
+    def action_save(self) -> None:
+        self.editor.action_save()
+
+    def action_close_tab(self) -> None:
+        self.editor.action_close_tab()
+
+    def action_next_tab(self) -> None:
+        self.editor.action_next_tab()
+
+    def action_previous_tab(self) -> None:
+        self.editor.action_previous_tab()
+
+    def action_goto_line(self) -> None:
+        self.editor.action_goto_line()
+
+    def action_find(self) -> None:
+        self.editor.action_find()
+
+    def action_undo(self) -> None:
+        if self.editor.active is not None:
+            self.editor.active.action_undo()
+
+    def action_redo(self) -> None:
+        if self.editor.active is not None:
+            self.editor.active.action_redo()
+
+    # -- services -------------------------------------------------------------
+
+    @work(exclusive=True, group="connect", description="Connect to services")
+    async def connect_services(self) -> None:
+        try:
+            self.client = await ServicesClient.in_process(self.root, self.config)
+            info = await self.client.project_info()
+        except AiideError as error:
+            self.notify(error.message, title=error.title, severity="error", timeout=10)
+            return
+        self.status.set_segment("branch", f" {info.branch}" if info.branch else "no git")
+        await self.refresh_files()
+        self.refresh_git()
+        self.watch_workspace()
+        self.check_environment()
+
+    @work(group="watch", description="Watch the project for changes")
+    async def watch_workspace(self) -> None:
+        assert self.client is not None
+        await self.client.watch(self._on_changes)
+
+    def _on_changes(self, changes: list[tuple[str, str]]) -> None:
+        """Batch change bursts (a git checkout, a formatter run) into one refresh."""
+        self._pending_changes.update(changes)
+        if self._settle is not None:
+            self._settle.cancel()
+        loop = asyncio.get_running_loop()
+        self._settle = loop.call_later(CHANGE_SETTLE_SECONDS, self._flush_changes)
+
+    def _flush_changes(self) -> None:
+        changes, self._pending_changes = self._pending_changes, set()
+        self.apply_changes(changes)
+
+    @work(group="changes", description="Apply file changes")
+    async def apply_changes(self, changes: set[tuple[str, str]]) -> None:
+        if any(kind != "modified" for kind, _ in changes):
+            await self.refresh_files()
+        self.refresh_git()
+        for kind, path in sorted(changes):
+            if self.editor.is_open(path):
+                await self._reconcile(path, deleted=kind == "deleted")
+
+    async def refresh_files(self) -> None:
+        assert self.client is not None
+        files, status = await asyncio.gather(self.client.list_files(), self.client.git_status())
+        self.query_one(FileTree).set_files(files, status)
+
+    @work(exclusive=True, group="git", description="Refresh git status and diff")
+    async def refresh_git(self) -> None:
+        if self.client is None:
+            return
+        status, (is_git, diff) = await asyncio.gather(
+            self.client.git_status(), self.client.git_diff()
+        )
+        self.query_one(FileTree).set_status(status)
+        review = self.query_one(ReviewPane)
+        if is_git:
+            review.show_diff(diff)
+        else:
+            review.show_message("Not a git repository: nothing to review yet.")
+
+    @work(group="checks", description="Check model server and sandbox")
+    async def check_environment(self) -> None:
+        from aiide_tui.doctor import check_docker, check_model_server
+
+        model, docker = await asyncio.gather(
+            check_model_server(self.config), check_docker()
+        )
+        connected = model.status == "ok"
+        self.status.set_segment(
+            "model", f"model: {model.summary}", state="ok" if connected else "warn"
+        )
+        self.query_one(ChatPanel).set_model_state(connected, model.detail)
+        self.status.set_segment(
+            "sandbox",
+            f"sandbox: {docker.summary}",
+            state="ok" if docker.status == "ok" else "warn",
+        )
+
+    # -- files ----------------------------------------------------------------
+
+    @on(FileTree.FileOpened)
+    def on_file_opened(self, event: FileTree.FileOpened) -> None:
+        self.open_file(event.path)
+
+    @on(FileTree.RefreshRequested)
+    async def on_tree_refresh(self) -> None:
+        if self.client is not None:
+            await self.refresh_files()
+
+    @on(ReviewPane.RefreshRequested)
+    def on_review_refresh(self) -> None:
+        self.refresh_git()
+
+    @work(group="open", description="Open a file")
+    async def open_file(self, path: str) -> None:
+        if self.client is None:
+            self.notify("Still starting up; try again in a moment.")
+            return
+        if self.editor.is_open(path):
+            self.editor.open_existing(path)
+            self.show_region("editor")
+            return
+        try:
+            document = await self.client.read(path)
+        except FileTooLargeError as error:
+            choice = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    "Large file",
+                    f"{error.message}\nOpening it may be slow. Open anyway?",
+                    [("o", "Open anyway"), ("c", "Cancel")],
+                )
+            )
+            if choice != "o":
+                return
+            document = await self.client.read(path, force=True)
+        except AiideError as error:
+            self.notify(error.message, title=error.title, severity="error")
+            return
+        self._show_document(document)
+
+    def _show_document(self, document: Document) -> None:
+        self.editor.open_document(
+            document.path,
+            document.text,
+            mtime_ns=document.mtime_ns,
+            meta={"encoding": document.encoding, "newline": document.newline},
+        )
+        self.show_region("editor")
+
+    @on(Editor.ActiveChanged)
+    def on_active_changed(self, event: Editor.ActiveChanged) -> None:
+        self.editor.border_title = Path(event.path).name if event.path else "Editor"
+
+    @on(Editor.SaveRequested)
+    def on_save_requested(self, event: Editor.SaveRequested) -> None:
+        self.save_file(event.path, event.text, event.mtime_ns, dict(event.meta or {}))
+
+    @work(group="save", description="Save a file")
+    async def save_file(self, path: str, text: str, mtime_ns: int, meta: dict) -> None:
+        assert self.client is not None
+        write = {"encoding": meta.get("encoding", "utf-8"), "newline": meta.get("newline", "\n")}
+        try:
+            new_mtime = await self.client.write(path, text, expected_mtime_ns=mtime_ns, **write)
+        except StaleFileError:
+            choice = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    "File changed on disk",
+                    f"{path} changed on disk since you opened it.",
+                    [("o", "Overwrite with mine"), ("r", "Reload from disk"), ("c", "Cancel")],
+                )
+            )
+            if choice == "r":
+                await self._reload(path)
+                return
+            if choice != "o":
+                return
+            new_mtime = await self.client.write(path, text, **write)
+        except AiideError as error:
+            if error.kind == "ProtectedPathError":
+                await self._save_protected(path, text, write, error.message)
+            else:
+                self.notify(error.message, title=error.title, severity="error")
+            return
+        self.editor.mark_saved(path, text, new_mtime)
+        self.notify(f"Saved {path}", timeout=2)
+
+    async def _save_protected(self, path: str, text: str, write: dict, message: str) -> None:
+        assert self.client is not None
+        choice = await self.app.push_screen_wait(
+            ConfirmScreen("Protected file", message, [("y", "Save anyway"), ("c", "Cancel")])
+        )
+        if choice == "y":
+            new_mtime = await self.client.write(path, text, confirmed=True, **write)
+            self.editor.mark_saved(path, text, new_mtime)
+            self.notify(f"Saved {path}", timeout=2)
+
+    async def _reconcile(self, path: str, *, deleted: bool) -> None:
+        """A file open in the editor changed on disk: reload it, or ask if it has edits."""
+        if deleted:
+            self.notify(f"{path} was deleted on disk; saving will create it again.")
+            return
+        assert self.client is not None
+        try:
+            document = await self.client.read(path, force=True)
+        except AiideError as error:
+            self.notify(error.message, title=error.title, severity="warning")
+            return
+        if document.mtime_ns == self.editor.mtime_ns(path) or document.text == self.editor.text(
+            path
+        ):
+            self.editor.mark_saved(path, self.editor.text(path), document.mtime_ns)
+            return
+        if self.editor.is_dirty(path):
+            choice = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    "File changed on disk",
+                    f"{path} changed on disk, and you have unsaved edits.",
+                    [("r", "Reload (lose my edits)"), ("k", "Keep mine")],
+                )
+            )
+            if choice != "r":
+                return
+        self.editor.replace_text(path, document.text, document.mtime_ns)
+        self.notify(f"Reloaded {path} (changed on disk)", timeout=3)
+
+    async def _reload(self, path: str) -> None:
+        assert self.client is not None
+        document = await self.client.read(path, force=True)
+        self.editor.replace_text(path, document.text, document.mtime_ns)
+
+    @on(Editor.CloseRequested)
+    @work(group="close", description="Close a tab with unsaved edits")
+    async def on_close_requested(self, event: Editor.CloseRequested) -> None:
+        choice = await self.app.push_screen_wait(
+            ConfirmScreen(
+                "Unsaved changes",
+                f"{event.path} has unsaved changes.",
+                [("s", "Save"), ("d", "Discard"), ("c", "Cancel")],
+            )
+        )
+        if choice == "s":
+            view = self.editor.document(event.path)
+            assert self.client is not None and view is not None
+            meta = view.meta or {}
+            mtime = await self.client.write(
+                event.path,
+                view.text,
+                encoding=meta.get("encoding", "utf-8"),
+                newline=meta.get("newline", "\n"),
+            )
+            self.editor.mark_saved(event.path, view.text, mtime)
+            self.editor.close_document(event.path, force=True)
+        elif choice == "d":
+            self.editor.close_document(event.path, force=True)
+
+    @on(ChatPanel.Submitted)
+    def on_chat_submitted(self, event: ChatPanel.Submitted) -> None:
+        panel = self.query_one(ChatPanel)
+        panel.add_message(
+            "system",
+            "No model is connected, so nothing was sent. Run `aiide doctor` to see "
+            "what is missing.",
+        )

@@ -1,0 +1,186 @@
+"""The project's files as a tree, with git status, built from the workspace's file list.
+
+The list comes from the workspace service (so `.gitignore` is honoured and a
+remote `aiide serve` works the same); directories fill in when expanded, so a
+repository of many thousands of files opens at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+STATUS_MARKS = {
+    "modified": ("M", "$warning"),
+    "added": ("A", "$success"),
+    "untracked": ("U", "$success"),
+    "deleted": ("D", "$error"),
+    "renamed": ("R", "$warning"),
+}
+
+
+@dataclass
+class _Dir:
+    dirs: dict[str, _Dir] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a tree node stands for: a file or a directory, by project-relative path."""
+
+    path: str
+    is_dir: bool
+
+
+def _build(paths: list[str]) -> _Dir:
+    top = _Dir()
+    for path in paths:
+        *parts, name = path.split("/")
+        node = top
+        for part in parts:
+            node = node.dirs.setdefault(part, _Dir())
+        node.files.append(name)
+    return top
+
+
+class FileTree(Tree[Entry]):
+    """Project files; Enter opens a file, directories expand lazily."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open", show=False),
+        Binding("r", "refresh_tree", "Refresh", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    FileTree {
+        border: round $panel-lighten-2;
+        border-title-color: $text-muted;
+        padding: 0 1 0 0;
+        &:focus-within { border: round $accent; border-title-color: $text; }
+        & > .file-tree--status-modified { color: $warning; }
+        & > .file-tree--status-added { color: $success; }
+        & > .file-tree--status-deleted { color: $error; }
+    }
+    """
+
+    COMPONENT_CLASSES = {
+        "file-tree--status-modified",
+        "file-tree--status-added",
+        "file-tree--status-deleted",
+    }
+
+    class FileOpened(Message):
+        """The user asked to open a file."""
+
+        def __init__(self, tree: FileTree, path: str) -> None:
+            super().__init__()
+            self.tree = tree
+            self.path = path
+
+        @property
+        def control(self) -> FileTree:
+            return self.tree
+
+    class RefreshRequested(Message):
+        """The user asked to re-read the file list."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("project", data=Entry("", True), id=id)
+        self.border_title = "Files"
+        self.show_root = False
+        self.guide_depth = 2
+        self._top = _Dir()
+        self._status: dict[str, str] = {}
+        self._changed_dirs: set[str] = set()
+        self._count = 0
+
+    @property
+    def file_count(self) -> int:
+        return self._count
+
+    def set_files(self, paths: list[str], status: dict[str, str] | None = None) -> None:
+        """Replace the file list (and git status), keeping expanded directories open."""
+        expanded = self._expanded_dirs()
+        self._count = len(paths)
+        self._top = _build(paths)
+        self.set_status(status or {}, refresh=False)
+        self.root.remove_children()
+        self._fill(self.root, self._top, "")
+        for node in list(self._walk(self.root)):
+            if node.data and node.data.is_dir and node.data.path in expanded:
+                node.expand()
+        self.root.expand()
+
+    def set_status(self, status: dict[str, str], *, refresh: bool = True) -> None:
+        """Update git status marks without rebuilding the tree."""
+        self._status = dict(status)
+        self._changed_dirs = {
+            "/".join(path.split("/")[:i]) for path in status for i in range(1, path.count("/") + 1)
+        }
+        if refresh:
+            self._invalidate()
+            self.refresh()
+
+    def _fill(self, node: TreeNode[Entry], directory: _Dir, prefix: str) -> None:
+        for name in sorted(directory.dirs, key=str.lower):
+            path = f"{prefix}{name}"
+            node.add(name, data=Entry(path, True), allow_expand=True)
+        for name in sorted(directory.files, key=str.lower):
+            node.add_leaf(name, data=Entry(f"{prefix}{name}", False))
+
+    def _lookup(self, path: str) -> _Dir:
+        directory = self._top
+        for part in path.split("/") if path else []:
+            directory = directory.dirs[part]
+        return directory
+
+    def _walk(self, node: TreeNode[Entry]):
+        for child in node.children:
+            yield child
+            yield from self._walk(child)
+
+    def _expanded_dirs(self) -> set[str]:
+        return {
+            node.data.path
+            for node in self._walk(self.root)
+            if node.data and node.data.is_dir and node.is_expanded
+        }
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[Entry]) -> None:
+        node = event.node
+        if node.data and node.data.is_dir and node is not self.root and not node.children:
+            self._fill(node, self._lookup(node.data.path), f"{node.data.path}/")
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Entry]) -> None:
+        event.stop()
+        if event.node.data and not event.node.data.is_dir:
+            self.post_message(self.FileOpened(self, event.node.data.path))
+
+    def render_label(self, node: TreeNode[Entry], base_style, style) -> Text:  # type: ignore[override]
+        label = super().render_label(node, base_style, style)
+        entry = node.data
+        if entry is None:
+            return label
+        if entry.is_dir:
+            if entry.path in self._changed_dirs:
+                label.append(" •", self.get_component_rich_style("file-tree--status-modified"))
+            return label
+        status = self._status.get(entry.path)
+        if status in STATUS_MARKS:
+            mark, _ = STATUS_MARKS[status]
+            kind = {"added": "added", "untracked": "added", "deleted": "deleted"}.get(
+                status, "modified"
+            )
+            rich_style = self.get_component_rich_style(f"file-tree--status-{kind}")
+            label.stylize(rich_style)
+            label.append(f" {mark}", rich_style)
+        return label
+
+    def action_refresh_tree(self) -> None:
+        self.post_message(self.RefreshRequested())

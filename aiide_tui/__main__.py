@@ -1,0 +1,3 @@
+from aiide_tui.cli import main
+
+main()

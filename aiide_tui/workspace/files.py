@@ -1,0 +1,143 @@
+"""Reading text files so that saving them writes back exactly the same bytes.
+
+Text comes back with "\\n" line endings; `newline` and `encoding` record how
+the file stored them (CRLF, a UTF-8 BOM, UTF-16 with a BOM), and
+`encode_text` turns edited text back into bytes in that same form. A file
+whose line endings are mixed keeps them verbatim in `text` (its `newline` is
+"\\n"), so an untouched save is still byte-identical.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiide_tui.errors import BinaryFileError, FileTooLargeError, WorkspaceError
+
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+SNIFF_BYTES = 8192
+
+NEWLINES = ("\n", "\r\n")
+
+_BOMS = (
+    ("utf-8-sig", codecs.BOM_UTF8, "utf-8"),
+    ("utf-16-le", codecs.BOM_UTF16_LE, "utf-16-le"),
+    ("utf-16-be", codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+"""(encoding name we report, BOM, codec for the bytes after it)."""
+
+_UTF16_BOMS = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
+"""UTF-16 is only read with a BOM, so it is written back with one."""
+
+
+@dataclass(frozen=True)
+class FileContent:
+    """A text file as read: its text plus what is needed to save it unchanged.
+
+    `encoding` is "utf-8", "utf-8-sig" (a BOM), "utf-16-le" or "utf-16-be"
+    (UTF-16 is only recognised by its BOM, and is written back with it).
+    """
+
+    text: str
+    encoding: str
+    newline: str
+    mtime_ns: int
+    size: int
+
+
+def read_text(path: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> FileContent:
+    """Read a text file; raises FileTooLargeError, BinaryFileError or WorkspaceError."""
+    data, info = _read_regular(path, max_bytes)
+    text, encoding = decode_bytes(data, path)
+    newline = "\n"
+    if "\n" in text and text.count("\n") == text.count("\r\n"):
+        newline = "\r\n"
+        text = text.replace("\r\n", "\n")
+    return FileContent(text, encoding, newline, info.st_mtime_ns, len(data))
+
+
+def encode_text(text: str, encoding: str = "utf-8", newline: str = "\n") -> bytes:
+    """The bytes to save for `text` (which uses "\\n" line endings) in a file's own form."""
+    if newline not in NEWLINES:
+        raise WorkspaceError(f"Unsupported line ending {newline!r}")
+    if newline == "\r\n":
+        text = text.replace("\n", "\r\n")
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise WorkspaceError(f"Unknown encoding {encoding!r}") from None
+    try:
+        return _UTF16_BOMS.get(codec, b"") + text.encode(codec)
+    except UnicodeEncodeError as exc:
+        raise WorkspaceError(f"The text cannot be saved as {encoding}: {exc.reason}") from None
+
+
+def decode_bytes(data: bytes, path: Path | str = "file") -> tuple[str, str]:
+    """Decode file bytes as (text, encoding name), or raise BinaryFileError."""
+    for name, bom, codec in _BOMS:
+        if data.startswith(bom):
+            text = _decode(data[len(bom) :], codec, name, path)
+            if "\x00" in text:
+                raise BinaryFileError(f"{path} looks binary (it contains NUL characters)")
+            return text, name
+    if b"\x00" in data[:SNIFF_BYTES]:
+        raise BinaryFileError(f"{path} looks binary (it contains NUL bytes)")
+    return _decode(data, "utf-8", "utf-8", path), "utf-8"
+
+
+def is_binary(path: Path) -> bool:
+    """A cheap sniff of the first 8 KiB: NUL bytes or invalid UTF-8 mean binary."""
+    head, _ = _read_regular(path, None, limit=SNIFF_BYTES)
+    if any(head.startswith(bom) for _, bom, _ in _BOMS):
+        return False
+    if b"\x00" in head:
+        return True
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < SNIFF_BYTES)
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _decode(data: bytes, codec: str, name: str, path: Path | str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        raise BinaryFileError(
+            f"{path} is not valid {name.upper()} text: it is binary or in an unsupported encoding"
+            " (UTF-8, or UTF-16 with a BOM, are supported)"
+        ) from None
+
+
+def _read_regular(
+    path: Path, max_bytes: int | None, *, limit: int | None = None
+) -> tuple[bytes, os.stat_result]:
+    """Read a regular file (never blocking on a FIFO), up to `limit` bytes when given."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise WorkspaceError(f"{path} does not exist") from None
+    except PermissionError:
+        raise WorkspaceError(f"Permission denied: cannot read {path}") from None
+    except OSError as exc:
+        raise WorkspaceError(f"Cannot read {path}: {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise WorkspaceError(f"Cannot open {path}: it is {kind}")
+    with os.fdopen(fd, "rb") as handle:
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise FileTooLargeError(f"{path} is {info.st_size:,} bytes, over {max_bytes:,}")
+        if limit is None:
+            limit = -1 if max_bytes is None else max_bytes + 1
+        try:
+            data = handle.read(limit)
+        except OSError as exc:
+            raise WorkspaceError(f"Cannot read {path}: {exc.strerror}") from None
+    if max_bytes is not None and len(data) > max_bytes:
+        raise FileTooLargeError(f"{path} grew over {max_bytes:,} bytes while being read")
+    return data, info

@@ -1,0 +1,183 @@
+"""The workspace: one project root, and the only way the rest of aiide touches its files.
+
+Every read goes through the path policy; every write through the policy, a
+stale-file check, the undo journal (written first, so a crash can never leave
+a change that undo does not know about) and an atomic replace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import threading
+from pathlib import Path
+
+from aiide_tui.errors import StaleFileError, WorkspaceError
+from aiide_tui.workspace.atomic import atomic_write, is_temp_name
+from aiide_tui.workspace.files import DEFAULT_MAX_BYTES, FileContent, encode_text, read_text
+from aiide_tui.workspace.git import GitError, GitRepo
+from aiide_tui.workspace.journal import JournalEntry, UndoJournal
+from aiide_tui.workspace.paths import PathPolicy
+
+JOURNAL_NAME = "journal.sqlite"
+
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        ".venv",
+        "node_modules",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".hypothesis",
+    }
+)
+"""Directories `list_files` skips when the root is not a git repository."""
+
+
+class Workspace:
+    """Files under one root: listing, reading, journaled atomic writes and undo."""
+
+    def __init__(self, root: Path, state_dir: Path) -> None:
+        self.policy = PathPolicy(root)
+        self.root = self.policy.root
+        self.git: GitRepo | None = GitRepo.open(self.root)
+        self.journal = UndoJournal(Path(state_dir) / JOURNAL_NAME)
+        self._lock = threading.RLock()
+
+    def list_files(self) -> list[str]:
+        """Every file, root-relative and sorted; .gitignore is honoured in a git repo."""
+        if self.git is not None:
+            with contextlib.suppress(GitError):
+                return [rel for rel in self.git.files() if not is_temp_name(Path(rel).name)]
+        return self._walk()
+
+    def read(self, rel: str, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> FileContent:
+        """Read a text file inside the workspace (see `files.read_text` for the errors)."""
+        return read_text(self.policy.resolve(rel), max_bytes=max_bytes)
+
+    def write(
+        self,
+        rel: str,
+        text: str,
+        *,
+        encoding: str = "utf-8",
+        newline: str = "\n",
+        expected_mtime_ns: int | None = None,
+        confirmed: bool = False,
+        label: str = "edit",
+        group: str | None = None,
+    ) -> int:
+        """Save `text` (with "\\n" line endings) and return the file's new mtime_ns.
+
+        Raises PathPolicyError / ProtectedPathError for paths not allowed,
+        StaleFileError when the file's mtime_ns is not `expected_mtime_ns` (a
+        file that vanished counts as changed), WorkspaceError when saving fails.
+        Missing parent directories are created. Writing identical bytes is a
+        no-op that records nothing.
+        """
+        path = self.policy.check_write(rel, confirmed=confirmed)
+        data = encode_text(text, encoding, newline)
+        with self._lock:
+            before, mtime_ns = _current(path)
+            if expected_mtime_ns is not None and mtime_ns != expected_mtime_ns:
+                raise StaleFileError(
+                    f"{self.policy.relative(path)} changed on disk since it was read"
+                )
+            if before == data and mtime_ns is not None:
+                return mtime_ns
+            entry_id = self.journal.record(self.policy.relative(path), before, data, label, group)
+            try:
+                _make_parents(path)
+                atomic_write(path, data)
+            except BaseException:
+                self.journal.forget(entry_id)
+                raise
+            return os.stat(path).st_mtime_ns
+
+    def undo_step(self, *, force: bool = False) -> list[str]:
+        """Revert the newest journal step (an entry, or its whole group); return its paths.
+
+        Raises StaleFileError, changing nothing, when a file was changed since
+        that step (by anyone) unless `force`. Empty when there is nothing to undo.
+        """
+        with self._lock:
+            step = self.journal.last_step()
+            targets = [(entry, self.policy.resolve(entry.path)) for entry in step]
+            if not force:
+                for entry, path in targets:
+                    _check_unchanged(entry, path)
+            for entry, path in targets:
+                _restore(entry, path)
+            self.journal.mark_undone([entry.id for entry in step])
+            return [entry.path for entry in step]
+
+    def undo_last(self, *, force: bool = False) -> str | None:
+        """Revert the newest journal step and return its (newest) path, None if nothing."""
+        paths = self.undo_step(force=force)
+        return paths[0] if paths else None
+
+    def close(self) -> None:
+        """Release the journal database."""
+        self.journal.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _walk(self) -> list[str]:
+        found: list[str] = []
+        for directory, dirnames, filenames in os.walk(self.root):
+            dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
+            base = Path(directory).relative_to(self.root)
+            found.extend((base / name).as_posix() for name in filenames if not is_temp_name(name))
+        return sorted(found)
+
+
+def _current(path: Path) -> tuple[bytes | None, int | None]:
+    """The file's bytes and mtime_ns now, (None, None) when it does not exist."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        raise WorkspaceError(f"Cannot read {path} before saving: {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise WorkspaceError(f"Cannot save {path}: it is not a regular file")
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(), info.st_mtime_ns
+
+
+def _make_parents(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkspaceError(f"Cannot create the folder {path.parent}: {exc.strerror}") from None
+
+
+def _check_unchanged(entry: JournalEntry, path: Path) -> None:
+    """Undo may only replace what the edit wrote (or what an earlier partial undo restored)."""
+    now, _ = _current(path)
+    if now not in (entry.after, entry.before):
+        raise StaleFileError(f"{entry.path} changed since '{entry.label}'; undo would lose that")
+
+
+def _restore(entry: JournalEntry, path: Path) -> None:
+    if entry.before is None:
+        try:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        except OSError as exc:
+            raise WorkspaceError(f"Cannot remove {entry.path}: {exc.strerror}") from None
+        return
+    _make_parents(path)
+    atomic_write(path, entry.before)

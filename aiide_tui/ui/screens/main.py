@@ -50,7 +50,7 @@ class MainScreen(Screen[None]):
     """Which layout the width (or the config) asks for."""
     side_panel: reactive[str] = reactive("chat")
     """The side panel shown in the medium layout."""
-    region: reactive[str] = reactive("editor")
+    region: reactive[str] = reactive("files")
     """The region shown in the narrow layout."""
 
     def __init__(self, root: Path, config: Config) -> None:

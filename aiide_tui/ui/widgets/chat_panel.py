@@ -1,0 +1,230 @@
+"""The chat panel: a scrolling log of Markdown messages above a prompt.
+
+The panel renders and forwards: it echoes what the user typed and posts
+`ChatPanel.Submitted`; the screen talks to the chat service and feeds replies
+back through `add_message` and `append_to_last`. Streamed deltas go through
+Textual's `MarkdownStream`, which batches appends when tokens arrive faster
+than the widget can re-render.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widget import AwaitMount, Widget
+from textual.widgets import Input, Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+__all__ = ["ChatMessage", "ChatPanel", "Role"]
+
+Role = Literal["user", "assistant", "system"]
+
+NO_MODEL_TEXT = "No model connected."
+CONNECT_HINT = (
+    "Start Ollama (`ollama serve`) or set [models] in ~/.config/aiide/config.toml, "
+    "then run `aiide doctor` to check."
+)
+
+
+class ChatMessage(Markdown, can_focus=True):
+    """One message; `text` is the whole Markdown source, even while rendering lags behind."""
+
+    DEFAULT_CSS = """
+    ChatMessage {
+        height: auto;
+        margin: 0 0 1 0;
+        padding: 0 1;
+        border-left: wide transparent;
+        &.-user { background: $primary 12%; border-left: wide $primary; }
+        &.-assistant { background: $surface; border-left: wide $success 60%; }
+        &.-system { color: $text-muted; border-left: wide $warning 50%; }
+        &:focus { background-tint: $foreground 6%; border-left: wide $accent; }
+        & > MarkdownBlock:last-child { margin-bottom: 0; }
+    }
+    ChatMessage:ansi {
+        background: ansi_default;
+        &.-user { border-left: wide ansi_blue; }
+        &.-assistant { border-left: wide ansi_green; }
+        &.-system { border-left: wide ansi_yellow; }
+    }
+    """
+
+    def __init__(self, role: Role, markdown: str) -> None:
+        super().__init__(markdown, classes=f"-{role}", open_links=False)
+        self.role: Role = role
+        self.text = markdown
+        self._stream: MarkdownStream | None = None
+        self._mounting: AwaitMount | None = None
+
+    def mount_in(self, log: Widget) -> None:
+        """Mount into `log`; the first append waits for it, or Markdown's own
+        first render (of the initial text) would overwrite streamed text."""
+        self._mounting = log.mount(self)
+
+    async def append_text(self, delta: str) -> None:
+        """Stream `delta` onto the end of this message."""
+        self.text += delta
+        if self._mounting is not None:
+            mounting, self._mounting = self._mounting, None
+            await mounting
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self)
+        await self._stream.write(delta)
+
+    async def finish(self) -> None:
+        """Flush the stream; later appends start a new one."""
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.stop()
+
+
+class ChatPanel(Vertical):
+    """Messages above a prompt; a notice on top while no model is connected.
+
+    The log is anchored, so new text stays in view and a short conversation
+    sits just above the prompt, as in most chat tools.
+    """
+
+    BORDER_TITLE = "Chat"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "focus_prompt", "Prompt", show=False),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | escape | Put the cursor back in the prompt. |
+    """
+
+    DEFAULT_CSS = """
+    ChatPanel {
+        border: round $foreground 25%;
+        border-title-color: $text-muted;
+        border-subtitle-color: $text-muted;
+        &:focus-within { border: round $accent; border-title-color: $text; }
+        & > #chat-log { height: 1fr; padding: 0 1; }
+        & > #chat-notice {
+            color: $text-warning;
+            background: $warning 10%;
+            padding: 0 1;
+            margin: 0 1 1 1;
+        }
+        & > #chat-input { dock: bottom; }
+    }
+    ChatPanel:ansi > #chat-notice { color: ansi_yellow; background: ansi_default; }
+    """
+
+    class Submitted(Message):
+        """The user sent `text`; the screen decides what to do with it."""
+
+        def __init__(self, panel: ChatPanel, text: str) -> None:
+            super().__init__()
+            self.panel = panel
+            self.text = text
+
+        @property
+        def control(self) -> ChatPanel:
+            return self.panel
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.model_connected = False
+        self._messages: list[ChatMessage] = []
+        self._notice = Static(self._notice_text(""), id="chat-notice", markup=False)
+
+    def compose(self) -> ComposeResult:
+        yield self._notice
+        yield VerticalScroll(id="chat-log")
+        yield Input(placeholder="Ask about your code (Enter to send)", id="chat-input")
+
+    def on_mount(self) -> None:
+        if not self.model_connected:
+            self.border_subtitle = "no model"
+        self.query_one("#chat-log", VerticalScroll).anchor()
+
+    @on(Input.Submitted, "#chat-input")
+    def _prompt_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            return
+        event.input.clear()
+        self.add_message("user", text)
+        self.post_message(self.Submitted(self, text))
+
+    def action_focus_prompt(self) -> None:
+        self.query_one("#chat-input", Input).focus()
+
+    # Public API
+
+    @property
+    def messages(self) -> list[ChatMessage]:
+        """The messages in the log, oldest first."""
+        return list(self._messages)
+
+    def set_model_state(self, connected: bool, detail: str) -> None:
+        """Show whether a model answers; `detail` names it, or says why it does not."""
+        self.model_connected = connected
+        self._notice.display = not connected
+        if connected:
+            self.border_subtitle = detail
+        else:
+            self._notice.update(self._notice_text(detail))
+            self.border_subtitle = "no model"
+
+    def add_message(self, role: Role, markdown: str) -> ChatMessage:
+        """Append a message to the log and return its widget."""
+        message = ChatMessage(role, markdown)
+        self._messages.append(message)
+        message.mount_in(self.query_one("#chat-log", VerticalScroll))
+        return message
+
+    async def append_to_last(self, delta: str) -> ChatMessage:
+        """Stream `delta` onto the last message.
+
+        A reply starts itself: when the log is empty or ends with the user's
+        message, a new assistant message is added first.
+        """
+        if not self._messages or self._messages[-1].role == "user":
+            self.add_message("assistant", "")
+        message = self._messages[-1]
+        await message.append_text(delta)
+        return message
+
+    async def finish_last(self) -> None:
+        """End streaming into the last message, so its text is fully rendered."""
+        if self._messages:
+            await self._messages[-1].finish()
+
+    async def clear(self) -> None:
+        """Remove every message (the no-model notice stays while it applies)."""
+        messages, self._messages = self._messages, []
+        for message in messages:
+            await message.finish()
+        await self.query_one("#chat-log").remove_children(messages)
+
+    def copy_selected_message(self) -> str | None:
+        """Markdown of the focused message, else the last assistant reply, for OSC 52 copy."""
+        messages = self._messages
+        focused = self.screen.focused
+        for node in focused.ancestors_with_self if focused is not None else ():
+            if isinstance(node, ChatMessage) and node in messages:
+                return node.text
+        replies = [message for message in messages if message.role == "assistant"]
+        if replies:
+            return replies[-1].text
+        return messages[-1].text if messages else None
+
+    def _notice_text(self, detail: str) -> str:
+        lines = [NO_MODEL_TEXT]
+        if detail:
+            lines.append(detail)
+        lines.append(CONNECT_HINT)
+        return "\n".join(lines)

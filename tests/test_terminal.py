@@ -1,0 +1,116 @@
+"""aiide in a real terminal: tmux runs it, send-keys types, capture-pane reads the screen."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.support.components import require_command
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "inventory"
+AIIDE = Path(sys.executable).parent / "aiide"
+
+pytestmark = pytest.mark.tmux
+
+
+class Tmux:
+    """One tmux server of our own (its own socket), holding one session running aiide."""
+
+    def __init__(self, width: int, height: int, command: str) -> None:
+        self.socket = f"aiide-test-{uuid.uuid4().hex[:8]}"
+        self.tmux("new-session", "-d", "-s", "t", "-x", str(width), "-y", str(height), command)
+
+    def tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+        )
+        return result.stdout
+
+    def send(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "t", *keys)
+
+    def type(self, text: str) -> None:
+        self.tmux("send-keys", "-t", "t", "-l", text)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "t")
+
+    def wait_for(self, predicate, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"screen never matched; last screen:\n{self.screen()}")
+
+    def close(self) -> None:
+        self.tmux("kill-server")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "inventory"
+    shutil.copytree(EXAMPLE, root)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], cwd=root, check=True)
+    return root
+
+
+def launch(project: Path, width: int, height: int, user_dirs: Path) -> Tmux:
+    require_command("tmux", "install it with `apt-get install tmux` (make test does)")
+    env = {
+        "AIIDE_CONFIG_DIR": str(user_dirs / "config"),
+        "AIIDE_DATA_DIR": str(user_dirs / "data"),
+        "OLLAMA_HOST": "http://127.0.0.1:9",
+        "TERM": "tmux-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/root"),
+    }
+    assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
+    return Tmux(width, height, f"env -i {assignments} {shlex.quote(str(AIIDE))} {project}")
+
+
+def test_wide_terminal_edit_save_quit(project: Path, isolated_user_dirs: Path):
+    term = launch(project, 160, 48, isolated_user_dirs)
+    try:
+        screen = term.wait_for(lambda s: "Files" in s and "README.md" in s)
+        for title in ("Files", "Editor", "Chat", "Review"):
+            assert title in screen, f"{title} missing from\n{screen}"
+        # The tree lists folders first: inventory, tests, web, then README.md.
+        term.send("Down", "Down", "Down", "Enter")
+        term.wait_for(lambda s: "A small stock-keeping library" in s)
+        term.type("Edited in tmux. ")
+        term.send("C-s")
+        term.wait_for(lambda s: "Saved README.md" in s)
+        term.send("C-q")
+        deadline = time.monotonic() + 10
+        while "t" in term.tmux("list-sessions", "-F", "#{session_name}").split():
+            assert time.monotonic() < deadline, "aiide did not quit"
+            time.sleep(0.2)
+    finally:
+        term.close()
+    text = (project / "README.md").read_text()
+    assert text.startswith("Edited in tmux. # inventory")
+
+
+def test_narrow_terminal_shows_one_region(project: Path, isolated_user_dirs: Path):
+    term = launch(project, 80, 24, isolated_user_dirs)
+    try:
+        screen = term.wait_for(lambda s: "Files" in s and "README.md" in s)
+        assert "Chat" not in screen and "Review" not in screen
+        term.send("F6")
+        screen = term.wait_for(lambda s: "Editor" in s and "README.md" not in s)
+        assert "Files" not in screen
+    finally:
+        term.close()

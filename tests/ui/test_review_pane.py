@@ -9,7 +9,8 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 from textual.widgets._collapsible import CollapsibleTitle
 
-from aiide_tui.ui.widgets.review_pane import FileSection, HunkView, ReviewPane
+from aiide_tui.ui.widgets.hunk_view import HunkView
+from aiide_tui.ui.widgets.review_pane import FileSection, ReviewPane
 from tests.test_review_model import git, make_changed_repo
 
 LONG = "".join(f"value_{n} = {n}\n" for n in range(40))

@@ -1,0 +1,525 @@
+"""Layered settings: defaults < user file < project file < `AIIDE_*` environment < flags.
+
+One schema (the section dataclasses below, each field carrying a `Setting`)
+drives validation, the defaults and the documented default file. Every
+problem in the settings is collected and reported at once, each naming the
+file, the line and the dotted key, so a user fixes them in one pass; unknown
+keys are warnings, not errors, so an older aiide still starts with a newer
+config file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import tomllib
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiide_tui.errors import ConfigError
+from aiide_tui.keymap import ACTIONS_BY_ID, describe_conflicts, parse_keys, suggest_action
+
+PROJECT_FILE_NAME = ".aiide.toml"
+USER_FILE_NAME = "config.toml"
+ENV_PREFIX = "AIIDE_"
+OLLAMA_DEFAULT_PORT = 11434
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of the schema: its default, what it means and what it accepts."""
+
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    normalize: Callable[[str], str] | None = None
+    """Turns an accepted string into its canonical form; raises ValueError to refuse it."""
+
+    def validate(self, value: Any) -> Any:
+        """The value as the app will use it; ValueError (the reason) when it is not valid."""
+        expected = type(self.default)
+        if expected is bool and not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {_show(value)}")
+        if expected is int:
+            return self._validate_int(value)
+        if expected is str:
+            if not isinstance(value, str):
+                raise ValueError(f"expected a string, got {_show(value)}")
+            if self.choices and value not in self.choices:
+                raise ValueError(f"expected one of {', '.join(self.choices)}, got {_show(value)}")
+            return self.normalize(value) if self.normalize else value
+        return value
+
+    def _validate_int(self, value: Any) -> int:
+        if self.minimum == 1:
+            wanted = "a positive integer"
+        elif self.minimum is not None:
+            wanted = f"an integer >= {self.minimum}"
+        else:
+            wanted = "an integer"
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"expected {wanted}, got {_show(value)}")
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"expected {wanted}, got {_show(value)}")
+        return value
+
+
+def setting(default: Any, help: str, **rules: Any) -> Any:
+    """A dataclass field whose default and rules come from one `Setting`."""
+    return field(default=default, metadata={"setting": Setting(default, help, **rules)})
+
+
+def _show(value: Any) -> str:
+    """A value as the user would have typed it in TOML."""
+    try:
+        return json.dumps(value)
+    except TypeError:
+        return repr(value)
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("expected a name, got an empty string")
+    return value.strip()
+
+
+def normalize_ollama_host(value: str) -> str:
+    """`OLLAMA_HOST` spellings (`host`, `host:port`, a URL) as a base URL, as Ollama reads them."""
+    text = value.strip().rstrip("/")
+    has_scheme = "://" in text
+    try:
+        parts = urlsplit(text if has_scheme else f"http://{text}")
+        port = parts.port
+    except ValueError as error:
+        raise ValueError(
+            f"expected a URL such as http://127.0.0.1:11434, got {_show(value)}"
+        ) from error
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"expected a URL such as http://127.0.0.1:11434, got {_show(value)}")
+    if port is None and not has_scheme:
+        return f"http://{parts.netloc}:{OLLAMA_DEFAULT_PORT}{parts.path}"
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+@dataclass(frozen=True)
+class UiConfig:
+    """[ui]: how the screen looks and behaves."""
+
+    theme: str = setting(
+        "aiide-dark", "Theme: aiide-dark, aiide-light or any Textual theme.", normalize=_non_empty
+    )
+    layout: str = setting(
+        "auto",
+        "Regions shown: auto follows the terminal's width.",
+        choices=("auto", "wide", "medium", "narrow"),
+    )
+    mouse: bool = setting(True, "Let the mouse click, scroll and select.")
+
+
+@dataclass(frozen=True)
+class EditorConfig:
+    """[editor]: opening and showing files."""
+
+    max_file_bytes: int = setting(
+        2_097_152, "Files larger than this ask before opening.", minimum=1
+    )
+    tab_size: int = setting(4, "Columns a tab character takes.", minimum=1)
+    soft_wrap: bool = setting(False, "Wrap long lines at the window's edge.")
+    show_line_numbers: bool = setting(True, "Show line numbers in the gutter.")
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    """[models]: where the language models are served."""
+
+    ollama_host: str = setting(
+        "http://127.0.0.1:11434",
+        "Ollama's base URL (OLLAMA_HOST is used when no file sets this).",
+        normalize=normalize_ollama_host,
+    )
+    chat_model: str = setting("", "Ollama model for chat and the agent, e.g. qwen2.5-coder:7b.")
+    fim_model: str = setting("", "Ollama model for fill-in-the-middle completion.")
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """[sandbox]: where generated code runs."""
+
+    engine: str = setting(
+        "docker", "Container engine that runs generated code.", choices=("docker",)
+    )
+
+
+SECTIONS: Mapping[str, type] = MappingProxyType(
+    {"ui": UiConfig, "editor": EditorConfig, "models": ModelsConfig, "sandbox": SandboxConfig}
+)
+"""Sections of plain settings; `[keys]` (action -> keys) is checked by `keymap`."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings in force, with where each came from and what was ignored."""
+
+    ui: UiConfig = UiConfig()
+    editor: EditorConfig = EditorConfig()
+    models: ModelsConfig = ModelsConfig()
+    sandbox: SandboxConfig = SandboxConfig()
+    keys: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """The user's key overrides (action id -> keys); `keymap.resolve_bindings` adds the rest."""
+    warnings: tuple[str, ...] = ()
+    """Unknown keys and risky values, each naming the file and line."""
+    sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """Dotted key -> where its value came from: "default", "FILE:LINE", "environment NAME"..."""
+    files: tuple[Path, ...] = ()
+    """The config files that were read, lowest layer first."""
+
+
+def schema() -> Iterator[tuple[str, str, Setting]]:
+    """(section, key, setting) for every plain setting, in documentation order."""
+    for section, section_type in SECTIONS.items():
+        for item in dataclasses.fields(section_type):
+            yield section, item.name, item.metadata["setting"]
+
+
+def default_config_text() -> str:
+    """A config file listing every setting at its default, each with its help as a comment."""
+    lines: list[str] = []
+    for section, section_type in SECTIONS.items():
+        lines.append(f"# {section_type.__doc__}")
+        lines.append(f"[{section}]")
+        for key_section, key, spec in schema():
+            if key_section == section:
+                lines.append(f"# {spec.help}")
+                lines.append(f"{key} = {_show(spec.default)}")
+        lines.append("")
+    lines.append('# [keys]: action = keys, e.g. save = "ctrl+s,f10" (F1 in the app lists actions)')
+    lines.append("[keys]")
+    return "\n".join(lines) + "\n"
+
+
+# -- where the files are --------------------------------------------------------
+
+
+def user_config_path(env: Mapping[str, str] | None = None) -> Path:
+    """The user's config file; AIIDE_CONFIG_DIR (in `env`, else the process's) moves it."""
+    override = (env or {}).get("AIIDE_CONFIG_DIR") or os.environ.get("AIIDE_CONFIG_DIR")
+    if override:
+        return Path(override).expanduser() / USER_FILE_NAME
+    import platformdirs
+
+    return platformdirs.user_config_path("aiide") / USER_FILE_NAME
+
+
+def project_config_path(project_root: Path) -> Path:
+    return project_root / PROJECT_FILE_NAME
+
+
+# -- reading layers ---------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    """One value from one layer, with the place it came from ("FILE:LINE", "command line")."""
+
+    section: str
+    key: str
+    value: Any
+    where: str
+
+
+@dataclass
+class _Collected:
+    """Entries from all layers in order, and the problems met while reading them."""
+
+    entries: list[_Entry] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def add_table(self, data: Mapping[str, Any], where: Callable[[tuple[str, ...]], str]) -> None:
+        """Add a nested {section: {key: value}} table; `where` places a key path."""
+        for section, table in data.items():
+            if section != "keys" and section not in SECTIONS:
+                self.warnings.append(f"{where((section,))}: unknown section [{section}]")
+            elif not isinstance(table, Mapping):
+                self.errors.append(f"{where((section,))}: {section}: expected a table [{section}]")
+            else:
+                for key, value in table.items():
+                    self.add(section, key, value, where((section, key)))
+
+    def add(self, section: str, key: str, value: Any, where: str) -> None:
+        """Add one value if the schema knows its key (else warn); check its value later."""
+        if section != "keys" and section not in SECTIONS:
+            self.warnings.append(f"{where}: unknown section [{section}]")
+        elif section == "keys" and key not in ACTIONS_BY_ID:
+            self.warnings.append(f"{where}: keys.{key}: no such action{suggest_action(key)}")
+        elif section != "keys" and key not in _setting_names(section):
+            matches = get_close_matches(key, _setting_names(section), n=1)
+            hint = f"; did you mean {section}.{matches[0]}?" if matches else ""
+            self.warnings.append(f"{where}: unknown setting {section}.{key}{hint}")
+        else:
+            self.entries.append(_Entry(section, key, value, where))
+
+
+def _setting_names(section: str) -> list[str]:
+    return [item.name for item in dataclasses.fields(SECTIONS[section])]
+
+
+def _read_file(path: Path, collected: _Collected) -> None:
+    """Add a TOML file's settings; a missing file adds nothing."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return
+    except UnicodeDecodeError:
+        collected.errors.append(f"{path}: not UTF-8 text")
+        return
+    except OSError as error:
+        collected.errors.append(f"{path}: cannot read: {error.strerror}")
+        return
+    collected.files.append(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        collected.errors.append(toml_error_message(path, text, error))
+        return
+    lines = key_lines(text)
+    collected.add_table(data, lambda key_path: f"{path}:{_line_of(lines, key_path)}")
+
+
+def toml_error_message(path: Path, text: str, error: tomllib.TOMLDecodeError) -> str:
+    """`FILE:LINE: invalid TOML: reason (column N)`, from tomllib's message about `text`."""
+    message = str(error)
+    found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if found:
+        line, column = found.groups()
+        return f"{path}:{line}: invalid TOML: {message[: found.start()]} (column {column})"
+    found = re.search(r"\s*\(at end of document\)$", message)
+    if found:
+        last = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+        return f"{path}:{last}: invalid TOML: {message[: found.start()]} (at end of file)"
+    return f"{path}: invalid TOML: {message}"
+
+
+def _read_environment(env: Mapping[str, str], collected: _Collected) -> None:
+    """Add `AIIDE_SECTION__KEY=value` variables; values are TOML scalars where they parse."""
+    for name in sorted(env):
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        collected.add(section, key, parse_env_value(env[name]), f"environment {name}")
+
+
+def parse_env_value(text: str) -> Any:
+    """`"true"` -> True, `"12"` -> 12, `'"x"'` -> "x"; anything else stays the string."""
+    if "\n" in text or "\r" in text:
+        return text
+    try:
+        value = tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text
+    return value if isinstance(value, (str, int, float, bool)) else text
+
+
+def _read_overrides(overrides: Mapping[str, Any], collected: _Collected) -> None:
+    """Add flags given as {section: {key: value}}; None values mean "not given"."""
+    given = {
+        section: {key: value for key, value in table.items() if value is not None}
+        if isinstance(table, Mapping)
+        else table
+        for section, table in overrides.items()
+    }
+    collected.add_table(given, lambda key_path: "command line")
+
+
+# -- line numbers -------------------------------------------------------------------
+
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_DOTTED_KEY = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
+_HEADER = re.compile(rf"\s*\[\[?\s*({_DOTTED_KEY})\s*\]\]?")
+_ASSIGNMENT = re.compile(rf"\s*({_DOTTED_KEY})\s*=")
+_TRIPLE_QUOTES = ('"""', "'''")
+
+
+def key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """The 1-based line where each table header and key path is first written.
+
+    tomllib gives no positions, so this scans the (already valid) text,
+    tracking `[table]` headers and skipping the inside of multi-line strings.
+    """
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    open_quote: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if open_quote is not None:
+            if line.count(open_quote) % 2 == 1:
+                open_quote = None
+            continue
+        if header := _HEADER.match(line):
+            table = _split_key(header.group(1))
+            lines.setdefault(table, number)
+        elif assignment := _ASSIGNMENT.match(line):
+            lines.setdefault((*table, *_split_key(assignment.group(1))), number)
+            rest = line[assignment.end() :]
+            open_quote = next((q for q in _TRIPLE_QUOTES if rest.count(q) % 2 == 1), None)
+    return lines
+
+
+def _split_key(dotted: str) -> tuple[str, ...]:
+    parts = re.findall(_KEY_PART, dotted)
+    return tuple(tomllib.loads(f"k = {part}")["k"] if part[0] in "\"'" else part for part in parts)
+
+
+def _line_of(lines: Mapping[tuple[str, ...], int], key_path: tuple[str, ...]) -> int:
+    """The line of `key_path`, or of the nearest enclosing table written in the file."""
+    for end in range(len(key_path), 0, -1):
+        if key_path[:end] in lines:
+            return lines[key_path[:end]]
+    return 1
+
+
+# -- putting it together --------------------------------------------------------------
+
+
+def load_config(
+    project_root: Path | None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """Read every layer and return the settings in force.
+
+    `env` stands in for `os.environ` (tests pass their own); `overrides` are
+    command-line flags as {section: {key: value}}.
+
+    Raises:
+        ConfigError: listing every invalid file and value, each as
+            `FILE:LINE: section.key: reason`.
+    """
+    env = os.environ if env is None else env
+    collected = _Collected()
+    if env.get("OLLAMA_HOST"):
+        collected.add("models", "ollama_host", env["OLLAMA_HOST"], "environment OLLAMA_HOST")
+    _read_file(user_config_path(env), collected)
+    if project_root is not None:
+        _read_file(project_config_path(project_root), collected)
+    _read_environment(env, collected)
+    _read_overrides(overrides or {}, collected)
+    return _build(collected, project_root)
+
+
+def _build(collected: _Collected, project_root: Path | None) -> Config:
+    values: dict[str, dict[str, Any]] = {section: {} for section in (*SECTIONS, "keys")}
+    sources = {f"{section}.{key}": "default" for section, key, _ in schema()}
+    errors = list(collected.errors)
+    for entry in collected.entries:
+        try:
+            value = _validate(entry.section, entry.key, entry.value)
+        except ValueError as error:
+            errors.append(f"{entry.where}: {entry.section}.{entry.key}: {error}")
+            continue
+        values[entry.section][entry.key] = value
+        sources[f"{entry.section}.{entry.key}"] = entry.where
+    keys = values.pop("keys")
+    if not errors:
+        errors = _key_conflicts(keys, sources)
+    if errors:
+        raise ConfigError("\n".join(errors))
+    sections = {name: SECTIONS[name](**values[name]) for name in SECTIONS}
+    warnings = [*collected.warnings, *_risky_values(sections["models"], sources, project_root)]
+    return Config(
+        **sections,
+        keys=MappingProxyType(keys),
+        warnings=tuple(warnings),
+        sources=MappingProxyType(sources),
+        files=tuple(collected.files),
+    )
+
+
+def _validate(section: str, key: str, value: Any) -> Any:
+    if section == "keys":
+        return parse_keys(value)
+    spec = next(item for name, item_key, item in schema() if (name, item_key) == (section, key))
+    return spec.validate(value)
+
+
+def _key_conflicts(keys: Mapping[str, str], sources: Mapping[str, str]) -> list[str]:
+    bindings = {action_id: action.default_keys for action_id, action in ACTIONS_BY_ID.items()}
+    bindings.update(keys)
+    return [
+        f"{sources[f'keys.{blame}']}: keys.{blame}: {message}"
+        for blame, message in describe_conflicts(bindings, set(keys))
+    ]
+
+
+def _risky_values(
+    models: ModelsConfig, sources: Mapping[str, str], project_root: Path | None
+) -> list[str]:
+    """A project file that sends prompts (your code) to a non-local server deserves a look."""
+    where = sources["models.ollama_host"]
+    if project_root is None or not where.startswith(str(project_config_path(project_root))):
+        return []
+    host = urlsplit(models.ollama_host).hostname or ""
+    if host in LOOPBACK_HOSTS or host.startswith("127."):
+        return []
+    return [
+        f"{where}: models.ollama_host: this project sends prompts, including your code, to "
+        f"{models.ollama_host}; remove it from {PROJECT_FILE_NAME} unless you trust that server"
+    ]
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def save_user_setting(section: str, key: str, value: Any) -> Path:
+    """Set one key in the user's config file, keeping its comments and layout.
+
+    This is how choices made in the app (the theme from the palette) persist.
+    The file is replaced atomically, so a crash leaves the old file or the new.
+
+    Raises:
+        ConfigError: the key is unknown, the value invalid, or the existing
+            file is not valid TOML (it is left untouched).
+    """
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    collected = _Collected()
+    collected.add(section, key, value, "setting")
+    if collected.warnings:
+        raise ConfigError(collected.warnings[0].removeprefix("setting: "))
+    try:
+        value = _validate(section, key, value)
+    except ValueError as error:
+        raise ConfigError(f"{section}.{key}: {error}") from error
+    path = user_config_path()
+    try:
+        document = tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
+    except ParseError as error:
+        raise ConfigError(f"{path}:{error.line}: invalid TOML: {error}; not changing it") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read: {error}") from error
+    table = document.get(section)
+    if table is None:
+        document[section] = table = tomlkit.table()
+    elif not isinstance(table, MutableMapping):
+        raise ConfigError(f"{path}: {section}: expected a table [{section}]; not changing it")
+    table[key] = value
+    _write_atomically(path, tomlkit.dumps(document).encode("utf-8"))
+    return path
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    from aiide_tui.workspace.atomic import atomic_write
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data)

@@ -1,0 +1,319 @@
+"""`aiide doctor`: what works on this machine, what does not, and how to fix it.
+
+Domain checks only, no rendering: the CLI prints them as a table and the
+status bar shows the model and sandbox ones. Every check has a time limit,
+so a hung Docker socket or a black-holed model host cannot stall startup.
+Only the essentials (Python, a writable data directory) fail the doctor;
+everything else degrades to a warning with the fix in its detail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http.client
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TextIO
+from urllib.parse import urlsplit
+
+from aiide_tui.config import LOOPBACK_HOSTS, Config
+from aiide_tui.errors import AiideError
+from aiide_tui.state import project_state_dir
+
+Status = Literal["ok", "warn", "fail"]
+
+MIN_PYTHON = (3, 11)
+HTTP_TIMEOUT_S = 1.5
+DOCKER_TIMEOUT_S = 3.0
+GIT_TIMEOUT_S = 3.0
+SUGGESTED_MODEL = "qwen2.5-coder:1.5b"
+LANGUAGE_SERVERS = {
+    "pylsp": "Python",
+    "pyright-langserver": "Python",
+    "typescript-language-server": "TypeScript/JavaScript",
+    "gopls": "Go",
+    "clangd": "C/C++",
+    "rust-analyzer": "Rust",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding: `detail` says what was found and, when not ok, what to do."""
+
+    name: str
+    status: Status
+    detail: str
+    essential: bool = False
+    summary: str = ""
+    """A few words for the status bar (e.g. the model's name, or "offline")."""
+
+
+def essentials_ok(checks: list[Check]) -> bool:
+    """Whether aiide can run: no essential check failed."""
+    return not any(check.essential and check.status == "fail" for check in checks)
+
+
+async def run_checks(root: Path, config: Config) -> list[Check]:
+    """Every check, run concurrently, in a stable order for display."""
+    git, repository, model, docker, data = await asyncio.gather(
+        check_git(),
+        check_repository(root),
+        check_model_server(config),
+        check_docker(),
+        asyncio.to_thread(check_data_dir, root),
+    )
+    return [
+        check_python(),
+        git,
+        repository,
+        check_terminal(os.environ, sys.stdout),
+        model,
+        docker,
+        check_language_servers(),
+        data,
+        check_config(config),
+    ]
+
+
+# -- processes ----------------------------------------------------------------------
+
+
+async def _run(argv: list[str], timeout: float) -> tuple[int, str, str] | None:
+    """(exit status, stdout, stderr) of a command, or None if it is missing or too slow."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+    except OSError:
+        return None
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+        return None
+    assert process.returncode is not None
+    return process.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+# -- the checks -----------------------------------------------------------------------
+
+
+def check_python() -> Check:
+    version = platform.python_version()
+    if sys.version_info >= MIN_PYTHON:
+        return Check("Python", "ok", f"{version} ({sys.executable})", essential=True)
+    wanted = ".".join(map(str, MIN_PYTHON))
+    return Check("Python", "fail", f"{version}: aiide needs Python {wanted} or newer", True)
+
+
+async def check_git() -> Check:
+    if shutil.which("git") is None:
+        return Check("git", "warn", "not found on PATH: file status and the review pane need git")
+    result = await _run(["git", "--version"], GIT_TIMEOUT_S)
+    if result is None or result[0] != 0:
+        return Check("git", "warn", "found but `git --version` did not answer")
+    return Check("git", "ok", _first_line(result[1]).removeprefix("git version ").strip())
+
+
+async def check_repository(root: Path) -> Check:
+    """Whether the project is a git repository, and on which branch."""
+    if shutil.which("git") is None:
+        return Check("repository", "warn", "cannot tell without git")
+    top = await _run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], GIT_TIMEOUT_S)
+    if top is None or top[0] != 0:
+        return Check(
+            "repository",
+            "warn",
+            f"{root} is not in a git repository: run `git init` to review changes",
+        )
+    branch = await _run(
+        ["git", "-C", str(root), "symbolic-ref", "--short", "-q", "HEAD"], GIT_TIMEOUT_S
+    )
+    if branch is not None and branch[0] == 0:
+        where = f"branch {branch[1].strip()}"
+    else:
+        commit = await _run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], GIT_TIMEOUT_S)
+        where = f"detached at {commit[1].strip()}" if commit and commit[0] == 0 else "detached HEAD"
+    return Check("repository", "ok", f"{top[1].strip()}, {where}", summary=where)
+
+
+def check_terminal(env: Mapping[str, str], stream: TextIO) -> Check:
+    """TERM, colours, tmux, SSH, and the size of the tty (if there is one)."""
+    term = env.get("TERM", "")
+    colorterm = env.get("COLORTERM", "").lower()
+    if colorterm in ("truecolor", "24bit"):
+        colours = "true colour"
+    elif "256color" in term:
+        colours = "256 colours"
+    else:
+        colours = "16 colours or fewer"
+    facts = [f"TERM={term or 'unset'}", colours]
+    if env.get("TMUX"):
+        facts.append("in tmux")
+    if env.get("SSH_CONNECTION") or env.get("SSH_TTY"):
+        facts.append("over SSH")
+    facts.append(_tty_size(stream))
+    if not term or term == "dumb":
+        facts.append("set TERM (e.g. xterm-256color) for colours and keys to work")
+        return Check("terminal", "warn", ", ".join(facts))
+    if env.get("TMUX") and colours != "true colour":
+        facts.append("for true colour in tmux: set -as terminal-features ',*:RGB'")
+    return Check("terminal", "ok", ", ".join(facts), summary=colours)
+
+
+def _tty_size(stream: TextIO) -> str:
+    try:
+        if stream.isatty():
+            size = os.get_terminal_size(stream.fileno())
+            return f"tty {size.columns}x{size.lines}"
+    except (OSError, ValueError):
+        pass
+    return "not a tty (output is redirected)"
+
+
+async def check_model_server(config: Config) -> Check:
+    """Ask Ollama for its version and pulled models; warn with the fix when it is not there."""
+    host = config.models.ollama_host
+    try:
+        version, tags = await asyncio.to_thread(_ask_ollama, host)
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "reason", None) or error
+        return Check(
+            "model server",
+            "warn",
+            f"not reachable at {host} ({reason}): start `ollama serve` or set [models] ollama_host",
+            summary="offline",
+        )
+    names = [
+        str(model.get("name", "?")) for model in tags.get("models", []) if isinstance(model, dict)
+    ]
+    server = f"Ollama {version.get('version', '?')} at {host}"
+    if not names:
+        return Check(
+            "model server",
+            "warn",
+            f"{server}, but no models are pulled: run `ollama pull {SUGGESTED_MODEL}`",
+            summary="no models",
+        )
+    wanted = config.models.chat_model
+    if wanted and wanted not in names and f"{wanted}:latest" not in names:
+        return Check(
+            "model server",
+            "warn",
+            f"{server}: chat_model {wanted!r} is not pulled (run `ollama pull {wanted}`); "
+            f"pulled: {', '.join(names)}",
+            summary=f"{wanted} missing",
+        )
+    return Check("model server", "ok", f"{server}: {', '.join(names)}", summary=wanted or names[0])
+
+
+def _ask_ollama(host: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """GET /api/version and /api/tags (blocking; run in a thread)."""
+    return _get_json(f"{host}/api/version"), _get_json(f"{host}/api/tags")
+
+
+def _get_json(url: str) -> dict[str, Any]:
+    """A JSON object from `url`; proxies from the environment apply except on loopback."""
+    handlers = []
+    if (urlsplit(url).hostname or "") in LOOPBACK_HOSTS:
+        handlers.append(urllib.request.ProxyHandler({}))
+    opener = urllib.request.build_opener(*handlers)
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    try:
+        with opener.open(request, timeout=HTTP_TIMEOUT_S) as response:
+            body = json.loads(response.read(1_000_000))
+    except urllib.error.HTTPError as error:
+        raise ValueError(f"HTTP {error.code} from {url}: is this an Ollama server?") from error
+    except (json.JSONDecodeError, http.client.HTTPException) as error:
+        raise ValueError(f"{url} did not answer JSON: is this an Ollama server?") from error
+    if not isinstance(body, dict):
+        raise ValueError(f"{url} answered {type(body).__name__}, not an object")
+    return body
+
+
+async def check_docker(timeout: float = DOCKER_TIMEOUT_S) -> Check:
+    """Whether a Docker engine answers (the sandbox runs generated code there)."""
+    if shutil.which("docker") is None:
+        return Check(
+            "Docker",
+            "warn",
+            "docker CLI not found: install Docker to run generated code in the sandbox",
+            summary="no docker",
+        )
+    result = await _run(["docker", "version", "--format", "{{.Server.Version}}"], timeout)
+    if result is None:
+        return Check(
+            "Docker",
+            "warn",
+            f"the engine did not answer within {timeout:g} s: check dockerd or DOCKER_HOST",
+            summary="no engine",
+        )
+    status, out, err = result
+    if status != 0 or not out.strip():
+        reason = _first_line(err) or f"`docker version` exited with status {status}"
+        return Check(
+            "Docker",
+            "warn",
+            f"engine not available ({reason}): start dockerd or set DOCKER_HOST",
+            summary="no engine",
+        )
+    where = os.environ.get("DOCKER_HOST", "local socket")
+    return Check("Docker", "ok", f"engine {out.strip()} ({where})", summary=f"docker {out.strip()}")
+
+
+def check_language_servers() -> Check:
+    found = [
+        f"{name} ({language})" for name, language in LANGUAGE_SERVERS.items() if shutil.which(name)
+    ]
+    if found:
+        return Check("language servers", "ok", ", ".join(found))
+    return Check(
+        "language servers",
+        "warn",
+        "none on PATH: e.g. `pip install python-lsp-server` for Python, gopls for Go",
+    )
+
+
+def check_data_dir(root: Path) -> Check:
+    """The project's state folder can be created and written (blocking; run in a thread)."""
+    try:
+        folder = project_state_dir(root)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
+            pass
+    except AiideError as error:
+        return Check("data directory", "fail", error.message, essential=True)
+    except OSError as error:
+        return Check(
+            "data directory",
+            "fail",
+            f"cannot write in {folder}: {error.strerror}; set AIIDE_DATA_DIR to a writable folder",
+            essential=True,
+        )
+    return Check("data directory", "ok", str(folder), essential=True)
+
+
+def check_config(config: Config) -> Check:
+    files = ", ".join(str(path) for path in config.files) or "no config files, defaults only"
+    if config.warnings:
+        return Check("config", "warn", "; ".join(config.warnings))
+    return Check("config", "ok", files)

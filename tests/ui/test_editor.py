@@ -1,0 +1,326 @@
+"""The editor region driven by keys: tabs, dirty marks, save, undo, go-to-line, find, close."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.message import Message
+from textual.widgets.text_area import Selection
+
+from aiide_tui.ui.screens.confirm import ConfirmScreen
+from aiide_tui.ui.screens.goto_line import GotoLineScreen
+from aiide_tui.ui.widgets.code_view import HIGHLIGHT_LIMIT
+from aiide_tui.ui.widgets.editor import DIRTY_MARK, Editor
+from aiide_tui.ui.widgets.find_bar import FindBar
+
+PY = "import os\n\n\ndef main():\n    return os.getcwd()\n"
+JS = "const answer = 42;\nexport default answer;\n" + "// " + "wide " * 60 + "\n"
+
+
+class Host(App[None]):
+    """Just an editor, recording every message it posts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[Message] = []
+
+    def compose(self) -> ComposeResult:
+        yield Editor(id="editor")
+
+    @property
+    def editor(self) -> Editor:
+        return self.query_one(Editor)
+
+    def on_editor_save_requested(self, event: Editor.SaveRequested) -> None:
+        self.messages.append(event)
+
+    def on_editor_active_changed(self, event: Editor.ActiveChanged) -> None:
+        self.messages.append(event)
+
+    def on_editor_dirty_changed(self, event: Editor.DirtyChanged) -> None:
+        self.messages.append(event)
+
+    def on_editor_close_requested(self, event: Editor.CloseRequested) -> None:
+        self.messages.append(event)
+
+    def of(self, kind: type[Message]) -> list:
+        return [m for m in self.messages if isinstance(m, kind)]
+
+
+async def _open_two(app: Host, pilot) -> Editor:
+    editor = app.editor
+    editor.open_document("src/main.py", PY, mtime_ns=111, meta={"encoding": "utf-8"})
+    editor.open_document("web/app.js", JS, mtime_ns=222)
+    await pilot.pause()
+    return editor
+
+
+async def test_two_files_open_as_two_tabs_and_switch() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = await _open_two(app, pilot)
+        assert [view.path for view in editor.documents] == ["src/main.py", "web/app.js"]
+        assert editor.tab_label("src/main.py") == "main.py"
+        assert editor.active is editor.document("web/app.js")
+        assert app.focused is editor.active
+        assert str(editor.border_title) == "app.js"
+        # Keys TextArea would take (delete word, page sideways) reach the editor, footer included.
+        for key, action in (("ctrl+w", "close_tab"), ("ctrl+pageup", "previous_tab")):
+            assert app.active_bindings[key].binding.action == action
+
+        await pilot.press("ctrl+pageup")
+        assert editor.active is editor.document("src/main.py")
+        assert app.focused is editor.active
+        assert editor.active.display and not editor.document("web/app.js").display
+        await pilot.press("ctrl+pagedown")
+        assert editor.active.path == "web/app.js"
+        # A screen focusing "the editor region" finds the active document first.
+        assert not editor.focusable
+        assert next(w for w in editor.query("*") if w.focusable and w.display) is editor.active
+        await pilot.pause()
+        assert [m.path for m in app.of(Editor.ActiveChanged)] == [
+            "src/main.py",
+            "web/app.js",
+            "src/main.py",
+            "web/app.js",
+        ]
+
+
+async def test_opening_an_open_file_reuses_its_tab() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = await _open_two(app, pilot)
+        first = editor.document("src/main.py")
+        again = editor.open_document("src/main.py", "ignored", mtime_ns=999)
+        await pilot.pause()
+        assert again is first
+        assert len(editor.documents) == 2
+        assert editor.active is first and first.text == PY
+
+
+async def test_typing_marks_the_tab_dirty_and_save_carries_the_text() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = await _open_two(app, pilot)
+        await pilot.press("ctrl+pageup")
+        await pilot.press("#", " ")
+        await pilot.pause()
+        assert editor.is_dirty("src/main.py")
+        assert editor.tab_label("src/main.py") == f"{DIRTY_MARK}main.py"
+        assert editor.tab_label("web/app.js") == "app.js"
+        assert [(m.path, m.dirty) for m in app.of(Editor.DirtyChanged)] == [("src/main.py", True)]
+
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        (save,) = app.of(Editor.SaveRequested)
+        assert (save.path, save.text, save.mtime_ns) == ("src/main.py", "# " + PY, 111)
+        assert save.meta == {"encoding": "utf-8"}
+
+        editor.mark_saved("src/main.py", save.text, 333)
+        await pilot.pause()
+        assert not editor.is_dirty("src/main.py")
+        assert editor.tab_label("src/main.py") == "main.py"
+        assert editor.mtime_ns("src/main.py") == 333
+        assert app.of(Editor.DirtyChanged)[-1].dirty is False
+
+
+async def test_undo_and_redo() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = await _open_two(app, pilot)
+        await pilot.press("x", "y")
+        assert editor.active.text == "xy" + JS
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert editor.active.text == JS
+        assert not editor.is_dirty("web/app.js")
+        await pilot.press("ctrl+y")
+        await pilot.pause()
+        assert editor.active.text == "xy" + JS
+        assert editor.is_dirty("web/app.js")
+
+
+async def test_goto_line_moves_the_cursor_and_clamps() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = await _open_two(app, pilot)
+        await pilot.press("ctrl+pageup")
+        await pilot.press("ctrl+g")
+        assert isinstance(app.screen, GotoLineScreen)
+        await pilot.press("4", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, GotoLineScreen)
+        assert editor.active.cursor_location == (3, 0)
+        assert app.focused is editor.active
+
+        await pilot.press("ctrl+g", "9", "9", "9", "enter")
+        await pilot.pause()
+        assert editor.active.cursor_location == (editor.active.document.line_count - 1, 0)
+
+        await pilot.press("ctrl+g", "enter")
+        assert isinstance(app.screen, GotoLineScreen)  # nothing typed: it stays and says why
+        assert "line number" in str(app.screen.query_one("#goto-error").content)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, GotoLineScreen)
+
+
+async def test_find_selects_matches_in_turn_and_reports_none() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = app.editor
+        editor.open_document("notes.txt", "foo bar\nFoo baz foo\n", mtime_ns=1)
+        await pilot.pause()
+        await pilot.press("ctrl+f")
+        bar = editor.query_one(FindBar)
+        assert bar.is_open and app.focused is bar.input
+        await pilot.press(*"foo")
+        await pilot.pause()
+        assert bar.status == "3 matches"
+
+        await pilot.press("enter")
+        await pilot.pause()
+        assert editor.active.selection == Selection((0, 0), (0, 3))
+        assert bar.status == "1 of 3"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert editor.active.selection == Selection((1, 0), (1, 3))  # case-insensitive
+        assert bar.status == "2 of 3"
+        await pilot.press("shift+enter")
+        await pilot.pause()
+        assert editor.active.selection == Selection((0, 0), (0, 3))
+
+        await pilot.press("alt+c", "enter")
+        await pilot.pause()
+        assert editor.active.selection == Selection((1, 8), (1, 11))
+        assert bar.status == "2 of 2"
+
+        bar.input.value = ""
+        await pilot.press(*"qqq", "enter")
+        await pilot.pause()
+        assert bar.status == "no matches"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not bar.is_open
+        assert app.focused is editor.active
+
+
+async def test_replace_text_keeps_the_cursor_line_and_is_undoable() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = app.editor
+        old = "".join(f"line {n}\n" for n in range(20))
+        editor.open_document("a.txt", old, mtime_ns=1)
+        await pilot.pause()
+        editor.goto_line(8)
+        new = "header\n" + "".join(f"row {n}\n" for n in range(30))
+        editor.replace_text("a.txt", new, 2)
+        await pilot.pause()
+        view = editor.active
+        assert view.text == new
+        assert view.cursor_location[0] == 7
+        assert not view.dirty and view.mtime_ns == 2
+
+        editor.replace_text("a.txt", "short\n", 3)
+        assert view.cursor_location == (1, 0)  # clamped to the new last line
+
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert view.text == new and view.dirty
+
+
+async def test_closing_a_dirty_tab_asks_the_screen_instead() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = await _open_two(app, pilot)
+        await pilot.press("z")
+        await pilot.press("ctrl+w")  # TextArea's delete-word key is left to the editor
+        await pilot.pause()
+        assert [m.path for m in app.of(Editor.CloseRequested)] == ["web/app.js"]
+        assert editor.is_open("web/app.js")
+        assert editor.active.text == "z" + JS
+
+        assert editor.close_document("web/app.js", force=True)
+        await pilot.pause()
+        assert not editor.is_open("web/app.js")
+        assert editor.active is editor.document("src/main.py")
+        assert app.focused is editor.active
+        assert app.of(Editor.ActiveChanged)[-1].path == "src/main.py"
+
+        await pilot.press("ctrl+w")  # clean: closes at once
+        await pilot.pause()
+        assert editor.documents == []
+        assert editor.active is None
+        assert app.of(Editor.ActiveChanged)[-1].path is None
+        assert editor.border_title == "Editor"
+        assert editor.query_one("#editor-empty").display
+
+
+async def test_same_file_names_show_their_folder() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = app.editor
+        editor.open_document("pkg/a/__init__.py", "", mtime_ns=1)
+        editor.open_document("pkg/b/__init__.py", "", mtime_ns=1)
+        await pilot.pause()
+        assert editor.tab_label("pkg/a/__init__.py") == "__init__.py · a"
+        assert editor.tab_label("pkg/b/__init__.py") == "__init__.py · b"
+        editor.close_document("pkg/a/__init__.py")
+        await pilot.pause()
+        assert editor.tab_label("pkg/b/__init__.py") == "__init__.py"
+
+
+async def test_clicking_a_tab_activates_it() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = await _open_two(app, pilot)
+        await pilot.click("EditorTab")  # the first tab
+        await pilot.pause()
+        assert editor.active.path == "src/main.py"
+        assert app.focused is editor.active
+
+
+async def test_highlighting_follows_the_viewport_after_edits() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = app.editor
+        text = "".join(f"def f{n}(x):\n    return x + {n}\n" for n in range(2000))
+        view = editor.open_document("big.py", text, mtime_ns=1)
+        await pilot.pause()
+        assert view.highlighting
+        editor.goto_line(3001)
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        assert view.text.splitlines()[3000] == "adef f1500(x):"
+        assert any(name == "keyword.function" for _, _, name in view._highlights[3002])
+        assert not view._highlights.get(0)  # far above the viewport: not computed
+
+
+async def test_plain_text_for_unknown_and_huge_files() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = app.editor
+        assert not editor.open_document("notes.txt", "just words\n", mtime_ns=1).highlighting
+        assert editor.open_document("x.py", "x = 1\n", mtime_ns=1).highlighting
+        huge = editor.open_document("huge.py", "x = 1\n" * (HIGHLIGHT_LIMIT // 6 + 1), mtime_ns=1)
+        assert not huge.highlighting
+        forced = editor.open_document("script", "echo hi\n", mtime_ns=1, language="bash")
+        assert forced.highlighting
+        await pilot.pause()
+
+
+async def test_confirm_screen_returns_the_chosen_key() -> None:
+    app = Host()
+    choices = [("s", "Save"), ("d", "Discard"), ("c", "Cancel")]
+    async with app.run_test() as pilot:
+        results: list[str | None] = []
+        app.push_screen(ConfirmScreen("Unsaved", "a [b].py has edits", choices), results.append)
+        await pilot.pause()
+        await pilot.press("d")
+        app.push_screen(ConfirmScreen("Unsaved", "again", choices), results.append)
+        await pilot.pause()
+        await pilot.press("escape")
+        app.push_screen(ConfirmScreen("Unsaved", "again", choices), results.append)
+        await pilot.pause()
+        await pilot.press("enter")  # the first button has focus
+        await pilot.pause()
+        assert results == ["d", "c", "s"]

@@ -58,7 +58,7 @@ def open_project(path: str, theme: str | None, layout: str | None) -> None:
     config = _load_config(root, overrides)
     from aiide_tui.ui.app import AiideApp
 
-    AiideApp(root, config).run()
+    AiideApp(root, config).run(mouse=config.ui.mouse)
 
 
 @main.command()
@@ -67,6 +67,7 @@ def doctor(path: str) -> None:
     """Check Python, git, the terminal, model servers, Docker and language servers."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from aiide_tui.doctor import essentials_ok, run_checks
 
@@ -80,7 +81,7 @@ def doctor(path: str) -> None:
     table.add_column("Detail")
     for check in checks:
         name = f"{check.name}{' *' if check.essential else ''}"
-        table.add_row(name, marks[check.status], check.detail)
+        table.add_row(name, marks[check.status], Text(check.detail))
     console = Console()
     console.print(table)
     console.print("[dim]* essential[/]")

@@ -9,6 +9,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from aiide_tui.config import Config, save_user_setting
+from aiide_tui.errors import AiideError
 from aiide_tui.keymap import DEFAULT_ACTIONS, resolve_bindings
 from aiide_tui.ui.screens.main import MainScreen
 
@@ -19,11 +20,19 @@ class AiideApp(App[None]):
     TITLE = "aiide"
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, root: Path, config: Config, *, remember_theme: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        config: Config,
+        *,
+        remember_theme: bool = True,
+        probe_environment: bool = True,
+    ) -> None:
         super().__init__()
         self.root = root.resolve()
         self.config = config
         self.remember_theme = remember_theme
+        self.probe_environment = probe_environment
         self.keys = resolve_bindings(config.keys)
 
     def on_mount(self) -> None:
@@ -31,18 +40,26 @@ class AiideApp(App[None]):
 
         for theme in load_themes():
             self.register_theme(theme)
-        self.theme = self.config.ui.theme if self.config.ui.theme in self.available_themes else (
-            "aiide-dark"
+        self.theme = (
+            self.config.ui.theme
+            if self.config.ui.theme in self.available_themes
+            else ("aiide-dark")
         )
         self.set_keymap(self.keys)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         for warning in self.config.warnings:
             self.notify(warning, title="Configuration", severity="warning", timeout=8)
-        self.push_screen(MainScreen(self.root, self.config))
+        self.push_screen(
+            MainScreen(self.root, self.config, probe_environment=self.probe_environment)
+        )
 
     def _remember_theme(self, theme) -> None:
-        if self.remember_theme:
+        if not self.remember_theme:
+            return
+        try:
             save_user_setting("ui", "theme", theme.name)
+        except AiideError as error:
+            self.notify(error.message, title="Theme not remembered", severity="warning")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -43,6 +43,6 @@ class HelpScreen(ModalScreen[None]):
             yield Static(table)
             yield Static(
                 "\nEvery action is also in the command palette. Override keys in "
-                "~/.config/aiide/config.toml under [keys], e.g. save = \"ctrl+s\".",
+                '~/.config/aiide/config.toml under [keys], e.g. save = "ctrl+s".',
                 classes="hint",
             )

@@ -50,13 +50,15 @@ class MainScreen(Screen[None]):
     """Which layout the width (or the config) asks for."""
     side_panel: reactive[str] = reactive("chat")
     """The side panel shown in the medium layout."""
-    region: reactive[str] = reactive("files")
+    narrow_region: reactive[str] = reactive("files")
     """The region shown in the narrow layout."""
 
-    def __init__(self, root: Path, config: Config) -> None:
+    def __init__(self, root: Path, config: Config, *, probe_environment: bool = True) -> None:
         super().__init__()
         self.root = root
         self.config = config
+        self.probe_environment = probe_environment
+        """Whether to check the model server and Docker (off for reproducible snapshots)."""
         self.client: ServicesClient | None = None
         self._pending_changes: set[tuple[str, str]] = set()
         self._settle: asyncio.TimerHandle | None = None
@@ -64,7 +66,14 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
             yield FileTree(id="files")
-            yield Editor(id="editor")
+            yield Editor(
+                id="editor",
+                view_options={
+                    "tab_size": self.config.editor.tab_size,
+                    "soft_wrap": self.config.editor.soft_wrap,
+                    "show_line_numbers": self.config.editor.show_line_numbers,
+                },
+            )
             with Vertical(id="side"):
                 yield ChatPanel(id="chat")
                 yield ReviewPane(id="review")
@@ -100,13 +109,13 @@ class MainScreen(Screen[None]):
     def watch_side_panel(self) -> None:
         self._apply_layout()
 
-    def watch_region(self) -> None:
+    def watch_narrow_region(self) -> None:
         self._apply_layout()
 
     def _apply_layout(self) -> None:
         if not self.is_mounted:
             return
-        shown = layout.visible_regions(self.layout_mode, self.side_panel, self.region)
+        shown = layout.visible_regions(self.layout_mode, self.side_panel, self.narrow_region)
         for name in layout.REGIONS:
             self.query_one(f"#{name}").display = name in shown
         self.query_one("#side").display = bool(shown & set(layout.SIDE_PANELS))
@@ -114,22 +123,24 @@ class MainScreen(Screen[None]):
             self.set_class(self.layout_mode == mode, f"-{mode}")
         focused = self.focused
         if focused is None or not focused.display or not self._region_of_widget_visible(focused):
-            self._focus_region(self.region if self.layout_mode == "narrow" else "editor")
+            self._focus_region(self.narrow_region if self.layout_mode == "narrow" else "editor")
 
     def _region_of_widget_visible(self, widget) -> bool:
         return all(node.display for node in widget.ancestors_with_self if hasattr(node, "display"))
 
     def _focus_region(self, name: str) -> None:
         widget = self.query_one(f"#{name}")
-        target = widget if widget.focusable else next(
-            (w for w in widget.query("*") if w.focusable and w.display), widget
+        target = (
+            widget
+            if widget.focusable
+            else next((w for w in widget.query("*") if w.focusable and w.display), widget)
         )
         self.set_focus(target)
 
     def show_region(self, name: str) -> None:
         """Bring a region on screen (in any layout) and focus it."""
         if self.layout_mode == "narrow":
-            self.region = name
+            self.narrow_region = name
         elif self.layout_mode == "medium" and name in layout.SIDE_PANELS:
             self.side_panel = name
         self._apply_layout()
@@ -140,11 +151,11 @@ class MainScreen(Screen[None]):
     def action_toggle_side_panel(self) -> None:
         self.side_panel = layout.other_side_panel(self.side_panel)
         if self.layout_mode == "narrow":
-            self.region = self.side_panel
+            self.narrow_region = self.side_panel
         self.show_region(self.side_panel)
 
     def action_cycle_region(self) -> None:
-        current = self._focused_region() or self.region
+        current = self._focused_region() or self.narrow_region
         self.show_region(layout.next_region(current))
 
     def _focused_region(self) -> str | None:
@@ -225,7 +236,8 @@ class MainScreen(Screen[None]):
         await self.refresh_files()
         self.refresh_git()
         self.watch_workspace()
-        self.check_environment()
+        if self.probe_environment:
+            self.check_environment()
 
     @work(group="watch", description="Watch the project for changes")
     async def watch_workspace(self) -> None:
@@ -276,14 +288,15 @@ class MainScreen(Screen[None]):
     async def check_environment(self) -> None:
         from aiide_tui.doctor import check_docker, check_model_server
 
-        model, docker = await asyncio.gather(
-            check_model_server(self.config), check_docker()
-        )
+        model, docker = await asyncio.gather(check_model_server(self.config), check_docker())
         connected = model.status == "ok"
         self.status.set_segment(
             "model", f"model: {model.summary}", state="ok" if connected else "warn"
         )
-        self.query_one(ChatPanel).set_model_state(connected, model.detail)
+        detail = model.detail
+        if model.summary == "offline":
+            detail = f"Ollama is not reachable at {self.config.models.ollama_host}."
+        self.query_one(ChatPanel).set_model_state(connected, detail)
         self.status.set_segment(
             "sandbox",
             f"sandbox: {docker.summary}",
@@ -340,10 +353,6 @@ class MainScreen(Screen[None]):
             meta={"encoding": document.encoding, "newline": document.newline},
         )
         self.show_region("editor")
-
-    @on(Editor.ActiveChanged)
-    def on_active_changed(self, event: Editor.ActiveChanged) -> None:
-        self.editor.border_title = Path(event.path).name if event.path else "Editor"
 
     @on(Editor.SaveRequested)
     def on_save_requested(self, event: Editor.SaveRequested) -> None:
@@ -449,9 +458,8 @@ class MainScreen(Screen[None]):
 
     @on(ChatPanel.Submitted)
     def on_chat_submitted(self, event: ChatPanel.Submitted) -> None:
-        panel = self.query_one(ChatPanel)
-        panel.add_message(
+        self.query_one(ChatPanel).add_message(
             "system",
-            "No model is connected, so nothing was sent. Run `aiide doctor` to see "
-            "what is missing.",
+            "Nothing was sent: this version of aiide has no chat service to talk to a "
+            "model yet. Run `aiide doctor` to see which model server is reachable.",
         )

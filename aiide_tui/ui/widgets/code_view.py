@@ -95,17 +95,21 @@ class CodeView(TextArea, inherit_bindings=False):
         mtime_ns: int,
         meta: dict[str, Any] | None = None,
         language: str | None = None,
+        soft_wrap: bool = False,
+        show_line_numbers: bool = True,
+        tab_size: int = 4,
         id: str | None = None,
     ) -> None:
         super().__init__(
             text,
-            soft_wrap=False,
+            soft_wrap=soft_wrap,
             tab_behavior="indent",
-            show_line_numbers=True,
+            show_line_numbers=show_line_numbers,
             theme="css",
             compact=True,
             id=id,
         )
+        self.indent_width = tab_size
         self.path = path
         """Project-relative path of the file, as the screen named it."""
         self.mtime_ns = mtime_ns

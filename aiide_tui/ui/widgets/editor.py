@@ -15,6 +15,7 @@ is active, and showing it is synchronous.
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from collections.abc import Mapping
 from typing import Any
 
 from textual import on
@@ -184,8 +185,16 @@ class Editor(Widget):
         def control(self) -> Editor:
             return self.editor
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        view_options: Mapping[str, Any] | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
+        self.view_options = dict(view_options or {})
+        """Passed to every `CodeView`: soft_wrap, show_line_numbers, tab_size."""
         self._views: dict[str, CodeView] = {}
         self._tabs: dict[str, EditorTab] = {}
         self._active_path: str | None = None
@@ -256,7 +265,9 @@ class Editor(Widget):
         """
         if path in self._views:
             return self.open_existing(path)
-        view = CodeView(path, text, mtime_ns=mtime_ns, meta=meta, language=language)
+        view = CodeView(
+            path, text, mtime_ns=mtime_ns, meta=meta, language=language, **self.view_options
+        )
         view.display = False
         tab = EditorTab(path, Content(PurePosixPath(path).name))
         self._views[path] = view

@@ -91,14 +91,14 @@ class FileTree(Tree[Entry]):
         """The user asked to re-read the file list."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("project", data=Entry("", True), id=id)
-        self.border_title = "Files"
-        self.show_root = False
-        self.guide_depth = 2
         self._top = _Dir()
         self._status: dict[str, str] = {}
         self._changed_dirs: set[str] = set()
         self._count = 0
+        super().__init__("project", data=Entry("", True), id=id)
+        self.border_title = "Files"
+        self.show_root = False
+        self.guide_depth = 2
 
     @property
     def file_count(self) -> int:
@@ -107,6 +107,7 @@ class FileTree(Tree[Entry]):
     def set_files(self, paths: list[str], status: dict[str, str] | None = None) -> None:
         """Replace the file list (and git status), keeping expanded directories open."""
         expanded = self._expanded_dirs()
+        cursor = self.cursor_node.data.path if self.cursor_node and self.cursor_node.data else None
         self._count = len(paths)
         self._top = _build(paths)
         self.set_status(status or {}, refresh=False)
@@ -116,6 +117,14 @@ class FileTree(Tree[Entry]):
             if node.data and node.data.is_dir and node.data.path in expanded:
                 node.expand()
         self.root.expand()
+        self.call_after_refresh(self._restore_cursor, cursor)
+
+    def _restore_cursor(self, path: str | None) -> None:
+        target = next((n for n in self._walk(self.root) if n.data and n.data.path == path), None)
+        if target is not None:
+            self.move_cursor(target, animate=False)
+        elif self.cursor_line < 0 and self.root.children:
+            self.cursor_line = 0
 
     def set_status(self, status: dict[str, str], *, refresh: bool = True) -> None:
         """Update git status marks without rebuilding the tree."""

@@ -15,7 +15,6 @@ class StatusBar(Horizontal):
     DEFAULT_CSS = """
     StatusBar {
         height: 1;
-        dock: bottom;
         background: $panel;
         color: $text-muted;
         & > Static { width: auto; padding: 0 1; }

@@ -1,0 +1,62 @@
+"""The `aiide` command as a user runs it: a real process from the venv."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from aiide_tui import __version__
+
+AIIDE = [sys.executable, "-m", "aiide_tui"]
+
+
+def run(*args: str, cwd: Path | None = None, env_extra: dict | None = None):
+    import os
+
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run(
+        [*AIIDE, *args], cwd=cwd, capture_output=True, text=True, timeout=60, env=env
+    )
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0
+    assert __version__ in result.stdout
+
+
+def test_help_lists_subcommands():
+    result = run("--help")
+    assert result.returncode == 0
+    for name in ("doctor", "serve", "open"):
+        assert name in result.stdout
+
+
+def test_doctor_prints_a_table_and_passes_essentials(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    result = run("doctor", str(tmp_path), env_extra={"OLLAMA_HOST": "http://127.0.0.1:9"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in ("Python", "git", "Docker", "data"):
+        assert name.lower() in result.stdout.lower()
+
+
+def test_doctor_fails_when_data_dir_is_unusable(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    result = run("doctor", str(tmp_path), env_extra={"AIIDE_DATA_DIR": str(blocker / "sub")})
+    assert result.returncode == 1
+
+
+def test_bad_project_config_names_file_line_and_key(tmp_path):
+    (tmp_path / ".aiide.toml").write_text('[editor]\ntab_size = "four"\n')
+    result = run("doctor", str(tmp_path))
+    assert result.returncode != 0
+    assert ".aiide.toml:2" in result.stderr
+    assert "editor.tab_size" in result.stderr
+
+
+def test_not_a_directory(tmp_path):
+    result = run(str(tmp_path / "missing"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr

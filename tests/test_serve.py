@@ -1,0 +1,107 @@
+"""`aiide serve` driven from another process, as an editor plugin or a remote UI would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aiide_tui.bus import connect_subprocess, connect_unix_socket
+from aiide_tui.errors import PathPolicyError, StaleFileError
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "inventory"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "inventory"
+    shutil.copytree(EXAMPLE, root)
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "init"],
+        cwd=root,
+        check=True,
+    )
+    return root
+
+
+async def exercise(client, root: Path) -> None:
+    files = await client.request("workspace/list", {})
+    assert "inventory/store.py" in files and ".git/HEAD" not in files
+    info = await client.request("workspace/info", {})
+    assert info["is_git"] and info["branch"]
+
+    doc = await client.request("workspace/read", {"path": "inventory/models.py"})
+    assert "class Item" in doc["text"]
+    new_text = doc["text"] + "\n# served edit\n"
+    await client.request(
+        "workspace/write",
+        {"path": "inventory/models.py", "text": new_text, "expected_mtime_ns": doc["mtime_ns"]},
+    )
+    assert (root / "inventory/models.py").read_text().endswith("# served edit\n")
+
+    with pytest.raises(StaleFileError):
+        await client.request(
+            "workspace/write",
+            {"path": "inventory/models.py", "text": "x", "expected_mtime_ns": doc["mtime_ns"]},
+        )
+    with pytest.raises(PathPolicyError):
+        await client.request("workspace/write", {"path": "../escape.txt", "text": "x"})
+    assert not (root.parent / "escape.txt").exists()
+
+    diff = await client.request("git/diff", {})
+    assert "+# served edit" in diff["diff"]
+    status = await client.request("git/status", {})
+    assert status["inventory/models.py"] == "modified"
+
+    undone = await client.request("workspace/undo", {})
+    assert undone["path"]
+    assert "# served edit" not in (root / "inventory/models.py").read_text()
+
+
+async def test_serve_over_stdio(project: Path):
+    client = await connect_subprocess(
+        [sys.executable, "-m", "aiide_tui", "serve", "--stdio", "--root", str(project)]
+    )
+    try:
+        await asyncio.wait_for(exercise(client, project), 30)
+    finally:
+        await client.close()
+
+
+async def test_serve_over_unix_socket_streams_changes(project: Path, tmp_path: Path):
+    socket_path = tmp_path / "aiide.sock"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aiide_tui", "serve", "--socket", str(socket_path)],
+        cwd=project,
+        env=os.environ.copy(),
+    )
+    try:
+        for _ in range(100):
+            if socket_path.exists():
+                break
+            await asyncio.sleep(0.1)
+        client = await connect_unix_socket(socket_path)
+        try:
+            await asyncio.wait_for(exercise(client, project), 30)
+            changes: asyncio.Queue = asyncio.Queue()
+            client.on_notification("workspace/changed", changes.put_nowait)
+            watch = asyncio.create_task(client.request("workspace/watch", {}))
+            await asyncio.sleep(0.5)
+            (project / "notes.md").write_text("new file\n")
+            seen: list = []
+            while ["added", "notes.md"] not in seen:
+                seen += (await asyncio.wait_for(changes.get(), 10))["changes"]
+            watch.cancel()
+        finally:
+            await client.close()
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert not socket_path.exists()

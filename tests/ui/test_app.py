@@ -1,0 +1,246 @@
+"""The whole app under Textual's pilot, on a real git project with real services."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from aiide_tui.config import load_config, user_config_path
+from aiide_tui.ui.app import AiideApp
+from aiide_tui.ui.screens.confirm import ConfirmScreen
+from aiide_tui.ui.screens.goto_line import GotoLineScreen
+from aiide_tui.ui.screens.help import HelpScreen
+from aiide_tui.ui.widgets.editor import Editor
+from aiide_tui.ui.widgets.file_tree import FileTree
+from tests.ui.conftest import wait_for
+
+
+def make_app(root: Path, **overrides) -> AiideApp:
+    return AiideApp(root, load_config(root, overrides=overrides), probe_environment=False)
+
+
+async def ready(pilot) -> None:
+    await wait_for(pilot, lambda: pilot.app.screen.query_one(FileTree).file_count > 0)
+
+
+async def open_file(pilot, path: str) -> None:
+    pilot.app.screen.open_file(path)
+    await wait_for(pilot, lambda: pilot.app.screen.query_one(Editor).is_open(path))
+    await wait_for(pilot, lambda: pilot.app.screen.query_one(Editor).active is pilot.app.focused)
+
+
+def editor(pilot) -> Editor:
+    return pilot.app.screen.query_one(Editor)
+
+
+async def test_open_from_tree_edit_save(project: Path):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        assert isinstance(pilot.app.focused, FileTree)
+        # Folders come first: expand `inventory`, then its second file is models.py.
+        await pilot.press("enter", "down", "down", "enter")
+        await wait_for(pilot, lambda: editor(pilot).is_open("inventory/models.py"))
+        assert editor(pilot).border_title == "models.py"
+        await wait_for(pilot, lambda: editor(pilot).active is pilot.app.focused)
+        await pilot.press(*"# edited", "enter")
+        assert editor(pilot).is_dirty("inventory/models.py")
+        assert "●" in editor(pilot).tab_label("inventory/models.py")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not editor(pilot).is_dirty("inventory/models.py"))
+        text = (project / "inventory/models.py").read_text()
+        assert text.startswith("# edited\nfrom __future__ import annotations")
+        assert "●" not in editor(pilot).tab_label("inventory/models.py")
+
+
+async def test_undo_and_redo(project: Path):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "README.md")
+        original = editor(pilot).text("README.md")
+        await pilot.press(*"abc")
+        assert editor(pilot).text("README.md") == "abc" + original
+        await pilot.press("ctrl+z")
+        assert editor(pilot).text("README.md") == original
+        await pilot.press("ctrl+y")
+        assert editor(pilot).text("README.md") == "abc" + original
+
+
+async def test_clean_tab_reloads_when_file_changes_on_disk(project: Path):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "web/format.js")
+        (project / "web/format.js").write_text("// rewritten by vim\n")
+        await wait_for(pilot, lambda: editor(pilot).text("web/format.js") == "// rewritten by vim\n")
+        assert not editor(pilot).is_dirty("web/format.js")
+
+
+@pytest.mark.parametrize(("choice", "keeps_mine"), [("r", False), ("k", True)])
+async def test_dirty_tab_asks_reload_or_keep(project: Path, choice: str, keeps_mine: bool):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "web/format.js")
+        await pilot.press(*"mine ")
+        (project / "web/format.js").write_text("// theirs\n")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press(choice)
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.pause(0.2)
+        text = editor(pilot).text("web/format.js")
+        assert text.startswith("mine ") is keeps_mine
+        assert (text == "// theirs\n") is not keeps_mine
+
+
+async def test_saving_over_an_external_change_asks_first(project: Path):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "README.md")
+        await pilot.press(*"mine ")
+        screen = pilot.app.screen
+        # Change the file behind the editor's back without the watcher noticing first.
+        view = editor(pilot).document("README.md")
+        view.mtime_ns -= 1
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("o")
+        await wait_for(pilot, lambda: pilot.app.screen is screen)
+        await wait_for(pilot, lambda: (project / "README.md").read_text().startswith("mine "))
+
+
+async def test_tabs_switch_and_close(project: Path):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "README.md")
+        await open_file(pilot, "inventory/store.py")
+        assert editor(pilot).active.path == "inventory/store.py"
+        await pilot.press("ctrl+pageup")
+        assert editor(pilot).active.path == "README.md"
+        await pilot.press("ctrl+pagedown")
+        assert editor(pilot).active.path == "inventory/store.py"
+        await pilot.press("ctrl+w")
+        await wait_for(pilot, lambda: not editor(pilot).is_open("inventory/store.py"))
+        assert [view.path for view in editor(pilot).documents] == ["README.md"]
+
+
+async def test_binary_file_is_refused(project: Path):
+    (project / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00binary")
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: pilot.app.screen.query_one(FileTree).file_count > 0)
+        pilot.app.screen.open_file("logo.png")
+        await wait_for(pilot, lambda: any("binary" in n.message for n in pilot.app._notifications))
+        assert not editor(pilot).is_open("logo.png")
+
+
+async def test_large_file_asks_before_opening(project: Path):
+    (project / "big.txt").write_text("line\n" * 5000)
+    async with make_app(project, editor={"max_file_bytes": 1000}).run_test(
+        size=(160, 48)
+    ) as pilot:
+        await ready(pilot)
+        pilot.app.screen.open_file("big.txt")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("o")
+        await wait_for(pilot, lambda: editor(pilot).is_open("big.txt"))
+        assert editor(pilot).text("big.txt").count("\n") == 5000
+
+
+async def test_palette_runs_actions(project: Path):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "inventory/store.py")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"go to line")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, GotoLineScreen))
+        await pilot.press(*"12", "enter")
+        await wait_for(pilot, lambda: editor(pilot).active.cursor_location[0] == 11)
+
+
+async def test_help_lists_keys_from_the_keymap(project: Path):
+    async with make_app(project, keys={"save": "f10"}).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        rows = {action.id: keys for action, keys in pilot.app.screen.actions}
+        assert rows["save"] == "f10"
+        await pilot.press("escape")
+        await open_file(pilot, "README.md")
+        await pilot.press("x", "f10")
+        await wait_for(pilot, lambda: (project / "README.md").read_text().startswith("x#"))
+
+
+async def test_theme_switch_is_remembered(project: Path):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        assert pilot.app.theme == "aiide-dark"
+        await pilot.press("f9")
+        await pilot.press(*"aiide-light")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: pilot.app.theme == "aiide-light")
+    assert 'theme = "aiide-light"' in user_config_path(os.environ).read_text()
+    assert load_config(project).ui.theme == "aiide-light"
+
+
+def shown(pilot) -> set[str]:
+    screen = pilot.app.screen
+    return {
+        name
+        for name in ("files", "editor", "chat", "review")
+        if screen.query_one(f"#{name}").display and screen.query_one(f"#{name}").region.area
+    }
+
+
+async def test_wide_layout_shows_all_four_regions(project: Path):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        assert shown(pilot) == {"files", "editor", "chat", "review"}
+        titles = {pilot.app.screen.query_one(f"#{n}").border_title for n in ("files", "chat")}
+        assert titles == {"Files", "Chat"}
+
+
+async def test_medium_layout_toggles_the_side_panel(project: Path):
+    async with make_app(project).run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert shown(pilot) == {"files", "editor", "chat"}
+        await pilot.press("f2")
+        await pilot.pause()
+        assert shown(pilot) == {"files", "editor", "review"}
+        await pilot.press("f2")
+        await pilot.pause()
+        assert shown(pilot) == {"files", "editor", "chat"}
+
+
+async def test_narrow_layout_cycles_one_region_at_a_time(project: Path):
+    async with make_app(project).run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert shown(pilot) == {"files"}
+        seen = []
+        for _ in range(4):
+            await pilot.press("f6")
+            await pilot.pause()
+            seen.append(shown(pilot))
+        assert seen == [{"editor"}, {"chat"}, {"review"}, {"files"}]
+
+
+async def test_resizing_switches_layout(project: Path):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await pilot.resize_terminal(90, 30)
+        await pilot.pause()
+        assert len(shown(pilot)) == 1
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause()
+        assert len(shown(pilot)) == 4
+
+
+async def test_review_pane_shows_working_tree_changes(project: Path):
+    (project / "inventory/store.py").write_text("# changed\n")
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        review = pilot.app.screen.query_one("#review")
+        await wait_for(pilot, lambda: "1 file" in str(review.border_subtitle))
+        status = pilot.app.screen.query_one(FileTree)._status
+        assert status == {"inventory/store.py": "modified"}

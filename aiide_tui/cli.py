@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -101,11 +105,20 @@ def serve(use_stdio: bool, socket_path: str | None, root: str) -> None:
 
     project = _project_root(root)
     router = build_router(project, _load_config(project))
-    try:
-        if use_stdio:
-            asyncio.run(serve_stdio(router))
-        else:
-            click.echo(f"aiide serve: listening on {socket_path}", err=True)
-            asyncio.run(serve_unix_socket(Path(socket_path), router))
-    except KeyboardInterrupt:
-        pass
+    if use_stdio:
+        server = serve_stdio(router)
+    else:
+        click.echo(f"aiide serve: listening on {socket_path}", err=True)
+        server = serve_unix_socket(Path(socket_path), router)
+    asyncio.run(_until_signalled(server))
+
+
+async def _until_signalled(server: Coroutine[Any, Any, None]) -> None:
+    """Run `server` until it ends or SIGTERM/SIGINT arrives, so it can clean up (the socket)."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await server

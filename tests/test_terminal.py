@@ -86,9 +86,9 @@ def test_wide_terminal_edit_save_quit(project: Path, isolated_user_dirs: Path):
     try:
         screen = term.wait_for(lambda s: "Files" in s and "README.md" in s)
         for title in ("Files", "Editor", "Chat", "Review"):
-            assert title in screen, f"{title} missing from\n{screen}"
-        # The tree lists folders first: inventory, tests, web, then README.md.
-        term.send("Down", "Down", "Down", "Enter")
+            assert f"─ {title} ─" in screen, f"{title} missing from\n{screen}"
+        # Folders first (inventory, tests, web), then pyproject.toml, README.md.
+        term.send("Down", "Down", "Down", "Down", "Enter")
         term.wait_for(lambda s: "A small stock-keeping library" in s)
         term.type("Edited in tmux. ")
         term.send("C-s")
@@ -108,9 +108,10 @@ def test_narrow_terminal_shows_one_region(project: Path, isolated_user_dirs: Pat
     term = launch(project, 80, 24, isolated_user_dirs)
     try:
         screen = term.wait_for(lambda s: "Files" in s and "README.md" in s)
-        assert "Chat" not in screen and "Review" not in screen
+        assert "─ Chat ─" not in screen and "─ Review ─" not in screen
+        assert "─ Editor ─" not in screen
         term.send("F6")
-        screen = term.wait_for(lambda s: "Editor" in s and "README.md" not in s)
-        assert "Files" not in screen
+        screen = term.wait_for(lambda s: "─ Editor ─" in s)
+        assert "─ Files ─" not in screen and "─ Chat ─" not in screen
     finally:
         term.close()

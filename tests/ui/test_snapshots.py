@@ -1,0 +1,31 @@
+"""Snapshots of the three layouts: what a user sees at 160x48, 120x40 and 80x24."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aiide_tui.config import load_config
+from aiide_tui.ui.app import AiideApp
+from aiide_tui.ui.widgets.editor import Editor
+from aiide_tui.ui.widgets.file_tree import FileTree
+from tests.ui.conftest import wait_for
+
+
+def snapshot_app(project: Path) -> AiideApp:
+    return AiideApp(project, load_config(project), remember_theme=False, probe_environment=False)
+
+
+async def with_open_file(pilot) -> None:
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: screen.query_one(FileTree).file_count > 0)
+    screen.open_file("inventory/store.py")
+    await wait_for(pilot, lambda: screen.query_one(Editor).is_open("inventory/store.py"))
+    screen.query_one(FileTree).focus()
+    await pilot.pause(0.3)
+
+
+@pytest.mark.parametrize("size", [(160, 48), (120, 40), (80, 24)], ids=["wide", "medium", "narrow"])
+def test_layout_snapshot(snap_compare, project: Path, size: tuple[int, int]):
+    assert snap_compare(snapshot_app(project), terminal_size=size, run_before=with_open_file)

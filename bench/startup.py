@@ -137,7 +137,8 @@ def main() -> None:
     print(f"import_textual_median_s: {statistics.median(imports):.3f}  (reference)")
     print("first_paint_target_s: 0.500")
     print(f"rss_after_idle_mib: {rss / 2**20:.1f}")
-    print(f"heavy_modules_before_first_paint: {','.join(heavy_modules_before_paint(project, env)) or 'none'}")
+    heavy = heavy_modules_before_paint(project, env)
+    print(f"heavy_modules_before_first_paint: {','.join(heavy) or 'none'}")
 
 
 if __name__ == "__main__":

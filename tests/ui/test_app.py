@@ -72,7 +72,8 @@ async def test_clean_tab_reloads_when_file_changes_on_disk(project: Path):
         await ready(pilot)
         await open_file(pilot, "web/format.js")
         (project / "web/format.js").write_text("// rewritten by vim\n")
-        await wait_for(pilot, lambda: editor(pilot).text("web/format.js") == "// rewritten by vim\n")
+        rewritten = "// rewritten by vim\n"
+        await wait_for(pilot, lambda: editor(pilot).text("web/format.js") == rewritten)
         assert not editor(pilot).is_dirty("web/format.js")
 
 
@@ -134,9 +135,7 @@ async def test_binary_file_is_refused(project: Path):
 
 async def test_large_file_asks_before_opening(project: Path):
     (project / "big.txt").write_text("line\n" * 5000)
-    async with make_app(project, editor={"max_file_bytes": 1000}).run_test(
-        size=(160, 48)
-    ) as pilot:
+    async with make_app(project, editor={"max_file_bytes": 1000}).run_test(size=(160, 48)) as pilot:
         await ready(pilot)
         pilot.app.screen.open_file("big.txt")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))

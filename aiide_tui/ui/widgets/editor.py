@@ -14,8 +14,8 @@ is active, and showing it is synchronous.
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from collections.abc import Mapping
+from pathlib import PurePosixPath
 from typing import Any
 
 from textual import on

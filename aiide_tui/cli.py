@@ -122,3 +122,12 @@ async def _until_signalled(server: Coroutine[Any, Any, None]) -> None:
         loop.add_signal_handler(signum, task.cancel)
     with contextlib.suppress(asyncio.CancelledError):
         await server
+
+
+def _register_plugins() -> None:
+    from aiide_tui.commands import register
+
+    register(main)
+
+
+_register_plugins()

@@ -21,8 +21,9 @@ async def with_open_file(pilot) -> None:
     screen = pilot.app.screen
     await wait_for(pilot, lambda: screen.query_one(FileTree).file_count > 0)
     screen.open_file("inventory/store.py")
-    await wait_for(pilot, lambda: screen.query_one(Editor).is_open("inventory/store.py"))
-    screen.query_one(FileTree).focus()
+    editor = screen.query_one(Editor)
+    await wait_for(pilot, lambda: editor.is_open("inventory/store.py"))
+    await wait_for(pilot, lambda: editor.active is not None and pilot.app.focused is editor.active)
     await pilot.pause(0.3)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiide_tui.bus import Endpoint, connect_in_process, connect_unix_socket
 from aiide_tui.config import Config
+from aiide_tui.doctor import Check
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,11 @@ class ServicesClient:
     async def git_diff(self) -> tuple[bool, str]:
         result = await self._call("git/diff")
         return result["is_git"], result["diff"]
+
+    async def environment_checks(self) -> dict[str, Check]:
+        """The model-server and sandbox checks, as seen from where the services run."""
+        result = await self._call("environment/checks")
+        return {name: Check(**fields) for name, fields in result.items()}
 
     async def watch(self, on_change: ChangeCallback) -> None:
         """Call `on_change` for each batch of file changes until this task is cancelled."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiide_tui.bus import Router
 from aiide_tui.config import Config
+from aiide_tui.services.environment_service import EnvironmentService
 from aiide_tui.services.workspace_service import WorkspaceService
 from aiide_tui.state import project_state_dir
 from aiide_tui.workspace import Workspace
@@ -21,4 +22,5 @@ def build_router(root: Path, config: Config) -> Router:
     router = Router()
     workspace = Workspace(root, project_state_dir(root))
     WorkspaceService(workspace, max_file_bytes=config.editor.max_file_bytes).register(router)
+    EnvironmentService(config).register(router)
     return router

@@ -243,3 +243,35 @@ async def test_review_pane_shows_working_tree_changes(project: Path):
         await wait_for(pilot, lambda: "1 file" in str(review.border_subtitle))
         status = pilot.app.screen.query_one(FileTree)._status
         assert status == {"inventory/store.py": "modified"}
+
+
+async def test_tree_follows_files_created_and_deleted_on_disk(project: Path):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        tree = pilot.app.screen.query_one(FileTree)
+        before = tree.file_count
+        (project / "notes.md").write_text("new\n")
+        await wait_for(pilot, lambda: tree.file_count == before + 1)
+        assert tree._status.get("notes.md") == "untracked"
+        (project / "notes.md").unlink()
+        await wait_for(pilot, lambda: tree.file_count == before)
+
+
+async def test_copy_uses_the_clipboard_escape(project: Path):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "README.md")
+        await pilot.press("shift+end")
+        await pilot.press("ctrl+c")
+        assert pilot.app.clipboard == "# inventory"
+
+
+async def test_status_bar_reports_an_unreachable_model_server(project: Path):
+    config = load_config(project, env={"OLLAMA_HOST": "http://127.0.0.1:9"})
+    app = AiideApp(project, config, remember_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        status = pilot.app.screen.query_one("#status")
+        await wait_for(pilot, lambda: "offline" in status.segment_text("model"))
+        assert "main" in status.segment_text("branch")
+        chat = pilot.app.screen.query_one("#chat")
+        await wait_for(pilot, lambda: "127.0.0.1:9" in str(chat.query_one("#chat-notice").render()))

@@ -286,9 +286,9 @@ class MainScreen(Screen[None]):
 
     @work(group="checks", description="Check model server and sandbox")
     async def check_environment(self) -> None:
-        from aiide_tui.doctor import check_docker, check_model_server
-
-        model, docker = await asyncio.gather(check_model_server(self.config), check_docker())
+        assert self.client is not None
+        checks = await self.client.environment_checks()
+        model, docker = checks["model"], checks["sandbox"]
         connected = model.status == "ok"
         self.status.set_segment(
             "model", f"model: {model.summary}", state="ok" if connected else "warn"

@@ -60,42 +60,47 @@ class MainScreen(Screen[None]):
         self.probe_environment = probe_environment
         """Whether to check the model server and Docker (off for reproducible snapshots)."""
         self.client: ServicesClient | None = None
+        # Regions are held directly, so a worker finishing during shutdown never
+        # fails a query on a screen that is being torn down.
+        self.file_tree = FileTree(id="files")
+        self.editor = Editor(
+            id="editor",
+            view_options={
+                "tab_size": config.editor.tab_size,
+                "soft_wrap": config.editor.soft_wrap,
+                "show_line_numbers": config.editor.show_line_numbers,
+            },
+        )
+        self.chat = ChatPanel(id="chat")
+        self.review = ReviewPane(id="review")
+        self.status = StatusBar(id="status")
+        self._regions = {
+            "files": self.file_tree,
+            "editor": self.editor,
+            "chat": self.chat,
+            "review": self.review,
+        }
         self._pending_changes: set[tuple[str, str]] = set()
         self._settle: asyncio.TimerHandle | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
-            yield FileTree(id="files")
-            yield Editor(
-                id="editor",
-                view_options={
-                    "tab_size": self.config.editor.tab_size,
-                    "soft_wrap": self.config.editor.soft_wrap,
-                    "show_line_numbers": self.config.editor.show_line_numbers,
-                },
-            )
+            yield self.file_tree
+            yield self.editor
             with Vertical(id="side"):
-                yield ChatPanel(id="chat")
-                yield ReviewPane(id="review")
-        yield StatusBar(id="status")
+                yield self.chat
+                yield self.review
+        yield self.status
         yield Footer()
-
-    @property
-    def editor(self) -> Editor:
-        return self.query_one(Editor)
-
-    @property
-    def status(self) -> StatusBar:
-        return self.query_one(StatusBar)
 
     def on_mount(self) -> None:
         self.status.set_segment("project", self.root.name or str(self.root))
         self.status.set_segment("model", "model: checking…")
         self.status.set_segment("index", "index: not built")
         self.status.set_segment("sandbox", "sandbox: checking…")
-        self.query_one(ChatPanel).set_model_state(False, "checking…")
+        self.chat.set_model_state(False, "checking…")
         self._apply_layout()
-        self.query_one(FileTree).focus()
+        self.file_tree.focus()
         self.connect_services()
 
     # -- layout ---------------------------------------------------------------
@@ -117,7 +122,7 @@ class MainScreen(Screen[None]):
             return
         shown = layout.visible_regions(self.layout_mode, self.side_panel, self.narrow_region)
         for name in layout.REGIONS:
-            self.query_one(f"#{name}").display = name in shown
+            self._regions[name].display = name in shown
         self.query_one("#side").display = bool(shown & set(layout.SIDE_PANELS))
         for mode in ("wide", "medium", "narrow"):
             self.set_class(self.layout_mode == mode, f"-{mode}")
@@ -129,7 +134,7 @@ class MainScreen(Screen[None]):
         return all(node.display for node in widget.ancestors_with_self if hasattr(node, "display"))
 
     def _focus_region(self, name: str) -> None:
-        widget = self.query_one(f"#{name}")
+        widget = self._regions[name]
         target = (
             widget
             if widget.focusable
@@ -161,7 +166,7 @@ class MainScreen(Screen[None]):
     def _focused_region(self) -> str | None:
         focused = self.focused
         for name in layout.REGIONS:
-            region = self.query_one(f"#{name}")
+            region = self._regions[name]
             if focused is not None and (focused is region or region in focused.ancestors):
                 return name
         return None
@@ -268,7 +273,7 @@ class MainScreen(Screen[None]):
     async def refresh_files(self) -> None:
         assert self.client is not None
         files, status = await asyncio.gather(self.client.list_files(), self.client.git_status())
-        self.query_one(FileTree).set_files(files, status)
+        self.file_tree.set_files(files, status)
 
     @work(exclusive=True, group="git", description="Refresh git status and diff")
     async def refresh_git(self) -> None:
@@ -277,12 +282,11 @@ class MainScreen(Screen[None]):
         status, (is_git, diff) = await asyncio.gather(
             self.client.git_status(), self.client.git_diff()
         )
-        self.query_one(FileTree).set_status(status)
-        review = self.query_one(ReviewPane)
+        self.file_tree.set_status(status)
         if is_git:
-            review.show_diff(diff)
+            self.review.show_diff(diff)
         else:
-            review.show_message("Not a git repository: nothing to review yet.")
+            self.review.show_message("Not a git repository: nothing to review yet.")
 
     @work(group="checks", description="Check model server and sandbox")
     async def check_environment(self) -> None:
@@ -296,7 +300,7 @@ class MainScreen(Screen[None]):
         detail = model.detail
         if model.summary == "offline":
             detail = f"Ollama is not reachable at {self.config.models.ollama_host}."
-        self.query_one(ChatPanel).set_model_state(connected, detail)
+        self.chat.set_model_state(connected, detail)
         self.status.set_segment(
             "sandbox",
             f"sandbox: {docker.summary}",
@@ -458,7 +462,7 @@ class MainScreen(Screen[None]):
 
     @on(ChatPanel.Submitted)
     def on_chat_submitted(self, event: ChatPanel.Submitted) -> None:
-        self.query_one(ChatPanel).add_message(
+        self.chat.add_message(
             "system",
             "Nothing was sent: this version of aiide has no chat service to talk to a "
             "model yet. Run `aiide doctor` to see which model server is reachable.",

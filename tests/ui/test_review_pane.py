@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from textual.app import App, ComposeResult
@@ -273,7 +272,7 @@ async def test_a_diff_given_before_mount_appears_on_mount(tmp_path: Path) -> Non
         assert not pane.query(FileSection) and pane.current_hunk is None
 
 
-async def test_large_diff_paints_quickly_and_mounts_lazily(tmp_path: Path) -> None:
+async def test_large_diff_mounts_hunks_lazily(tmp_path: Path) -> None:
     repo = tmp_path / "big"
     repo.mkdir()
     git(repo, "init", "-q")
@@ -292,11 +291,8 @@ async def test_large_diff_paints_quickly_and_mounts_lazily(tmp_path: Path) -> No
     app = Host()
     async with app.run_test(size=(120, 50)) as pilot:
         pane = app.query_one(ReviewPane)
-        started = time.perf_counter()
         await pane.show_diff(diff)
         await pilot.pause()
-        elapsed = time.perf_counter() - started
-        assert elapsed < 2.0, f"show_diff of 200 files took {elapsed:.2f}s"
         sections = list(pane.query(FileSection))
         assert len(sections) == 200
         mounted = len(pane.query(HunkView))

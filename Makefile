@@ -15,6 +15,7 @@ run: setup
 test: setup system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	./scripts/ci-docker.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: setup
@@ -27,6 +28,7 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/sandbox.py
 
 setup: $(STAMP)
 
@@ -37,7 +39,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Packages the test suite drives for real (tmux for the terminal tests, git).
+# Packages the test suite drives for real (tmux for the terminal tests, git);
+# scripts/ci-docker.sh adds a Docker engine and the offline sandbox image.
 system-deps:
 	@./scripts/system-deps.sh tmux git
 

@@ -78,6 +78,16 @@ def setting(default: Any, help: str, **rules: Any) -> Any:
     return field(default=default, metadata={"setting": Setting(default, help, **rules)})
 
 
+def _role_tables_text(section_type: type) -> list[str]:
+    """Commented examples of the role tables (unset, a role takes its defaults)."""
+    lines: list[str] = []
+    for item in dataclasses.fields(section_type):
+        if "role" in item.metadata:
+            lines.append(f"# [models.{item.name}]: {item.metadata['role']}")
+            lines.append('# provider = "ollama"  model = "..."  num_ctx = 4096')
+    return [*lines, ""] if lines else []
+
+
 def _show(value: Any) -> str:
     """A value as the user would have typed it in TOML."""
     try:
@@ -137,6 +147,92 @@ class EditorConfig:
     show_line_numbers: bool = setting(True, "Show line numbers in the gutter.")
 
 
+ROLES = ("fim", "chat", "reasoning", "embed", "draft")
+"""What models do for aiide; each role is a `[models.ROLE]` table."""
+PROVIDERS = ("ollama", "openai")
+
+
+@dataclass(frozen=True)
+class RoleSettings:
+    """[models.ROLE]: which server and model serve one role; unset keys take the role's defaults.
+
+    `provider = "openai"` is any OpenAI-compatible server (vLLM, llama.cpp's
+    llama-server, LM Studio) at `base_url`, with its key read from the
+    environment variable named by `api_key_env` (keys never live in files).
+    """
+
+    provider: str = ""
+    model: str = ""
+    base_url: str = ""
+    api_key_env: str = ""
+    num_ctx: int = 0
+    """Context window sent with every Ollama request (0: the role's default, never Ollama's)."""
+    max_tokens: int = 0
+    temperature: float | None = None
+    keep_alive: str = ""
+    first_token_timeout_s: float = 0.0
+    idle_timeout_s: float = 0.0
+    server: str = ""
+    """What serves it, shown by `aiide doctor`: e.g. llama-server, vllm."""
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """Extra sampling options passed through (e.g. top_p, repeat_penalty)."""
+
+    def __hash__(self) -> int:
+        return hash((self.provider, self.model, self.base_url, tuple(sorted(self.options))))
+
+
+def parse_role(value: Any) -> RoleSettings:
+    """A `[models.ROLE]` table as `RoleSettings`; ValueError names the first bad key."""
+    if isinstance(value, RoleSettings):
+        return value
+    if not isinstance(value, Mapping):
+        raise ValueError(f'expected a table such as {{ model = "x" }}, got {_show(value)}')
+    known = {item.name: item for item in dataclasses.fields(RoleSettings)}
+    checked: dict[str, Any] = {}
+    for key, item in value.items():
+        if key not in known:
+            matches = get_close_matches(key, list(known), n=1)
+            hint = f"; did you mean {matches[0]}?" if matches else ""
+            raise ValueError(f"unknown key {key!r}{hint}")
+        checked[key] = _role_value(key, item)
+    return RoleSettings(**checked)
+
+
+def _role_value(key: str, value: Any) -> Any:
+    if key == "options":
+        if not isinstance(value, Mapping):
+            raise ValueError(f"options: expected a table, got {_show(value)}")
+        return MappingProxyType(dict(value))
+    if key in ("num_ctx", "max_tokens"):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{key}: expected a positive integer, got {_show(value)}")
+        return value
+    if key in ("temperature", "first_token_timeout_s", "idle_timeout_s"):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{key}: expected a number >= 0, got {_show(value)}")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{key}: expected a string, got {_show(value)}")
+    if key == "provider" and value not in PROVIDERS:
+        raise ValueError(f"provider: expected one of {', '.join(PROVIDERS)}, got {_show(value)}")
+    if key == "base_url" and value:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"base_url: expected a URL such as http://127.0.0.1:8000/v1, got {_show(value)}"
+            )
+        return value.rstrip("/")
+    return value
+
+
+UNSET_ROLE = RoleSettings()
+
+
+def role_help(help: str) -> Mapping[str, str]:
+    """Field metadata marking a `[models.ROLE]` table (not a plain setting: `schema()` skips it)."""
+    return {"role": help}
+
+
 @dataclass(frozen=True)
 class ModelsConfig:
     """[models]: where the language models are served."""
@@ -148,6 +244,24 @@ class ModelsConfig:
     )
     chat_model: str = setting("", "Ollama model for chat and the agent, e.g. qwen2.5-coder:7b.")
     fim_model: str = setting("", "Ollama model for fill-in-the-middle completion.")
+    fim: RoleSettings = field(
+        default=UNSET_ROLE, metadata=role_help("Fill-in-the-middle completion (ghost text).")
+    )
+    chat: RoleSettings = field(default=UNSET_ROLE, metadata=role_help("Chat and the agent."))
+    reasoning: RoleSettings = field(
+        default=UNSET_ROLE,
+        metadata=role_help("Planning and hard questions (defaults to chat's model)."),
+    )
+    embed: RoleSettings = field(
+        default=UNSET_ROLE, metadata=role_help("Embeddings for code search.")
+    )
+    draft: RoleSettings = field(
+        default=UNSET_ROLE,
+        metadata=role_help(
+            "The small draft model that the fim server uses for speculative decoding (informative: "
+            "the server runs it; see docs/speculative-decoding.md)."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -155,12 +269,93 @@ class SandboxConfig:
     """[sandbox]: where generated code runs."""
 
     engine: str = setting(
-        "docker", "Container engine that runs generated code.", choices=("docker",)
+        "docker",
+        "Backend that runs generated code: docker, or bwrap (bubblewrap: weaker than a "
+        "container, for machines without Docker). Code never runs on the host.",
+        choices=("docker", "bwrap"),
+    )
+    image: str = setting(
+        "aiide-sandbox-python:latest",
+        "Image runs use (sandbox/build-offline-image.sh builds the default with no registry).",
+        normalize=_non_empty,
+    )
+    runtime: str = setting(
+        "", "Docker runtime, e.g. runsc for gVisor when installed; empty: the engine's default."
+    )
+    timeout_s: int = setting(
+        120, "Wall-clock seconds before a run is killed (exit 124).", minimum=1
+    )
+    memory_mb: int = setting(512, "Memory limit of a run, in MiB (no swap).", minimum=16)
+    cpus: int = setting(1, "CPUs a run may use.", minimum=1)
+    pids: int = setting(256, "Most processes and threads a run may have.", minimum=8)
+    tmp_mb: int = setting(64, "Size of the run's /tmp (tmpfs), in MiB.", minimum=1)
+    work_mb: int = setting(512, "Size of the run's copy of the project (tmpfs), in MiB.", minimum=1)
+    output_kb: int = setting(
+        1024, "Output kept per stream (stdout, stderr), in KiB; the rest is cut.", minimum=1
+    )
+    network: bool = setting(
+        False, "Give every run network access (off: only `aiide run --network` turns it on)."
+    )
+    pass_env: str = setting(
+        "", "Comma-separated host environment variables a run may see (none by default)."
+    )
+    pool_size: int = setting(
+        1, "Containers kept started ahead so an interactive run starts faster.", minimum=0
+    )
+
+
+@dataclass(frozen=True)
+class CompleteConfig:
+    """[complete]: fill-in-the-middle suggestions shown as ghost text while typing."""
+
+    enabled: bool = setting(True, "Suggest completions as you type (Tab accepts, Esc dismisses).")
+    disabled_languages: str = setting(
+        "", "Comma-separated languages with no suggestions, e.g. markdown,text."
+    )
+    debounce_min_ms: int = setting(
+        50, "Shortest wait after a keystroke before asking the model.", minimum=0
+    )
+    debounce_max_ms: int = setting(
+        500, "Longest wait; the wait adapts to your typing rhythm in between.", minimum=0
+    )
+    prompt_tokens: int = setting(
+        400, "Prompt budget (prefix, suffix, snippets); 300-500 keeps CPU models fast.", minimum=64
+    )
+    max_tokens: int = setting(128, "Most tokens one suggestion may have.", minimum=1)
+    multiline: bool = setting(True, "Allow suggestions that span several lines.")
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """[index]: the code index behind search, the repo map and model context."""
+
+    max_file_bytes: int = setting(
+        1_000_000, "Files larger than this are left out of the index.", minimum=1
+    )
+    max_line_chars: int = setting(
+        4_000, "Files with a longer line (minified, data) are left out.", minimum=80
+    )
+    workers: int = setting(2, "Processes that parse files in parallel.", minimum=1)
+    debounce_ms: int = setting(
+        50, "Quiet time after a file change before it is re-indexed.", minimum=0
+    )
+    vectors: bool = setting(
+        True, "Add embedding search (from [models.embed]) when an embedder answers."
+    )
+    chroma_url: str = setting(
+        "", "A Chroma server (chroma run) for vectors; empty: embedded in the state folder."
     )
 
 
 SECTIONS: Mapping[str, type] = MappingProxyType(
-    {"ui": UiConfig, "editor": EditorConfig, "models": ModelsConfig, "sandbox": SandboxConfig}
+    {
+        "ui": UiConfig,
+        "editor": EditorConfig,
+        "models": ModelsConfig,
+        "sandbox": SandboxConfig,
+        "complete": CompleteConfig,
+        "index": IndexConfig,
+    }
 )
 """Sections of plain settings; `[keys]` (action -> keys) is checked by `keymap`."""
 
@@ -173,6 +368,8 @@ class Config:
     editor: EditorConfig = EditorConfig()
     models: ModelsConfig = ModelsConfig()
     sandbox: SandboxConfig = SandboxConfig()
+    complete: CompleteConfig = CompleteConfig()
+    index: IndexConfig = IndexConfig()
     keys: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """The user's key overrides (action id -> keys); `keymap.resolve_bindings` adds the rest."""
     warnings: tuple[str, ...] = ()
@@ -187,7 +384,8 @@ def schema() -> Iterator[tuple[str, str, Setting]]:
     """(section, key, setting) for every plain setting, in documentation order."""
     for section, section_type in SECTIONS.items():
         for item in dataclasses.fields(section_type):
-            yield section, item.name, item.metadata["setting"]
+            if "setting" in item.metadata:
+                yield section, item.name, item.metadata["setting"]
 
 
 def default_config_text() -> str:
@@ -201,6 +399,7 @@ def default_config_text() -> str:
                 lines.append(f"# {spec.help}")
                 lines.append(f"{key} = {_show(spec.default)}")
         lines.append("")
+        lines.extend(_role_tables_text(section_type))
     lines.append('# [keys]: action = keys, e.g. save = "ctrl+s,f10" (F1 in the app lists actions)')
     lines.append("[keys]")
     return "\n".join(lines) + "\n"
@@ -448,6 +647,8 @@ def _build(collected: _Collected, project_root: Path | None) -> Config:
 def _validate(section: str, key: str, value: Any) -> Any:
     if section == "keys":
         return parse_keys(value)
+    if section == "models" and key in ROLES:
+        return parse_role(value)
     spec = next(item for name, item_key, item in schema() if (name, item_key) == (section, key))
     return spec.validate(value)
 
@@ -465,16 +666,24 @@ def _risky_values(
     models: ModelsConfig, sources: Mapping[str, str], project_root: Path | None
 ) -> list[str]:
     """A project file that sends prompts (your code) to a non-local server deserves a look."""
-    where = sources["models.ollama_host"]
-    if project_root is None or not where.startswith(str(project_config_path(project_root))):
+    if project_root is None:
         return []
-    host = urlsplit(models.ollama_host).hostname or ""
-    if host in LOOPBACK_HOSTS or host.startswith("127."):
-        return []
-    return [
-        f"{where}: models.ollama_host: this project sends prompts, including your code, to "
-        f"{models.ollama_host}; remove it from {PROJECT_FILE_NAME} unless you trust that server"
-    ]
+    project_file = str(project_config_path(project_root))
+    urls = {"models.ollama_host": models.ollama_host}
+    urls.update({f"models.{role}": getattr(models, role).base_url for role in ROLES})
+    warnings = []
+    for key, url in urls.items():
+        where = sources.get(key, "default")
+        host = urlsplit(url).hostname or ""
+        if not url or not where.startswith(project_file):
+            continue
+        if host in LOOPBACK_HOSTS or host.startswith("127."):
+            continue
+        warnings.append(
+            f"{where}: {key}: this project sends prompts, including your code, to "
+            f"{url}; remove it from {PROJECT_FILE_NAME} unless you trust that server"
+        )
+    return warnings
 
 
 # -- writing ------------------------------------------------------------------------------

@@ -1,0 +1,92 @@
+"""`aiide audit [ID]`: the project's sandboxed runs, newest first, or one run in full."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("audit")
+@click.argument("action", required=False, type=click.Choice(["list", "show"]), default="list")
+@click.argument("run_id", required=False, type=int)
+@click.option("-n", "--limit", default=30, show_default=True, help="Runs to list.")
+@click.option(
+    "-C",
+    "--project",
+    default=".",
+    type=click.Path(exists=True, file_okay=False),
+    help="Project folder (default: the current one).",
+)
+def command(action: str, run_id: int | None, limit: int, project: str) -> None:
+    """List sandboxed runs (`aiide audit`), or show one (`aiide audit show ID`)."""
+    from pathlib import Path
+
+    from aiide_tui.sandbox.audit import AuditStore
+
+    store = AuditStore.for_project(Path(project).resolve())
+    try:
+        if action == "show":
+            if run_id is None:
+                raise click.UsageError("aiide audit show needs a run ID")
+            record = store.get(run_id)
+            if record is None:
+                raise click.ClickException(f"no run #{run_id} in this project's audit log")
+            _show(record)
+        else:
+            for record in store.list(limit):
+                click.echo(_line(record))
+    finally:
+        store.close()
+
+
+def _when(started_at: float) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started_at))
+
+
+def _outcome(record) -> str:  # type: ignore[no-untyped-def]
+    if record.timed_out:
+        return "timeout"
+    if record.exit_code is None:
+        return record.status
+    return f"exit {record.exit_code}"
+
+
+def _line(record) -> str:  # type: ignore[no-untyped-def]
+    import shlex
+
+    duration = f"{record.duration_s:.2f}s" if record.duration_s is not None else "-"
+    command_line = shlex.join(record.argv)
+    return (
+        f"#{record.id:<5} {_when(record.started_at)}  {record.requester:<5}  "
+        f"{_outcome(record):<10} {duration:>8}  {command_line}"
+    )
+
+
+def _show(record) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import shlex
+
+    fields = [
+        ("run", f"#{record.id} ({record.status})"),
+        ("command", shlex.join(record.argv)),
+        ("requested by", record.requester),
+        ("backend", record.backend),
+        ("image", record.image),
+        ("started", _when(record.started_at)),
+        ("duration", f"{record.duration_s:.3f}s" if record.duration_s is not None else "-"),
+        ("outcome", _outcome(record)),
+        ("signal", str(record.signal) if record.signal else "-"),
+        ("limits", json.dumps(dict(record.limits))),
+    ]
+    if record.error:
+        fields.append(("error", record.error))
+    for name, value in fields:
+        click.echo(f"{name + ':':<14}{value}")
+    for title, text in (
+        ("stdout", record.stdout),
+        ("stderr", record.stderr),
+        ("diff", record.diff),
+    ):
+        click.echo(f"--- {title} ---")
+        click.echo(text, nl=not text.endswith("\n"))

@@ -1,0 +1,132 @@
+"""`aiide run -- CMD...`: run a command in the sandbox on the current project.
+
+Output streams live; the files the run changed come back as a diff, applied
+to the project (through the workspace: path policy and undo journal) only
+with `--apply`, or when the user says yes at a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+ERROR_EXIT = 125
+"""Exit status when the sandbox itself failed (as `docker run` uses)."""
+
+
+@click.command("run", context_settings={"ignore_unknown_options": True})
+@click.option("--image", help="Image to run in (default: [sandbox] image).")
+@click.option("--timeout", type=float, help="Seconds before the run is killed (exit 124).")
+@click.option("--network", is_flag=True, help="Give this run network access (off by default).")
+@click.option(
+    "--apply/--no-apply",
+    "apply",
+    default=None,
+    help="Apply the run's changes to the project (default: ask at a terminal, else no).",
+)
+@click.option(
+    "-C",
+    "--project",
+    default=".",
+    type=click.Path(exists=True, file_okay=False),
+    help="Project folder (default: the current one).",
+)
+@click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED)
+def command(
+    image: str | None,
+    timeout: float | None,
+    network: bool,
+    apply: bool | None,
+    project: str,
+    argv: tuple[str, ...],
+) -> None:
+    """Run CMD in the sandbox on a copy of the project; exit with its status."""
+    import asyncio
+    from pathlib import Path
+
+    from aiide_tui.config import load_config
+    from aiide_tui.errors import AiideError
+
+    root = Path(project).resolve()
+    try:
+        config = load_config(root)
+        result = asyncio.run(_run(root, config, argv, image, timeout, network))
+    except AiideError as error:
+        click.echo(f"aiide run: {error.message}", err=True)
+        sys.exit(ERROR_EXIT)
+    except KeyboardInterrupt:
+        click.echo("aiide run: interrupted; the sandbox was removed", err=True)
+        sys.exit(130)
+    _report(result)
+    if result.changes.files and _should_apply(apply):
+        _apply(root, result)
+    sys.exit(result.exit_code)
+
+
+async def _run(root, config, argv, image, timeout, network):  # type: ignore[no-untyped-def]
+    import asyncio
+    import signal
+
+    from aiide_tui.sandbox import Sandbox
+
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    sandbox = Sandbox(root, config.sandbox.__class__(**{**vars(config.sandbox), "pool_size": 0}))
+    try:
+        await sandbox.start()
+        if sandbox.backend.WEAKER:
+            click.echo("aiide run: bubblewrap sandbox (weaker than a container)", err=True)
+        return await sandbox.run(
+            list(argv),
+            timeout=timeout,
+            network=network or None,
+            image=image,
+            requester="user",
+            on_output=_echo,
+        )
+    finally:
+        await sandbox.close()
+
+
+def _echo(chunk) -> None:  # type: ignore[no-untyped-def]
+    stream = sys.stdout if chunk.stream == "stdout" else sys.stderr
+    stream.write(chunk.text)
+    stream.flush()
+
+
+def _report(result) -> None:  # type: ignore[no-untyped-def]
+    if result.truncated:
+        click.echo("aiide run: output was cut at the size limit ([sandbox] output_kb)", err=True)
+    if result.timed_out:
+        click.echo(f"aiide run: killed at the time limit (exit {result.exit_code})", err=True)
+    if result.skipped_secrets:
+        click.echo(
+            f"aiide run: not copied in (secrets): {', '.join(result.skipped_secrets)}", err=True
+        )
+    if result.diff:
+        count = len(result.changes.files)
+        click.echo(f"aiide run: the run changed {count} file(s) (run #{result.run_id}):", err=True)
+        click.echo(result.diff, nl=False)
+
+
+def _should_apply(apply: bool | None) -> bool:
+    if apply is not None:
+        return apply
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    return click.confirm("Apply these changes to the project?", default=False, err=True)
+
+
+def _apply(root, result) -> None:  # type: ignore[no-untyped-def]
+    from aiide_tui.sandbox import apply_changes
+    from aiide_tui.state import project_state_dir
+    from aiide_tui.workspace import Workspace
+
+    with Workspace(root, project_state_dir(root)) as workspace:
+        applied = apply_changes(workspace, result.changes, group=f"sandbox-run-{result.run_id}")
+    for rel in applied.written:
+        click.echo(f"aiide run: applied {rel}", err=True)
+    for rel, reason in applied.skipped:
+        click.echo(f"aiide run: not applied {rel}: {reason}", err=True)

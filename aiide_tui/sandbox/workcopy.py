@@ -1,0 +1,289 @@
+"""The run's copy of the project, and the diff that is all a run can give back.
+
+The project goes in as a tar of its files (git's view: .gitignore'd junk such
+as .venv/ stays out) minus anything that looks like a secret; it comes back
+as a tar of the work folder, compared in memory with what went in. Nothing
+from a run is ever written to the user's files here: `apply_changes` does
+that later, through the workspace's path policy and undo journal, when the
+user says yes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import stat
+import tarfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from aiide_tui.errors import AiideError, PathPolicyError
+from aiide_tui.sandbox.errors import SandboxError
+from aiide_tui.sandbox.policy import SANDBOX_UID
+from aiide_tui.workspace import GitError, GitRepo, PathPolicy, Workspace, decode_bytes
+from aiide_tui.workspace.workspace import SKIPPED_DIRS
+
+SYMLINK_PREFIX = b"\0symlink\0"
+"""How a symlink's target is held in a snapshot, so a link never compares equal to a file."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Files by root-relative posix path: bytes, or SYMLINK_PREFIX + target for links."""
+
+    files: Mapping[str, bytes]
+    skipped_secrets: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return sum(len(data) for data in self.files.values())
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a run changed: new contents by path (None: deleted), and the unified diff."""
+
+    files: Mapping[str, bytes | None] = field(default_factory=dict)
+    diff: str = ""
+
+
+def project_files(root: Path) -> list[str]:
+    """The project's files as git sees them (.gitignore honoured), else a walk without junk."""
+    repo = GitRepo.open(root)
+    if repo is not None:
+        try:
+            return repo.files()
+        except GitError:
+            pass
+    found: list[str] = []
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        base = Path(directory).relative_to(root)
+        found.extend((base / name).as_posix() for name in filenames)
+    return sorted(found)
+
+
+def snapshot(root: Path, limit_bytes: int) -> Snapshot:
+    """Read the files a run may see; secrets and links leaving the project stay out.
+
+    Raises:
+        SandboxError: the files are larger than the run's work folder.
+    """
+    policy = PathPolicy(root)
+    files: dict[str, bytes] = {}
+    secrets: list[str] = []
+    total = 0
+    for rel in project_files(policy.root):
+        path = policy.root / rel
+        if policy.is_secret(rel):
+            secrets.append(rel)
+            continue
+        data = _read_entry(policy, path, rel)
+        if data is None:
+            continue
+        total += len(data)
+        if total > limit_bytes:
+            raise SandboxError(
+                f"The project's files are over the work folder's size ({limit_bytes >> 20} MiB): "
+                "raise [sandbox] work_mb"
+            )
+        files[rel] = data
+    return Snapshot(files, tuple(secrets))
+
+
+def _read_entry(policy: PathPolicy, path: Path, rel: str) -> bytes | None:
+    """A regular file's bytes, a relative in-project link as a link, else None."""
+    try:
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            target = os.readlink(path)
+            if os.path.isabs(target):
+                return None
+            policy.resolve(rel)
+            return SYMLINK_PREFIX + os.fsencode(target)
+        if stat.S_ISREG(info.st_mode):
+            return path.read_bytes()
+    except (OSError, PathPolicyError):
+        return None
+    return None
+
+
+def pack(snap: Snapshot) -> bytes:
+    """The snapshot as a tar owned by the sandbox user, for extraction into the work folder."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for directory in sorted(_parents(snap.files)):
+            tar.addfile(_info(directory, tarfile.DIRTYPE, 0o755))
+        for rel, data in sorted(snap.files.items()):
+            if data.startswith(SYMLINK_PREFIX):
+                info = _info(rel, tarfile.SYMTYPE, 0o777)
+                info.linkname = os.fsdecode(data[len(SYMLINK_PREFIX) :])
+                tar.addfile(info)
+            else:
+                info = _info(rel, tarfile.REGTYPE, 0o644)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _parents(paths: Iterable[str]) -> set[str]:
+    return {parent.as_posix() for rel in paths for parent in PurePosixPath(rel).parents} - {"."}
+
+
+def _info(name: str, kind: bytes, mode: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.mtime = int(time.time())
+    info.type = kind
+    info.mode = mode
+    info.uid = info.gid = SANDBOX_UID
+    return info
+
+
+def read_tree(chunks: Iterable[bytes], prefix: str, limit_bytes: int) -> dict[str, bytes]:
+    """Files from a tar stream (as `get_archive` sends it), relative to `prefix`/.
+
+    Only regular files and links are taken; devices, fifos and the like are
+    ignored. Nothing is written to disk: the tar comes from an untrusted run.
+
+    Raises:
+        SandboxError: the tree is larger than `limit_bytes`.
+    """
+    stream = _ChunkReader(iter(chunks))
+    files: dict[str, bytes] = {}
+    total = 0
+    with tarfile.open(fileobj=stream, mode="r|") as tar:
+        for member in tar:
+            rel = _relative(member.name, prefix)
+            if rel is None:
+                continue
+            if member.issym():
+                files[rel] = SYMLINK_PREFIX + os.fsencode(member.linkname)
+            elif member.isfile():
+                total += member.size
+                if total > limit_bytes:
+                    raise SandboxError("The run's work folder came back larger than its limit")
+                handle = tar.extractfile(member)
+                files[rel] = handle.read() if handle else b""
+    return files
+
+
+def _relative(name: str, prefix: str) -> str | None:
+    parts = PurePosixPath(name).parts
+    if parts and parts[0] == prefix:
+        parts = parts[1:]
+    if not parts or any(part in ("..", "") for part in parts) or parts[0] == "/":
+        return None
+    return PurePosixPath(*parts).as_posix()
+
+
+class _ChunkReader(io.RawIOBase):
+    """A file-like reader over an iterator of byte chunks (tarfile's stream mode reads it)."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def compare(before: Snapshot, after: Mapping[str, bytes]) -> Changes:
+    """The files a run added, changed or deleted, and their unified diff (a/ and b/ paths)."""
+    changed: dict[str, bytes | None] = {}
+    parts: list[str] = []
+    for rel in sorted(set(before.files) | set(after)):
+        old, new = before.files.get(rel), after.get(rel)
+        if old == new:
+            continue
+        changed[rel] = new
+        parts.append(_file_diff(rel, old, new))
+    return Changes(changed, "".join(parts))
+
+
+def _file_diff(rel: str, old: bytes | None, new: bytes | None) -> str:
+    old_text, new_text = _as_text(old), _as_text(new)
+    if old_text is None or new_text is None:
+        return f"diff --git a/{rel} b/{rel}\nBinary files a/{rel} and b/{rel} differ\n"
+    from_name = f"a/{rel}" if old is not None else "/dev/null"
+    to_name = f"b/{rel}" if new is not None else "/dev/null"
+    lines = difflib.unified_diff(
+        old_text.splitlines(keepends=True),
+        new_text.splitlines(keepends=True),
+        from_name,
+        to_name,
+    )
+    body = "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
+    header = f"diff --git a/{rel} b/{rel}\n"
+    if old is None:
+        header += "new file mode 100644\n"
+    elif new is None:
+        header += "deleted file mode 100644\n"
+    return header + body
+
+
+def _as_text(data: bytes | None) -> str | None:
+    if data is None:
+        return ""
+    if data.startswith(SYMLINK_PREFIX):
+        return None
+    try:
+        return decode_bytes(data)[0]
+    except Exception:
+        return None
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What `apply_changes` wrote, and what it left for the user (with the reason)."""
+
+    written: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...]
+
+
+def apply_changes(workspace: Workspace, changes: Changes, *, group: str) -> Applied:
+    """Write a run's changed text files through the workspace (path policy, undo journal).
+
+    Deletions, links and binary files are left for the user: the workspace has
+    no journaled way to make them.
+    """
+    written: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for rel, data in sorted(changes.files.items()):
+        if data is None:
+            skipped.append((rel, "deleted by the run; delete it yourself if wanted"))
+            continue
+        if data.startswith(SYMLINK_PREFIX):
+            skipped.append((rel, "a symbolic link"))
+            continue
+        try:
+            text, encoding = decode_bytes(data, rel)
+        except Exception:
+            skipped.append((rel, "a binary file"))
+            continue
+        newline = "\r\n" if "\n" in text and text.count("\n") == text.count("\r\n") else "\n"
+        text = text.replace("\r\n", "\n") if newline == "\r\n" else text
+        try:
+            workspace.write(
+                rel, text, encoding=encoding, newline=newline, label="sandbox run", group=group
+            )
+        except AiideError as error:
+            skipped.append((rel, error.message))
+            continue
+        written.append(rel)
+    return Applied(tuple(written), tuple(skipped))

@@ -1,0 +1,121 @@
+"""A real project's tests run in the sandbox; changes come back only as a diff."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aiide_tui.sandbox import OutputChunk, Sandbox, apply_changes
+from aiide_tui.state import project_state_dir
+from aiide_tui.workspace import Workspace
+from tests.sandbox.conftest import sandbox_config
+
+pytestmark = pytest.mark.usefixtures("docker_engine")
+PYTEST = ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+async def test_project_tests_pass_in_the_sandbox_and_stream_live(project: Path) -> None:
+    chunks: list[OutputChunk] = []
+    async with Sandbox(project, sandbox_config()) as sandbox:
+        result = await sandbox.run(PYTEST, on_output=chunks.append)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+    assert "3 passed" in "".join(c.text for c in chunks if c.stream == "stdout")
+    assert result.diff == "" and not result.timed_out and not result.truncated
+    assert result.skipped_secrets == (".env",)
+
+
+async def test_failing_test_output_comes_back_intact_and_separate(project: Path) -> None:
+    failing = "def test_broken():\n    assert 6 * 7 == 43, 'the answer drifted'\n"
+    (project / "tests" / "test_broken.py").write_text(failing)
+    script = (
+        "import sys; sys.stderr.write('to-stderr\\n');"
+        " raise SystemExit(__import__('pytest').main(sys.argv[1:]))"
+    )
+    async with Sandbox(project, sandbox_config()) as sandbox:
+        result = await sandbox.run(["python3", "-c", script, "-q", "-p", "no:cacheprovider"])
+    assert result.exit_code == 1
+    assert "AssertionError: the answer drifted" in result.stdout
+    assert "assert (6 * 7) == 43" in result.stdout
+    assert "1 failed, 3 passed" in result.stdout
+    assert result.stderr == "to-stderr\n" and "to-stderr" not in result.stdout
+
+
+async def test_edits_come_back_as_a_diff_and_the_project_is_untouched(project: Path) -> None:
+    before = tree(project)
+    script = (
+        "printf 'print(1)\\n' > new_module.py; sed -i 's/python -m pytest/pytest -q/' README.md;"
+        " rm web/format.js; ls -a"
+    )
+    async with Sandbox(project, sandbox_config()) as sandbox:
+        result = await sandbox.run(["sh", "-c", script])
+    assert result.exit_code == 0
+    assert ".env" not in result.stdout.split() and ".venv" not in result.stdout.split()
+    assert tree(project) == before
+    assert "+++ b/new_module.py" in result.diff and "+print(1)" in result.diff
+    assert "-python -m pytest tests" in result.diff and "+pytest -q tests" in result.diff
+    assert "deleted file mode" in result.diff and "--- a/web/format.js" in result.diff
+    assert set(result.changes.files) == {"new_module.py", "README.md", "web/format.js"}
+    with Workspace(project, project_state_dir(project)) as workspace:
+        applied = apply_changes(workspace, result.changes, group="t")
+        assert applied.written == ("README.md", "new_module.py")
+        assert [rel for rel, _ in applied.skipped] == ["web/format.js"]
+        assert "pytest -q tests" in (project / "README.md").read_text()
+        assert sorted(workspace.undo_step()) == ["README.md", "new_module.py"]
+        assert "pytest -q tests" not in (project / "README.md").read_text()
+    assert (project / "web" / "format.js").exists()
+
+
+def aiide(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "aiide_tui", *args]
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "CI": os.environ.get("CI", "")},
+    )
+
+
+def test_aiide_run_cli_exit_status_diff_and_apply(project: Path) -> None:
+    edit = ["sh", "-c", "echo appended >> README.md; echo out; echo err >&2; exit 3"]
+    plain = aiide("run", "--", *edit, cwd=project)
+    assert plain.returncode == 3, plain.stderr
+    assert plain.stdout.startswith("out\n") and "+appended" in plain.stdout
+    assert "err" in plain.stderr and "appended" not in (project / "README.md").read_text()
+    applied = aiide("run", "--apply", "--", *edit, cwd=project)
+    assert applied.returncode == 3 and "applied README.md" in applied.stderr
+    assert (project / "README.md").read_text().endswith("appended\n")
+    timed = aiide("run", "--timeout", "1", "--", "sleep", "30", cwd=project)
+    assert timed.returncode == 124 and "time limit" in timed.stderr
+
+
+async def test_cancelling_a_run_kills_it_and_removes_its_container(project: Path) -> None:
+    import docker
+
+    async with Sandbox(project, sandbox_config()) as sandbox:
+        task = asyncio.create_task(sandbox.run(["sleep", "60"]))
+        await asyncio.sleep(1.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 15)
+        record = sandbox.audit.list(1)[0]
+    assert record.status == "interrupted"
+    client = docker.from_env()
+    owner = sandbox.backend.owner  # type: ignore[attr-defined]
+    leftovers = client.containers.list(all=True, filters={"label": f"aiide.owner={owner}"})
+    assert leftovers == []

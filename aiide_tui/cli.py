@@ -101,16 +101,20 @@ def serve(use_stdio: bool, socket_path: str | None, root: str) -> None:
     if use_stdio == bool(socket_path):
         raise click.UsageError("Give exactly one of --stdio or --socket PATH.")
     from aiide_tui.bus import serve_stdio, serve_unix_socket
-    from aiide_tui.services.host import build_router
+    from aiide_tui.services.host import project_services
 
     project = _project_root(root)
-    router = build_router(project, _load_config(project))
-    if use_stdio:
-        server = serve_stdio(router)
-    else:
-        click.echo(f"aiide serve: listening on {socket_path}", err=True)
-        server = serve_unix_socket(Path(socket_path), router)
-    asyncio.run(_until_signalled(server))
+    config = _load_config(project)
+
+    async def serve_project() -> None:
+        async with project_services(project, config) as router:
+            if use_stdio:
+                await serve_stdio(router)
+            else:
+                click.echo(f"aiide serve: listening on {socket_path}", err=True)
+                await serve_unix_socket(Path(socket_path), router)
+
+    asyncio.run(_until_signalled(serve_project()))
 
 
 async def _until_signalled(server: Coroutine[Any, Any, None]) -> None:

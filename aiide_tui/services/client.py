@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,14 +40,18 @@ ChangeCallback = Callable[[list[tuple[str, str]]], Awaitable[None] | None]
 class ServicesClient:
     """Every service call goes through here, so local and remote services look the same."""
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, services: AsyncExitStack | None = None) -> None:
         self.endpoint = endpoint
+        self._services = services
 
     @classmethod
     async def in_process(cls, root: Path, config: Config) -> ServicesClient:
-        from aiide_tui.services.host import build_router
+        """Start the project's services in this process; `close()` stops them."""
+        from aiide_tui.services.host import project_services
 
-        return cls(await connect_in_process(build_router(root, config)))
+        services = AsyncExitStack()
+        router = await services.enter_async_context(project_services(root, config))
+        return cls(await connect_in_process(router), services)
 
     @classmethod
     async def connect(cls, socket_path: Path) -> ServicesClient:
@@ -53,6 +59,8 @@ class ServicesClient:
 
     async def close(self) -> None:
         await self.endpoint.close()
+        if self._services is not None:
+            await self._services.aclose()
 
     async def _call(self, method: str, params: dict[str, Any] | None = None) -> Any:
         return await self.endpoint.request(method, params or {})
@@ -109,6 +117,39 @@ class ServicesClient:
         """The model-server and sandbox checks, as seen from where the services run."""
         result = await self._call("environment/checks")
         return {name: Check(**fields) for name, fields in result.items()}
+
+    async def run_in_sandbox(
+        self,
+        argv: list[str],
+        on_output: Callable[[str, str], None],
+        *,
+        timeout: float | None = None,
+        requester: str = "user",
+    ) -> dict[str, Any]:
+        """Run `argv` in the sandbox; `on_output(stream, text)` gets output as it comes."""
+        token = uuid.uuid4().hex
+
+        def forward(params: dict[str, Any]) -> None:
+            if params.get("token") == token:
+                on_output(params["stream"], params["text"])
+
+        unsubscribe = self.endpoint.on_notification("sandbox/output", forward)
+        try:
+            return await self._call(
+                "sandbox/run",
+                {"argv": argv, "timeout": timeout, "requester": requester, "token": token},
+            )
+        finally:
+            unsubscribe()
+
+    async def apply_sandbox_changes(self, run_id: int) -> list[str]:
+        return (await self._call("sandbox/apply", {"run_id": run_id}))["written"]
+
+    async def sandbox_runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        return await self._call("sandbox/runs", {"limit": limit})
+
+    async def sandbox_run(self, run_id: int) -> dict[str, Any] | None:
+        return await self._call("sandbox/show", {"id": run_id})
 
     async def watch(self, on_change: ChangeCallback) -> None:
         """Call `on_change` for each batch of file changes until this task is cancelled."""

@@ -6,21 +6,32 @@ The same router backs the app (in-process transport) and `aiide serve`
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiide_tui.bus import Router
 from aiide_tui.config import Config
 from aiide_tui.services.environment_service import EnvironmentService
+from aiide_tui.services.sandbox_service import SandboxService
 from aiide_tui.services.workspace_service import WorkspaceService
 from aiide_tui.state import project_state_dir
 from aiide_tui.workspace import Workspace
 
 
-def build_router(root: Path, config: Config) -> Router:
-    """Create every service for the project at `root` and register it."""
+@contextlib.asynccontextmanager
+async def project_services(root: Path, config: Config) -> AsyncIterator[Router]:
+    """Every service for the project at `root`, registered on one router; closed on exit
+    (so sandbox containers and open stores are released however the caller ends)."""
     root = root.resolve()
     router = Router()
     workspace = Workspace(root, project_state_dir(root))
+    sandbox = SandboxService(root, config, workspace)
     WorkspaceService(workspace, max_file_bytes=config.editor.max_file_bytes).register(router)
     EnvironmentService(config).register(router)
-    return router
+    sandbox.register(router)
+    try:
+        yield router
+    finally:
+        await sandbox.close()
+        workspace.close()

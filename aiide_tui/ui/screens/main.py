@@ -103,6 +103,13 @@ class MainScreen(Screen[None]):
         self.file_tree.focus()
         self.connect_services()
 
+    async def on_unmount(self) -> None:
+        """Stop the services (and any sandbox containers) once no worker still uses them."""
+        self.workers.cancel_node(self)
+        await asyncio.sleep(0)
+        if self.client is not None:
+            await self.client.close()
+
     # -- layout ---------------------------------------------------------------
 
     def on_resize(self) -> None:
@@ -194,6 +201,23 @@ class MainScreen(Screen[None]):
 
     def action_theme(self) -> None:
         self.app.search_themes()
+
+    def action_run_command(self) -> None:
+        self._open_run_log(new_run=True)
+
+    def action_run_log(self) -> None:
+        self._open_run_log(new_run=False)
+
+    def _open_run_log(self, *, new_run: bool) -> None:
+        if self.client is None:
+            self.notify("Still starting up; try again in a moment.")
+            return
+        from aiide_tui.ui.screens.run_log import RunLogScreen
+
+        screen = RunLogScreen(self.client)
+        self.app.push_screen(screen, lambda _: self.refresh_git())
+        if new_run:
+            screen.call_after_refresh(screen.action_new_run)
 
     def action_refresh_review(self) -> None:
         self.refresh_git()

@@ -1,0 +1,156 @@
+"""The index service: code search, the symbol graph and the repo map, served over the bus.
+
+Index work runs in threads (parsing itself in processes), so the bus and the
+UI never wait on it. `index/index` reports progress as `index/progress`
+notifications; `index/watch` keeps the index fresh until cancelled, sending
+`index/updated` after each batch. Vectors are attached and filled in the
+background after the first full pass: search answers at once and improves
+as embeddings arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import asdict
+from typing import Any
+
+from aiide_tui.bus import RequestContext, Router
+from aiide_tui.index.project import CodeIndex
+
+
+class IndexService:
+    """Expose a `CodeIndex` as `index/*` bus methods."""
+
+    def __init__(
+        self, index: CodeIndex, *, embedder: Any = None, chroma_url: str = "", debounce_ms: int = 50
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.chroma_url = chroma_url
+        self.debounce_ms = debounce_ms
+        self._indexed = asyncio.Event()
+        self._vector_thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+
+    def register(self, router: Router) -> None:
+        methods = {
+            "index/index": self.run_index,
+            "index/reindex": self.reindex,
+            "index/status": self.status,
+            "index/search": self.search,
+            "index/map": self.repo_map,
+            "index/definitions": self.definitions,
+            "index/references": self.references,
+            "index/callers": self.callers,
+            "index/callees": self.callees,
+            "index/dependents": self.dependents,
+            "index/explain": self.explain,
+            "index/watch": self.watch,
+        }
+        for name, handler in methods.items():
+            router.method(name)(handler)
+
+    async def run_index(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        """A full pass with `index/progress` notifications; then vectors in the background."""
+        loop = asyncio.get_running_loop()
+
+        def progress(step) -> None:
+            payload = asdict(step)
+            loop.call_soon_threadsafe(
+                lambda: loop.create_task(ctx.notify("index/progress", payload))
+            )
+
+        report = await asyncio.to_thread(self.index.index, progress)
+        self._indexed.set()
+        self._start_vectors()
+        return asdict(report)
+
+    async def reindex(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        """Re-index `paths` (and forget `deleted`); with neither, a full pass."""
+        paths, deleted = params.get("paths"), params.get("deleted")
+        if not paths and not deleted:
+            return await self.run_index(params, ctx)
+        report = await asyncio.to_thread(self.index.update, paths or [], deleted or [])
+        return asdict(report)
+
+    async def status(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        return await asyncio.to_thread(self.index.status)
+
+    async def search(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+        await self._ensure_indexed(ctx)
+        results = await asyncio.to_thread(
+            self.index.search, str(params["query"]), int(params.get("k", 10))
+        )
+        return [result.to_json() for result in results]
+
+    async def repo_map(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        await self._ensure_indexed(ctx)
+        text = await asyncio.to_thread(
+            self.index.repo_map,
+            int(params.get("tokens", 1024)),
+            focus_files=params.get("focus_files", []),
+            focus_names=params.get("focus_names", []),
+            exclude_files=params.get("exclude_files", []),
+        )
+        return {"text": text}
+
+    async def definitions(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+        found = await asyncio.to_thread(self.index.definitions, params["name"])
+        return [asdict(symbol) for symbol in found]
+
+    async def references(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+        found = await asyncio.to_thread(self.index.references, params["name"])
+        return [asdict(reference) for reference in found]
+
+    async def callers(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+        depth = int(params.get("depth", 1))
+        found = await asyncio.to_thread(self.index.callers, params["name"], depth)
+        return [asdict(symbol) for symbol in found]
+
+    async def callees(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+        depth = int(params.get("depth", 1))
+        found = await asyncio.to_thread(self.index.callees, params["name"], depth)
+        return [asdict(symbol) for symbol in found]
+
+    async def dependents(self, params: dict, ctx: RequestContext) -> list[str]:
+        return await asyncio.to_thread(self.index.dependents, params["path"])
+
+    async def explain(self, params: dict, ctx: RequestContext) -> list[list[str]]:
+        return [list(item) for item in await asyncio.to_thread(self.index.explain)]
+
+    async def watch(self, params: dict, ctx: RequestContext) -> None:
+        """Keep the index fresh, sending `index/updated` per batch, until cancelled."""
+        from aiide_tui.index.freshness import keep_fresh
+
+        async def updated(report, batch) -> None:
+            payload = {**asdict(report), "changes": sorted([kind, path] for kind, path in batch)}
+            await ctx.notify("index/updated", payload)
+
+        await self._ensure_indexed(ctx)
+        await keep_fresh(self.index, debounce_ms=self.debounce_ms, on_update=updated)
+
+    async def _ensure_indexed(self, ctx: RequestContext) -> None:
+        if not self._indexed.is_set():
+            await self.run_index({}, ctx)
+
+    def _start_vectors(self) -> None:
+        if self.embedder is None or self._vector_thread is not None:
+            return
+
+        def fill() -> None:
+            if self.index.vectors is None and not self.index.attach_vectors(
+                self.embedder, chroma_url=self.chroma_url
+            ):
+                return
+            self.index.fill_vectors(self._cancel)
+
+        self._vector_thread = threading.Thread(target=fill, name="index-vectors", daemon=True)
+        self._vector_thread.start()
+
+    def close(self) -> None:
+        """Stop filling vectors and release the index."""
+        self._cancel.set()
+        if self._vector_thread is not None:
+            self._vector_thread.join(timeout=10)
+        self.index.close()

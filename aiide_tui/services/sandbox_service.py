@@ -1,0 +1,144 @@
+"""The sandbox service: run commands isolated, stream their output, keep the run log.
+
+A run's file changes stay in the service (by run id) until the user applies
+them; applying goes through the workspace, so the path policy and the undo
+journal cover it like any other edit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aiide_tui.bus import RequestContext, Router
+from aiide_tui.config import Config
+from aiide_tui.errors import WorkspaceError
+from aiide_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from aiide_tui.sandbox import AuditStore, Changes, Sandbox
+
+KEEP_CHANGES = 20
+"""Runs whose changes stay ready to apply (the oldest are dropped first)."""
+
+
+class SandboxService:
+    """`sandbox/run`, `sandbox/apply`, `sandbox/runs`, `sandbox/show`."""
+
+    def __init__(self, root: Path, config: Config, workspace: Workspace) -> None:
+        self.root = root
+        self.config = config
+        self.workspace = workspace
+        self._sandbox: Sandbox | None = None
+        self._starting = asyncio.Lock()
+        self._changes: dict[int, Changes] = {}
+        self._audit: AuditStore | None = None
+
+    @property
+    def audit(self) -> AuditStore:
+        if self._audit is None:
+            from aiide_tui.sandbox import AuditStore
+
+            self._audit = AuditStore.for_project(self.root)
+        return self._audit
+
+    def register(self, router: Router) -> None:
+        router.method("sandbox/run")(self.run)
+        router.method("sandbox/apply")(self.apply)
+        router.method("sandbox/runs")(self.runs)
+        router.method("sandbox/show")(self.show)
+
+    async def _ready(self) -> Sandbox:
+        """The sandbox, connected on first use (docker-py loads only then)."""
+        async with self._starting:
+            if self._sandbox is None:
+                from aiide_tui.sandbox import Sandbox
+
+                sandbox = Sandbox(self.root, self.config)
+                await sandbox.start()
+                self._sandbox = sandbox
+            return self._sandbox
+
+    async def run(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        """Run `argv`; `sandbox/output` notifications carry stdout and stderr as they come."""
+        sandbox = await self._ready()
+        notes: asyncio.Queue = asyncio.Queue()
+
+        async def forward() -> None:
+            while True:
+                chunk = await notes.get()
+                await ctx.notify("sandbox/output", chunk)
+
+        forwarder = asyncio.create_task(forward())
+        try:
+            result = await sandbox.run(
+                params["argv"],
+                timeout=params.get("timeout"),
+                network=params.get("network"),
+                requester=params.get("requester", "user"),
+                on_output=lambda c: notes.put_nowait(
+                    {"token": params.get("token"), "stream": c.stream, "text": c.text}
+                ),
+            )
+        finally:
+            while not notes.empty():
+                await ctx.notify("sandbox/output", notes.get_nowait())
+            forwarder.cancel()
+        if result.changes.files:
+            self._changes[result.run_id] = result.changes
+            for old in sorted(self._changes)[:-KEEP_CHANGES]:
+                del self._changes[old]
+        return {
+            "run_id": result.run_id,
+            "exit_code": result.exit_code,
+            "timed_out": result.timed_out,
+            "truncated": result.truncated,
+            "diff": result.diff,
+            "duration_s": result.duration_s,
+            "backend": result.backend,
+            "weaker": result.weaker,
+            "skipped_secrets": list(result.skipped_secrets),
+        }
+
+    async def apply(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        from aiide_tui.sandbox import apply_changes
+
+        changes = self._changes.pop(int(params["run_id"]), None)
+        if changes is None:
+            raise WorkspaceError(
+                f"Run #{params['run_id']} has no changes waiting (already applied, or too old)."
+            )
+        applied = await asyncio.to_thread(
+            apply_changes, self.workspace, changes, group=f"sandbox-run-{params['run_id']}"
+        )
+        return {"written": list(applied.written), "skipped": [list(s) for s in applied.skipped]}
+
+    async def runs(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+        records = await asyncio.to_thread(self.audit.list, int(params.get("limit", 50)))
+        return [_summary(record) for record in records]
+
+    async def show(self, params: dict, ctx: RequestContext) -> dict[str, Any] | None:
+        record = await asyncio.to_thread(self.audit.get, int(params["id"]))
+        if record is None:
+            return None
+        return {**asdict(record), "pending": record.id in self._changes}
+
+    async def close(self) -> None:
+        if self._sandbox is not None:
+            await self._sandbox.close()
+
+
+def _summary(record: Any) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "started_at": record.started_at,
+        "duration_s": record.duration_s,
+        "requester": record.requester,
+        "argv": list(record.argv),
+        "status": record.status,
+        "exit_code": record.exit_code,
+        "timed_out": record.timed_out,
+        "has_diff": bool(record.diff),
+    }

@@ -1,0 +1,180 @@
+"""The run log: every sandboxed run of this project, its output and its diff.
+
+Runs come from the audit store through the sandbox service; a new run streams
+its output here live. A run's changes reach the project only when the user
+applies them (through the workspace, so undo covers them).
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Input, RichLog, Static
+
+from aiide_tui.errors import AiideError
+from aiide_tui.services.client import ServicesClient
+
+
+class RunLogScreen(ModalScreen[None]):
+    """Runs on the left, the selected run's output and diff on the right."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close"),
+        Binding("n", "new_run", "New run"),
+        Binding("a", "apply", "Apply changes"),
+        Binding("r", "reload", "Refresh", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    RunLogScreen {
+        align: center middle;
+        & > Vertical {
+            width: 95%; height: 90%;
+            border: round $accent; border-title-color: $text;
+            background: $surface;
+        }
+        #run-command { dock: top; display: none; }
+        #run-command.-visible { display: block; }
+        #runs { width: 45%; height: 1fr; }
+        #run-detail { width: 1fr; height: 1fr; padding: 0 1; }
+        #run-summary { height: auto; color: $text-muted; }
+        #run-output { height: 1fr; }
+    }
+    """
+
+    def __init__(self, client: ServicesClient, *, command: str | None = None) -> None:
+        super().__init__()
+        self.client = client
+        self.initial_command = command
+        self.selected: int | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as frame:
+            frame.border_title = "Sandbox runs"
+            yield Input(
+                placeholder="Command to run in the sandbox, e.g. python3 -m pytest -q",
+                id="run-command",
+            )
+            with Horizontal():
+                yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+                with Vertical(id="run-detail"):
+                    yield Static(id="run-summary")
+                    yield RichLog(id="run-output", wrap=False, markup=False, highlight=False)
+            yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#runs", DataTable)
+        table.add_columns("#", "when", "by", "command", "result")
+        self.reload()
+        if self.initial_command:
+            self.start_run(self.initial_command)
+
+    @work(exclusive=True, group="runs", description="Load the run log")
+    async def reload(self) -> None:
+        try:
+            runs = await self.client.sandbox_runs()
+        except AiideError as error:
+            self.query_one("#run-summary", Static).update(Text(error.message))
+            return
+        table = self.query_one("#runs", DataTable)
+        table.clear()
+        for run in runs:
+            table.add_row(
+                str(run["id"]),
+                time.strftime("%m-%d %H:%M", time.localtime(run["started_at"])),
+                run["requester"],
+                shlex.join(run["argv"]),
+                _result(run),
+                key=str(run["id"]),
+            )
+        if runs and self.selected is None:
+            self.show_run(runs[0]["id"])
+
+    @on(DataTable.RowHighlighted, "#runs")
+    def on_row(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self.show_run(int(event.row_key.value))
+
+    @work(exclusive=True, group="show", description="Show a run")
+    async def show_run(self, run_id: int) -> None:
+        record = await self.client.sandbox_run(run_id)
+        if record is None:
+            return
+        self.selected = run_id
+        summary = f"#{record['id']} · {shlex.join(record['argv'])} · {_result(record)}"
+        if record.get("pending"):
+            summary += " · changes ready: press a to apply"
+        self.query_one("#run-summary", Static).update(Text(summary))
+        log = self.query_one("#run-output", RichLog)
+        log.clear()
+        log.write(Text(record["stdout"]))
+        if record["stderr"]:
+            log.write(Text(record["stderr"], style="yellow"))
+        if record["diff"]:
+            log.write(Syntax(record["diff"], "diff", theme="ansi_dark", word_wrap=False))
+
+    def action_new_run(self) -> None:
+        field = self.query_one("#run-command", Input)
+        field.add_class("-visible")
+        field.focus()
+
+    @on(Input.Submitted, "#run-command")
+    def on_command(self, event: Input.Submitted) -> None:
+        event.input.remove_class("-visible")
+        event.input.value = ""
+        if event.value.strip():
+            self.start_run(event.value)
+
+    @work(exclusive=True, group="run", description="Run a command in the sandbox")
+    async def start_run(self, command: str) -> None:
+        log = self.query_one("#run-output", RichLog)
+        log.clear()
+        self.query_one("#run-summary", Static).update(Text(f"running: {command}"))
+        try:
+            argv = shlex.split(command)
+            result = await self.client.run_in_sandbox(
+                argv,
+                lambda stream, text: log.write(
+                    Text(text.rstrip("\n"), style="yellow" if stream == "stderr" else "")
+                ),
+            )
+        except (AiideError, ValueError) as error:
+            message = getattr(error, "message", str(error))
+            self.query_one("#run-summary", Static).update(Text(message, style="bold red"))
+            return
+        self.selected = result["run_id"]
+        self.reload()
+        self.show_run(result["run_id"])
+
+    @work(exclusive=True, group="apply", description="Apply a run's changes")
+    async def action_apply(self) -> None:
+        if self.selected is None:
+            return
+        try:
+            written = await self.client.apply_sandbox_changes(self.selected)
+        except AiideError as error:
+            self.notify(error.message, title=error.title, severity="warning")
+            return
+        self.notify(f"Applied run #{self.selected}: {', '.join(written) or 'nothing'}")
+        self.show_run(self.selected)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+
+def _result(run: dict) -> str:
+    if run["status"] == "running":
+        return "running"
+    if run.get("timed_out"):
+        return "timed out"
+    if run.get("exit_code") is None:
+        return run["status"]
+    return f"exit {run['exit_code']}"

@@ -1,0 +1,38 @@
+"""The run log in the app: a command typed there runs in a container, its diff applies on `a`."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from aiide_tui.config import load_config
+from aiide_tui.ui.app import AiideApp
+from aiide_tui.ui.screens.run_log import RunLogScreen
+from aiide_tui.ui.widgets.file_tree import FileTree
+from tests.ui.conftest import wait_for
+
+
+async def test_run_from_the_app_then_apply_its_changes(docker_engine, project: Path):
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
+    config = load_config(project, overrides={"sandbox": {"pool_size": 0}})
+    app = AiideApp(project, config, remember_theme=False, probe_environment=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(FileTree).file_count > 0)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunLogScreen))
+        run_log = app.screen
+        await pilot.pause(0.2)
+        command = "sh -c 'echo made-in-sandbox; echo added >> README.md; cat .env'"
+        await pilot.press(*command, "enter")
+        await wait_for(pilot, lambda: run_log.selected is not None, timeout=60)
+        summary = str(run_log.query_one("#run-summary").render())
+        await wait_for(
+            pilot, lambda: "changes ready" in str(run_log.query_one("#run-summary").render())
+        )
+        output = "\n".join(line.text for line in run_log.query_one("#run-output").lines)
+        assert "made-in-sandbox" in output
+        assert "API_TOKEN" not in output  # secrets are never copied in
+        assert "added" not in (project / "README.md").read_text()
+        await pilot.press("a")
+        await wait_for(pilot, lambda: (project / "README.md").read_text().endswith("added\n"))
+        assert summary

@@ -66,12 +66,14 @@ def essentials_ok(checks: list[Check]) -> bool:
 
 async def run_checks(root: Path, config: Config) -> list[Check]:
     """Every check, run concurrently, in a stable order for display."""
-    git, repository, model, docker, data = await asyncio.gather(
+    git, repository, model, roles, docker, data, index = await asyncio.gather(
         check_git(),
         check_repository(root),
         check_model_server(config),
+        check_model_roles(config),
         check_docker(),
         asyncio.to_thread(check_data_dir, root),
+        asyncio.to_thread(check_index, root, config),
     )
     return [
         check_python(),
@@ -79,9 +81,11 @@ async def run_checks(root: Path, config: Config) -> list[Check]:
         repository,
         check_terminal(os.environ, sys.stdout),
         model,
+        roles,
         docker,
         check_language_servers(),
         data,
+        index,
         check_config(config),
     ]
 
@@ -227,6 +231,16 @@ async def check_model_server(config: Config) -> Check:
     return Check("model server", "ok", f"{server}: {', '.join(names)}", summary=wanted or names[0])
 
 
+async def check_model_roles(config: Config) -> Check:
+    """Which model (and draft model) serves each role, and whether its server has it."""
+    from aiide_tui.llm.health import role_statuses, summary
+
+    statuses = await role_statuses(config)
+    status: Status = "ok" if all(item.ok for item in statuses) else "warn"
+    detail = "; ".join(item.line for item in statuses)
+    return Check("model roles", status, detail, summary=summary(statuses))
+
+
 def _ask_ollama(host: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """GET /api/version and /api/tags (blocking; run in a thread)."""
     return _get_json(f"{host}/api/version"), _get_json(f"{host}/api/tags")
@@ -310,6 +324,19 @@ def check_data_dir(root: Path) -> Check:
             essential=True,
         )
     return Check("data directory", "ok", str(folder), essential=True)
+
+
+def check_index(root: Path, config: Config) -> Check:
+    """The code index's size, and whether an embedder answers (blocking; run in a thread)."""
+    from aiide_tui.index.health import index_summary, vectors_summary
+
+    try:
+        stored = index_summary(project_state_dir(root))
+    except AiideError as error:
+        return Check("code index", "fail", error.message)
+    ok, vectors = vectors_summary(config)
+    summary = "index" if ok else "index: no vectors"
+    return Check("code index", "ok" if ok else "warn", f"{stored}; {vectors}", summary=summary)
 
 
 def check_config(config: Config) -> Check:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.model_server import model_server, model_server_process  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path_factory, monkeypatch):

@@ -261,9 +261,11 @@ async def test_run_checks_in_a_git_repository(tmp_path, ollama):
         "repository",
         "terminal",
         "model server",
+        "model roles",
         "Docker",
         "language servers",
         "data directory",
+        "code index",
         "config",
     ]
     assert checks["Python"].status == "ok" and checks["Python"].essential

@@ -1,0 +1,87 @@
+"""`aiide index [PATH] [--explain]`: build or refresh the project's code index.
+
+A Rich progress bar shows files, chunks, rate and time left; `--explain`
+lists every file the index leaves out, and why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from aiide_tui.index.project import CodeIndex
+
+
+def open_index(path: str) -> CodeIndex:
+    """The project's index with the settings in force (a click error when they are invalid)."""
+    from aiide_tui.config import load_config
+    from aiide_tui.errors import AiideError
+    from aiide_tui.index.project import CodeIndex
+
+    root = Path(path).expanduser().resolve()
+    if not root.is_dir():
+        raise click.BadParameter(f"{path} is not a directory", param_hint="PATH")
+    try:
+        return CodeIndex.from_config(root, load_config(root))
+    except AiideError as error:
+        raise click.ClickException(error.message) from error
+
+
+def index_with_progress(index: CodeIndex, *, quiet: bool = False) -> None:
+    """Run a full pass, drawing a progress bar on stderr unless `quiet`."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files · {task.fields[chunks]} chunks · {task.fields[rate]} files/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, disable=quiet, transient=False) as bar:
+        task = bar.add_task("Indexing", total=None, chunks=0, rate="-")
+
+        def report(step) -> None:
+            elapsed = bar.tasks[0].elapsed or 0.0
+            rate = f"{step.done / elapsed:,.0f}" if elapsed > 0 else "-"
+            bar.update(
+                task, completed=step.done, total=step.total or None, chunks=f"{step.chunks:,}",
+                rate=rate, description="Linking" if step.phase == "linking" else "Indexing",
+            )  # fmt: skip
+
+        result = index.index(progress=report)
+    if not quiet:
+        console.print(
+            f"{result.files:,} files: {result.parsed:,} parsed, {result.unchanged:,} unchanged,"
+            f" {result.skipped:,} left out, {result.removed:,} removed;"
+            f" {result.chunks:,} chunks in {result.seconds:.1f} s"
+        )
+
+
+@click.command("index")
+@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@click.option("--explain", is_flag=True, help="List the files left out of the index, and why.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+def command(path: str, explain: bool, quiet: bool) -> None:
+    """Build or refresh the code index of the project at PATH (default: here)."""
+    index = open_index(path)
+    try:
+        index_with_progress(index, quiet=quiet or explain)
+        if explain:
+            for rel, reason in index.explain():
+                click.echo(f"{rel}\t{reason}")
+    finally:
+        index.close()

@@ -1,0 +1,25 @@
+"""`aiide map [--tokens N] [--root PATH]`: the ranked repo map that chat and the agent see."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("map")
+@click.option("--tokens", default=1024, show_default=True, type=click.IntRange(16, 1_000_000))
+@click.option(
+    "--root", default=".", type=click.Path(exists=True, file_okay=False), help="Project folder."
+)
+@click.option("--focus", multiple=True, help="A file or name in play (repeatable).")
+def command(tokens: int, root: str, focus: tuple[str, ...]) -> None:
+    """Print the project's most important definitions within a token budget."""
+    from aiide_tui.commands.index import index_with_progress, open_index
+
+    index = open_index(root)
+    try:
+        index_with_progress(index, quiet=True)
+        files = [item for item in focus if "/" in item or "." in item]
+        names = [item for item in focus if item not in files]
+        click.echo(index.repo_map(tokens, focus_files=files, focus_names=names), nl=False)
+    finally:
+        index.close()

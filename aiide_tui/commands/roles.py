@@ -1,0 +1,61 @@
+"""`aiide roles`: which model serves each role, and what each role's server offers."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("roles")
+@click.argument("action", required=False, type=click.Choice(["show", "servers"]), default="show")
+@click.option(
+    "-C",
+    "--project",
+    default=".",
+    type=click.Path(exists=True, file_okay=False),
+    help="Project folder whose config applies (default: the current one).",
+)
+def command(action: str, project: str) -> None:
+    """Show the roles (`aiide roles`), or list each role server's models (`aiide roles servers`)."""
+    import asyncio
+    from pathlib import Path
+
+    from aiide_tui.config import load_config
+    from aiide_tui.errors import AiideError
+
+    try:
+        config = load_config(Path(project).resolve())
+        lines = asyncio.run(_roles(config) if action == "show" else _servers(config))
+    except AiideError as error:
+        raise click.ClickException(error.message) from error
+    for line in lines:
+        click.echo(line)
+
+
+async def _roles(config) -> list[str]:  # type: ignore[no-untyped-def]
+    from aiide_tui.llm.health import role_statuses
+
+    return [status.line for status in await role_statuses(config)]
+
+
+async def _servers(config) -> list[str]:  # type: ignore[no-untyped-def]
+    """Each distinct server named by a role, once, with the models it serves."""
+    from aiide_tui.errors import AiideError
+    from aiide_tui.llm.registry import provider_for_role
+    from aiide_tui.llm.roles import resolve_roles
+
+    lines: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for role in resolve_roles(config).values():
+        if (role.provider, role.base_url) in seen:
+            continue
+        seen.add((role.provider, role.base_url))
+        lines.append(f"{role.provider} at {role.base_url}:")
+        provider = provider_for_role(role)
+        try:
+            models = await provider.list_models()
+            lines.extend(f"  {info.name}" for info in models)
+        except AiideError as error:
+            lines.append(f"  {error.message}")
+        finally:
+            await provider.aclose()
+    return lines

@@ -1,0 +1,38 @@
+"""`aiide search [--k N] [--json] [--root PATH] QUERY`: hybrid code search from the shell.
+
+The project is indexed first when needed (only changed files are parsed).
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command("search")
+@click.argument("query", nargs=-1, required=True)
+@click.option("--k", "k", default=10, show_default=True, type=click.IntRange(1, 200))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of results.")
+@click.option(
+    "--root", default=".", type=click.Path(exists=True, file_okay=False), help="Project folder."
+)
+def command(query: tuple[str, ...], k: int, as_json: bool, root: str) -> None:
+    """Search the project's code for QUERY (identifiers or a question)."""
+    from aiide_tui.commands.index import index_with_progress, open_index
+
+    index = open_index(root)
+    try:
+        index_with_progress(index, quiet=True)
+        results = index.search(" ".join(query), k)
+    finally:
+        index.close()
+    if as_json:
+        click.echo(json.dumps([result.to_json() for result in results], indent=2))
+        return
+    for result in results:
+        parts = " ".join(f"{name}={value:.4f}" for name, value in result.parts.items())
+        click.echo(
+            f"{result.path}:{result.start_line}-{result.end_line}  {result.symbol}"
+            f"  score={result.score:.4f} ({parts})"
+        )

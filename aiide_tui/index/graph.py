@@ -1,0 +1,237 @@
+"""The symbol graph: references linked to definitions, and the questions asked of it.
+
+References are linked by name in tiers, the first tier with an answer wins:
+a definition in the same file, then in a file the referring file imports,
+then anywhere in the project if the name is defined in at most
+`GLOBAL_CANDIDATES` places (a call to `get` is not linked to every `get`).
+Edges are rows of an adjacency list (`edges`): caller symbol -> callee
+symbol for calls, file -> file for imports. A language server can later
+replace or refine rows of the same table (its own `kind`) without changing
+the queries below.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from aiide_tui.index.imports import ImportResolver
+from aiide_tui.index.store import IndexStore
+
+GLOBAL_CANDIDATES = 5
+_COMMON = """str int float bool bytes list dict set tuple type object len print open range repr hash
+    iter next min max sum any all map filter zip sorted reversed enumerate isinstance getattr
+    setattr hasattr super format append extend insert get items keys values pop update add
+    remove discard clear copy join split strip replace startswith endswith encode decode lower
+    upper read write close flush seek find index count sort run call apply push then"""
+COMMON_NAMES = frozenset(_COMMON.split())
+"""Builtins and everyday method names: linked within a file or through imports, never
+project-wide, where a call to `str` or `append` would tie unrelated files together."""
+MAX_DEPTH = 5
+
+_LINK = (
+    "INSERT INTO edges(src_file, src_symbol, dst_file, dst_symbol, ref_id, kind, weight)"
+    " SELECT DISTINCT t.file_id, t.symbol_id, s.file_id, s.id, t.id, t.kind, t.count FROM todo t "
+)
+_TIERS = (
+    "JOIN symbols s ON s.file_id = t.file_id AND s.name = t.name",
+    "JOIN imports i ON i.file_id = t.file_id AND i.resolved_id IS NOT NULL"
+    " JOIN symbols s ON s.file_id = i.resolved_id AND s.name = t.name",
+    "JOIN rare USING(name) JOIN symbols s ON s.name = t.name",
+)
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A definition as found in the index."""
+
+    id: int
+    name: str
+    symbol: str
+    kind: str
+    path: str
+    start_line: int
+    end_line: int
+    signature: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where a symbol is used: the file, the lines, and the definition they lie in."""
+
+    path: str
+    lines: tuple[int, ...]
+    enclosing: str | None
+
+
+def resolve_pending(store: IndexStore) -> int:
+    """Link the references and imports of every queued file, in one transaction."""
+    with store.transaction() as db:
+        count = db.execute("SELECT COUNT(*) FROM pending").fetchone()[0]
+        if count == 0:
+            return 0
+        _resolve_imports(db)
+        db.execute("DELETE FROM edges WHERE src_file IN (SELECT file_id FROM pending)")
+        db.execute("DROP TABLE IF EXISTS temp.todo")
+        db.execute("DROP TABLE IF EXISTS temp.rare")
+        db.execute(
+            "CREATE TEMP TABLE todo AS SELECT r.id, r.file_id, r.symbol_id, r.name, r.kind,"
+            " r.count FROM refs r JOIN pending p ON p.file_id = r.file_id"
+        )
+        db.execute(
+            "CREATE TEMP TABLE rare AS SELECT name FROM symbols WHERE kind != 'section'"
+            " AND name IN (SELECT name FROM todo)"
+            f" GROUP BY name HAVING COUNT(*) <= {GLOBAL_CANDIDATES}"
+        )
+        db.executemany("DELETE FROM rare WHERE name = ?", [(name,) for name in COMMON_NAMES])
+        db.execute("CREATE INDEX temp.rare_name ON rare(name)")
+        db.execute("CREATE INDEX temp.todo_file ON todo(file_id, name)")
+        for tier in _TIERS:
+            db.execute(_LINK + tier)
+            db.execute(
+                "DELETE FROM todo WHERE id IN (SELECT e.ref_id FROM edges e"
+                " JOIN pending p ON e.src_file = p.file_id)"
+            )
+        db.execute(
+            "INSERT INTO edges(src_file, dst_file, kind, weight) SELECT DISTINCT i.file_id,"
+            " i.resolved_id, 'import', 1 FROM imports i JOIN pending p ON p.file_id = i.file_id"
+            " WHERE i.resolved_id IS NOT NULL AND i.resolved_id != i.file_id"
+        )
+        db.execute("DROP TABLE temp.todo")
+        db.execute("DROP TABLE temp.rare")
+        db.execute("DELETE FROM pending")
+        return count
+
+
+_resolvers: dict[str, tuple[tuple, ImportResolver, dict]] = {}
+"""Per database: the import resolver and the file set it was built for (rebuilt on change)."""
+
+
+def _resolver(db: sqlite3.Connection) -> tuple[ImportResolver, dict]:
+    key = db.execute("PRAGMA database_list").fetchone()[2]
+    signature = db.execute(
+        "SELECT COUNT(*), MAX(id), TOTAL(id * (skip IS NULL)) FROM files"
+    ).fetchone()
+    cached = _resolvers.get(key)
+    if cached is None or cached[0] != signature:
+        files = db.execute("SELECT id, path, language FROM files WHERE skip IS NULL").fetchall()
+        by_id = {file_id: (path, language) for file_id, path, language in files}
+        cached = (signature, ImportResolver(files), by_id)
+        _resolvers[key] = cached
+    return cached[1], cached[2]
+
+
+def _resolve_imports(db: sqlite3.Connection) -> None:
+    rows = db.execute(
+        "SELECT DISTINCT i.file_id, i.target FROM imports i JOIN pending p ON p.file_id = i.file_id"
+    ).fetchall()
+    if not rows:
+        return
+    resolver, by_id = _resolver(db)
+    db.execute("DELETE FROM imports WHERE file_id IN (SELECT file_id FROM pending)")
+    resolved = []
+    for file_id, target in rows:
+        path, language = by_id.get(file_id, ("", None))
+        found = resolver.resolve(path, language, target) or [None]
+        resolved.extend((file_id, target, hit) for hit in found)
+    db.executemany("INSERT INTO imports(file_id, target, resolved_id) VALUES (?,?,?)", resolved)
+
+
+class SymbolGraph:
+    """Questions about definitions, references, callers and dependencies."""
+
+    _SYMBOL = (
+        "SELECT s.id, s.name, s.path, s.kind, f.path, s.start_line, s.end_line, s.signature"
+        " FROM symbols s JOIN files f ON f.id = s.file_id"
+    )
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+
+    def definitions(self, name: str, *, limit: int = 50) -> list[Symbol]:
+        """Definitions of a bare name (`quote`) or a symbol path suffix (`Shell.quote`)."""
+        db = self.store.read()
+        if "." in name:
+            rows = db.execute(
+                f"{self._SYMBOL} WHERE s.name = ? AND (s.path = ? OR s.path LIKE ?)"
+                " ORDER BY s.path LIMIT ?",
+                (name.rsplit(".", 1)[1], name, f"%.{name}", limit),
+            )
+        else:
+            rows = db.execute(
+                f"{self._SYMBOL} WHERE s.name = ? ORDER BY s.path LIMIT ?", (name, limit)
+            )
+        return [Symbol(*row) for row in rows]
+
+    def symbol(self, symbol_id: int) -> Symbol | None:
+        row = self.store.read().execute(f"{self._SYMBOL} WHERE s.id = ?", (symbol_id,)).fetchone()
+        return Symbol(*row) if row else None
+
+    def references(self, name: str) -> list[Reference]:
+        """Uses of the definitions of `name`, linked through the graph."""
+        ids = [symbol.id for symbol in self.definitions(name)]
+        if not ids:
+            return []
+        rows = self.store.read().execute(
+            "SELECT DISTINCT f.path, r.lines, s.path FROM edges e JOIN refs r ON r.id = e.ref_id"
+            " JOIN files f ON f.id = r.file_id LEFT JOIN symbols s ON s.id = r.symbol_id"
+            f" WHERE e.dst_symbol IN ({','.join('?' * len(ids))}) ORDER BY f.path, r.lines",
+            ids,
+        )
+        return [
+            Reference(path, tuple(int(n) for n in lines.split(",")), enclosing)
+            for path, lines, enclosing in rows
+        ]
+
+    def callers(self, name: str, depth: int = 1) -> list[Symbol]:
+        """Definitions that call `name`, directly or through up to `depth` calls."""
+        return self._walk(name, depth, "dst_symbol", "src_symbol")
+
+    def callees(self, name: str, depth: int = 1) -> list[Symbol]:
+        """Definitions that `name` calls, directly or through up to `depth` calls."""
+        return self._walk(name, depth, "src_symbol", "dst_symbol")
+
+    def _walk(self, name: str, depth: int, here: str, there: str) -> list[Symbol]:
+        start = [symbol.id for symbol in self.definitions(name)]
+        if not start:
+            return []
+        depth = max(1, min(depth, MAX_DEPTH))
+        seeds = " UNION ".join("SELECT ?, 0" for _ in start)
+        rows = self.store.read().execute(
+            f"WITH RECURSIVE walk(id, depth) AS ({seeds} UNION SELECT e.{there}, w.depth + 1"
+            f" FROM edges e JOIN walk w ON e.{here} = w.id"
+            f" WHERE w.depth < ? AND e.{there} IS NOT NULL)"
+            f" {self._SYMBOL} WHERE s.id IN (SELECT id FROM walk WHERE depth > 0)"
+            " ORDER BY s.path",
+            (*start, depth),
+        )
+        return [Symbol(*row) for row in rows if row[0] not in start]
+
+    def dependents(self, path: str) -> list[str]:
+        """Files that import `path` or use a definition in it."""
+        rows = self.store.read().execute(
+            "SELECT DISTINCT src.path FROM edges e JOIN files dst ON dst.id = e.dst_file"
+            " JOIN files src ON src.id = e.src_file WHERE dst.path = ? AND src.id != dst.id"
+            " ORDER BY src.path",
+            (path,),
+        )
+        return [row[0] for row in rows]
+
+    def dependencies(self, path: str) -> list[str]:
+        """Files that `path` imports or whose definitions it uses."""
+        rows = self.store.read().execute(
+            "SELECT DISTINCT dst.path FROM edges e JOIN files dst ON dst.id = e.dst_file"
+            " JOIN files src ON src.id = e.src_file WHERE src.path = ? AND src.id != dst.id"
+            " ORDER BY dst.path",
+            (path,),
+        )
+        return [row[0] for row in rows]
+
+    def importers(self, path: str) -> list[str]:
+        """Files whose import statements name `path`."""
+        rows = self.store.read().execute(
+            "SELECT DISTINCT src.path FROM imports i JOIN files src ON src.id = i.file_id"
+            " JOIN files dst ON dst.id = i.resolved_id WHERE dst.path = ? ORDER BY src.path",
+            (path,),
+        )
+        return [row[0] for row in rows]

@@ -1,0 +1,293 @@
+"""Bring the index up to date with the files: a full pass, or just the files that changed.
+
+A full pass lists the project's files (.gitignore honoured), drops the ones
+left out by name, skips files whose mtime and size are unchanged, and sends
+the rest in groups to a pool of parse processes (both cores work while this
+process writes the finished groups, one transaction each). Files that came
+back with the same content hash only get their mtime refreshed. Deleted
+files are forgotten, and references are then linked into the graph. Small
+updates (the watcher's few saved files) are parsed in this process: starting
+the pool would cost more than the parse.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiide_tui.index.admission import Limits, reason_by_name
+from aiide_tui.index.graph import resolve_pending
+from aiide_tui.index.ignore import IGNORE_FILE, IgnoreRules
+from aiide_tui.index.store import FileResult, FileState, IndexStore
+from aiide_tui.index.worker import parse_group
+
+GROUP_FILES = 24
+GROUP_BYTES = 384_000
+IN_PROCESS_MAX = 16
+"""Batches up to this many files are parsed here; bigger ones (a branch switch) use the pool."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a pass stands: files handled of those to parse, chunks written."""
+
+    done: int
+    total: int
+    chunks: int
+    phase: str
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What one pass did."""
+
+    files: int
+    parsed: int
+    unchanged: int
+    skipped: int
+    removed: int
+    chunks: int
+    seconds: float
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def list_project_files(root: Path) -> list[str]:
+    """The project's files as the workspace lists them (.gitignore honoured in git repos)."""
+    from aiide_tui.workspace.git import GitError, GitRepo
+    from aiide_tui.workspace.workspace import SKIPPED_DIRS
+
+    git = GitRepo.open(root)
+    if git is not None:
+        try:
+            return git.files()
+        except GitError:
+            pass
+    found: list[str] = []
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
+        base = Path(directory).relative_to(root)
+        found.extend((base / name).as_posix() for name in filenames)
+    return sorted(found)
+
+
+def git_ignored(root: Path, rels: list[str]) -> set[str]:
+    """Those of `rels` that git ignores (none outside a git repository)."""
+    import subprocess
+
+    if not rels or not (root / ".git").exists():
+        return set()
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "check-ignore", "--stdin", "-z"],
+            input="\0".join(rels).encode(), capture_output=True, timeout=30, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    return {os.fsdecode(name) for name in done.stdout.split(b"\0") if name}
+
+
+def _under_any(rel: str, paths: set[str]) -> bool:
+    """`rel` is one of `paths` or lies in a folder among them."""
+    if rel in paths:
+        return True
+    parts = rel.split("/")
+    return any("/".join(parts[:end]) in paths for end in range(1, len(parts)))
+
+
+class Indexer:
+    """Keeps one project's `IndexStore` in step with its files."""
+
+    def __init__(
+        self,
+        root: Path,
+        store: IndexStore,
+        *,
+        limits: Limits | None = None,
+        workers: int = 2,
+        list_files: Callable[[], list[str]] | None = None,
+    ) -> None:
+        self.root = Path(os.path.realpath(root))
+        self.store = store
+        self.limits = limits or Limits()
+        self.workers = max(1, workers)
+        self.list_files = list_files or (lambda: list_project_files(self.root))
+        self.ignore = IgnoreRules.load(self.root)
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def index_all(
+        self, progress: ProgressCallback | None = None, cancel: threading.Event | None = None
+    ) -> IndexReport:
+        """A full pass over the project; safe to interrupt at any point (see `store`)."""
+        with self._lock:
+            started = time.perf_counter()
+            self.ignore = IgnoreRules.load(self.root)
+            listed = self.list_files()
+            states = self.store.file_states()
+            cold = not states
+            todo, by_name = self._plan(listed, states)
+            removed = sorted(set(states) - set(listed))
+            self.store.remove_files(removed)
+            self.store.write_batch(by_name, cascade=not cold)
+            counts = self._parse(todo, states, progress, cancel, cascade=not cold)
+            if progress:
+                progress(Progress(len(todo), len(todo), counts["chunks"], "linking"))
+            resolve_pending(self.store)
+            return IndexReport(
+                files=len(listed), parsed=counts["parsed"],
+                unchanged=len(listed) - len(todo) - len(by_name) + counts["unchanged"],
+                skipped=len(by_name) + counts["skipped"], removed=len(removed),
+                chunks=counts["chunks"], seconds=time.perf_counter() - started,
+            )  # fmt: skip
+
+    def update(self, changed: Iterable[str], deleted: Iterable[str] = ()) -> IndexReport:
+        """Re-index just these root-relative files (changed or added) and forget `deleted`."""
+        with self._lock:
+            started = time.perf_counter()
+            changed, deleted = sorted(set(changed)), sorted(set(deleted))
+            if IGNORE_FILE in changed or IGNORE_FILE in deleted:
+                self.ignore = IgnoreRules.load(self.root)
+            states = self.store.file_states()
+            gone = set(deleted)
+            self.store.remove_files([rel for rel in states if _under_any(rel, gone)])
+            ignored = git_ignored(self.root, changed)
+            for rel in ignored:
+                gone.add(rel)
+            self.store.remove_files([rel for rel in ignored if rel in states])
+            changed = [rel for rel in changed if rel not in ignored]
+            todo, by_name = self._plan(changed, states, force=True)
+            self.store.write_batch(by_name)
+            counts = self._parse(todo, states, None, None, cascade=True)
+            resolve_pending(self.store)
+            return IndexReport(
+                files=len(changed), parsed=counts["parsed"], unchanged=counts["unchanged"],
+                skipped=len(by_name) + counts["skipped"], removed=len(deleted),
+                chunks=counts["chunks"], seconds=time.perf_counter() - started,
+            )  # fmt: skip
+
+    def _plan(
+        self, rels: list[str], states: dict[str, FileState], *, force: bool = False
+    ) -> tuple[list[str], list[FileResult]]:
+        """Files to parse, and results for files left out by name (only where news)."""
+        todo: list[str] = []
+        by_name: list[FileResult] = []
+        for rel in rels:
+            state = states.get(rel)
+            reason = reason_by_name(rel, self.ignore)
+            if reason is not None:
+                if state is None or state.skip != reason:
+                    by_name.append(FileResult(rel, skip=reason))
+                continue
+            if not force and state is not None and self._fresh(rel, state):
+                continue
+            todo.append(rel)
+        return todo, by_name
+
+    def _fresh(self, rel: str, state: FileState) -> bool:
+        try:
+            info = os.lstat(self.root / rel)
+        except OSError:
+            return False
+        return info.st_mtime_ns == state.mtime_ns and info.st_size == state.size
+
+    def _parse(
+        self,
+        todo: list[str],
+        states: dict[str, FileState],
+        progress: ProgressCallback | None,
+        cancel: threading.Event | None,
+        *,
+        cascade: bool,
+    ) -> dict[str, int]:
+        counts = {"parsed": 0, "unchanged": 0, "skipped": 0, "chunks": 0}
+        groups = self._groups(todo, states)
+        done = 0
+        for results in self._results(groups):
+            if cancel is not None and cancel.is_set():
+                break
+            counts["chunks"] += self.store.write_batch(results, cascade=cascade)
+            for result in results:
+                key = "unchanged" if result.unchanged else "skipped" if result.skip else "parsed"
+                counts[key] += 1
+            done += len(results)
+            if progress:
+                progress(Progress(done, len(todo), counts["chunks"], "parsing"))
+        return counts
+
+    def _groups(
+        self, todo: list[str], states: dict[str, FileState]
+    ) -> list[list[tuple[str, str | None]]]:
+        """Files in groups of similar total size; the biggest groups go first."""
+        sized = []
+        for rel in todo:
+            try:
+                size = os.lstat(self.root / rel).st_size
+            except OSError:
+                size = 0
+            state = states.get(rel)
+            sized.append(
+                (min(size, self.limits.max_file_bytes), rel, state.hash if state else None)
+            )
+        sized.sort(reverse=True)
+        groups: list[list[tuple[str, str | None]]] = []
+        current: list[tuple[str, str | None]] = []
+        weight = 0
+        for size, rel, known in sized:
+            current.append((rel, known))
+            weight += size
+            if len(current) >= GROUP_FILES or weight >= GROUP_BYTES:
+                groups.append(current)
+                current, weight = [], 0
+        if current:
+            groups.append(current)
+        return groups
+
+    def _results(self, groups: list[list[tuple[str, str | None]]]) -> Iterable[list[FileResult]]:
+        """Parsed groups as they finish: here for a few files, in the pool for many."""
+        root = str(self.root)
+        if sum(len(group) for group in groups) <= IN_PROCESS_MAX or self.workers == 1:
+            for group in groups:
+                yield parse_group(root, group, self.limits)
+            return
+        pool = self._ensure_pool()
+        futures: list[Future[list[FileResult]]] = [
+            pool.submit(parse_group, root, group, self.limits) for group in groups
+        ]
+        try:
+            from concurrent.futures import as_completed
+
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            import multiprocessing
+
+            method = (
+                "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
+            )
+            context = multiprocessing.get_context(method)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self._pool
+
+    def skipped(self) -> list[tuple[str, str]]:
+        """(path, reason) for every file the index leaves out."""
+        rows = self.store.read().execute(
+            "SELECT path, skip FROM files WHERE skip IS NOT NULL ORDER BY path"
+        )
+        return [(path, reason) for path, reason in rows]

@@ -1,0 +1,197 @@
+"""Hybrid search: full-text, symbol names, the graph and vectors, fused by reciprocal rank.
+
+Each signal ranks chunks on its own: BM25 over the code-aware full text
+(symbol paths weigh most, then file paths, then the code with its comments
+and docstrings); exact symbol names; the graph around the best full-text
+hits (the definitions they call, and their callers); and, when embeddings
+exist, vector similarity. Reciprocal rank fusion adds `1 / (RRF_K + rank)`
+per signal, so no signal's raw scale matters. Results covering overlapping
+lines of one file are merged, and each keeps its score parts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from aiide_tui.index.store import IndexStore
+from aiide_tui.index.tokenize import STOPWORDS, fts_query, query_terms
+
+RRF_K = 60
+BM25_WEIGHTS = (6.0, 3.0, 1.0)
+"""Column weights: symbol path, file path, body (code with comments and split identifiers)."""
+SIGNALS = ("bm25", "symbol", "graph", "vector")
+SIGNAL_WEIGHTS = {"bm25": 1.0, "symbol": 1.0, "graph": 1.0, "vector": 1.0}
+GRAPH_SEEDS = 5
+CANDIDATES = 50
+
+VectorSearch = Callable[[str, int], list[str]]
+"""query, limit -> chunk content hashes, nearest first."""
+
+
+@dataclass
+class SearchResult:
+    """One hit: a span of a file, what it defines, and why it ranked where it did."""
+
+    path: str
+    start_line: int
+    end_line: int
+    symbol: str
+    kind: str
+    score: float
+    parts: dict[str, float] = field(default_factory=dict)
+    text: str = ""
+    header: str = ""
+    chunk_id: int = 0
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path, "start_line": self.start_line, "end_line": self.end_line,
+            "symbol": self.symbol, "kind": self.kind, "score": round(self.score, 6),
+            "parts": {name: round(value, 6) for name, value in self.parts.items()},
+            "header": self.header, "text": self.text,
+        }  # fmt: skip
+
+
+class Searcher:
+    """Answers questions and identifiers with ranked chunks."""
+
+    def __init__(self, store: IndexStore, vectors: VectorSearch | None = None) -> None:
+        self.store = store
+        self.vectors = vectors
+
+    def search(
+        self, query: str, k: int = 10, *, signals: Sequence[str] = SIGNALS
+    ) -> list[SearchResult]:
+        """The `k` best chunks for `query` (a question or identifiers)."""
+        terms = query_terms(query)
+        if not terms:
+            return []
+        db = self.store.read()
+        ranked: dict[str, list[int]] = {}
+        bm25 = self._bm25(db, terms)
+        if "bm25" in signals:
+            ranked["bm25"] = bm25
+        if "symbol" in signals:
+            ranked["symbol"] = self._symbols(db, query)
+        if "graph" in signals:
+            ranked["graph"] = self._graph(db, bm25[:GRAPH_SEEDS])
+        if "vector" in signals and self.vectors is not None:
+            ranked["vector"] = self._vector(db, query)
+        return self._fuse(db, ranked, k)
+
+    def _bm25(self, db, terms: list[str]) -> list[int]:
+        rows = db.execute(
+            "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?"
+            f" ORDER BY bm25(chunks_fts, {', '.join(map(str, BM25_WEIGHTS))}) LIMIT ?",
+            (fts_query(terms), CANDIDATES),
+        )
+        return [row[0] for row in rows]
+
+    def _symbols(self, db, query: str) -> list[int]:
+        """Chunks defining a name the query spells exactly (identifiers, `Class.method`)."""
+        words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query)
+        names = {word for word in words if len(word) > 2 and word.lower() not in STOPWORDS}
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        rows = db.execute(
+            "SELECT (SELECT c.id FROM chunks c WHERE c.file_id = s.file_id AND c.symbol = s.path"
+            f" ORDER BY c.start_line LIMIT 1) FROM symbols s WHERE s.name IN ({marks})"
+            " ORDER BY length(s.path) LIMIT ?",
+            (*names, CANDIDATES),
+        )
+        return [row[0] for row in rows if row[0] is not None]
+
+    def _graph(self, db, seeds: list[int]) -> list[int]:
+        """Chunks of what the seed hits call, then of their callers, seed by seed."""
+        found: list[int] = []
+        for chunk_id in seeds:
+            symbol_ids = [
+                row[0]
+                for row in db.execute(
+                    "SELECT s.id FROM chunks c JOIN symbols s ON s.file_id = c.file_id"
+                    " AND s.start_line BETWEEN c.start_line AND c.end_line WHERE c.id = ?",
+                    (chunk_id,),
+                )
+            ]
+            if not symbol_ids:
+                continue
+            marks = ",".join("?" * len(symbol_ids))
+            for here, there in (("src_symbol", "dst_symbol"), ("dst_symbol", "src_symbol")):
+                rows = db.execute(
+                    f"SELECT e.{there}, SUM(e.weight) w FROM edges e WHERE e.{here} IN ({marks})"
+                    f" AND e.{there} IS NOT NULL GROUP BY e.{there} ORDER BY w DESC LIMIT 10",
+                    symbol_ids,
+                )
+                found.extend(self._chunks_of(db, [row[0] for row in rows]))
+        return [chunk for chunk in dict.fromkeys(found) if chunk not in seeds]
+
+    def _chunks_of(self, db, symbol_ids: list[int]) -> list[int]:
+        chunks = []
+        for symbol_id in symbol_ids:
+            row = db.execute(
+                "SELECT c.id FROM symbols s JOIN chunks c ON c.file_id = s.file_id"
+                " AND c.symbol = s.path WHERE s.id = ? ORDER BY c.start_line LIMIT 1",
+                (symbol_id,),
+            ).fetchone()
+            if row:
+                chunks.append(row[0])
+        return chunks
+
+    def _vector(self, db, query: str) -> list[int]:
+        assert self.vectors is not None
+        hashes = self.vectors(query, CANDIDATES)
+        if not hashes:
+            return []
+        marks = ",".join("?" * len(hashes))
+        rows = db.execute(f"SELECT hash, id FROM chunks WHERE hash IN ({marks})", hashes)
+        by_hash: dict[str, int] = {}
+        for digest, chunk_id in rows:
+            by_hash.setdefault(digest, chunk_id)
+        return [by_hash[digest] for digest in hashes if digest in by_hash]
+
+    def _fuse(self, db, ranked: dict[str, list[int]], k: int) -> list[SearchResult]:
+        scores: dict[int, dict[str, float]] = {}
+        for signal, ids in ranked.items():
+            weight = SIGNAL_WEIGHTS.get(signal, 1.0)
+            for rank, chunk_id in enumerate(ids, start=1):
+                scores.setdefault(chunk_id, {})[signal] = weight / (RRF_K + rank)
+        order = sorted(scores, key=lambda cid: -sum(scores[cid].values()))
+        results: list[SearchResult] = []
+        for chunk_id in order:
+            result = self._load(db, chunk_id, scores[chunk_id])
+            if result is not None and not _merge_overlap(results, result):
+                results.append(result)
+            if len(results) >= k:
+                break
+        return results
+
+    def _load(self, db, chunk_id: int, parts: dict[str, float]) -> SearchResult | None:
+        row = db.execute(
+            "SELECT f.path, c.start_line, c.end_line, c.symbol, c.kind, c.text, c.header"
+            " FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?",
+            (chunk_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        path, start, end, symbol, kind, text, header = row
+        return SearchResult(
+            path, start, end, symbol, kind, sum(parts.values()), dict(parts), text, header, chunk_id
+        )
+
+
+def _merge_overlap(results: list[SearchResult], new: SearchResult) -> bool:
+    """Fold `new` into an earlier result over overlapping lines of the same file."""
+    for kept in results:
+        if (
+            kept.path == new.path
+            and new.start_line <= kept.end_line
+            and kept.start_line <= new.end_line
+        ):
+            for name, value in new.parts.items():
+                kept.parts[name] = max(kept.parts.get(name, 0.0), value)
+            kept.score = sum(kept.parts.values())
+            return True
+    return False

@@ -1,0 +1,326 @@
+"""The index database: files, chunks, full-text, symbols, references and graph edges.
+
+One SQLite file per project (`index.sqlite` in the project's state folder), in
+WAL mode so searches read while a batch is written, schema-versioned through
+`PRAGMA user_version` (an unknown version is rebuilt, since the index can
+always be recomputed from the files). Every batch of files is one transaction,
+and a file's row (with its hash) is written in the same transaction as its
+chunks, so after a kill -9 each file is either wholly old or wholly new and
+the next run, comparing hashes, finishes the rest. Files whose references
+still need linking to definitions are listed in `pending` in that same
+transaction; `graph.resolve_pending` empties it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiide_tui.errors import AiideError
+from aiide_tui.index.chunker import Chunk, ParsedFile
+from aiide_tui.index.tokenize import FTS_TOKENIZER, extra_terms, path_terms, symbol_terms
+
+SCHEMA_VERSION = 1
+DB_NAME = "index.sqlite"
+
+
+class CodeIndexError(AiideError):
+    """The code index cannot be opened or used."""
+
+    title = "Index error"
+
+
+_SCHEMA = f"""
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE files(
+    id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, hash TEXT, mtime_ns INTEGER,
+    size INTEGER, language TEXT, skip TEXT, path_terms TEXT NOT NULL DEFAULT '');
+CREATE TABLE chunks(
+    id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, start_line INTEGER, end_line INTEGER,
+    symbol TEXT, kind TEXT, header TEXT, text TEXT, terms TEXT, symbol_terms TEXT, hash TEXT);
+CREATE INDEX chunks_file ON chunks(file_id);
+CREATE INDEX chunks_hash ON chunks(hash);
+CREATE VIRTUAL TABLE chunks_fts USING fts5(
+    symbol, path, body, content='', tokenize="{FTS_TOKENIZER}");
+CREATE TABLE symbols(
+    id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, name TEXT, path TEXT, kind TEXT,
+    start_line INTEGER, end_line INTEGER, parent_id INTEGER, signature TEXT);
+CREATE INDEX symbols_name ON symbols(name);
+CREATE INDEX symbols_file ON symbols(file_id, name);
+CREATE INDEX symbols_path ON symbols(path);
+CREATE TABLE refs(
+    id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, symbol_id INTEGER, name TEXT,
+    kind TEXT, lines TEXT, count INTEGER);
+CREATE INDEX refs_file ON refs(file_id);
+CREATE INDEX refs_name ON refs(name);
+CREATE TABLE imports(file_id INTEGER NOT NULL, target TEXT, resolved_id INTEGER);
+CREATE INDEX imports_file ON imports(file_id);
+CREATE INDEX imports_resolved ON imports(resolved_id);
+CREATE TABLE edges(
+    src_file INTEGER, src_symbol INTEGER, dst_file INTEGER, dst_symbol INTEGER,
+    ref_id INTEGER, kind TEXT, weight INTEGER);
+CREATE INDEX edges_src_symbol ON edges(src_symbol);
+CREATE INDEX edges_dst_symbol ON edges(dst_symbol);
+CREATE INDEX edges_src_file ON edges(src_file);
+CREATE INDEX edges_dst_file ON edges(dst_file);
+CREATE TABLE pending(file_id INTEGER PRIMARY KEY);
+CREATE TABLE vectors(hash TEXT PRIMARY KEY);
+"""
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What a parse worker reports for one file."""
+
+    path: str
+    hash: str | None = None
+    mtime_ns: int = 0
+    size: int = 0
+    language: str | None = None
+    skip: str | None = None
+    parsed: ParsedFile | None = None
+    unchanged: bool = False
+    """Content hash equals the stored one: only mtime and size need updating."""
+
+
+@dataclass(frozen=True)
+class FileState:
+    id: int
+    hash: str | None
+    mtime_ns: int
+    size: int
+    skip: str | None
+
+
+class IndexStore:
+    """The SQLite index of one project; thread-safe (one writer, a reader per thread)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self.generation = 0
+        """Bumped on every committed write, so caches (the repo map) know when to refresh."""
+        try:
+            self.db = self._connect()
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise CodeIndexError(f"Cannot open the index {self.path}: {error}") from error
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute("PRAGMA temp_store=MEMORY")
+        db.execute("PRAGMA cache_size=-65536")
+        return db
+
+    def _migrate(self) -> None:
+        with self._lock:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version == SCHEMA_VERSION:
+                return
+            with self.transaction() as db:
+                if version != 0:
+                    _drop_all(db)
+                for statement in _SCHEMA.split(";\n"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on any error."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+            self.generation += 1
+
+    def read(self) -> sqlite3.Connection:
+        """This thread's read connection (WAL readers never wait for the writer)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA query_only=1")
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+
+    # -- files ---------------------------------------------------------------------------
+
+    def file_states(self) -> dict[str, FileState]:
+        rows = self.read().execute("SELECT path, id, hash, mtime_ns, size, skip FROM files")
+        return {row[0]: FileState(*row[1:]) for row in rows}
+
+    def write_batch(self, results: Iterable[FileResult], *, cascade: bool = True) -> int:
+        """Store a batch of parsed files in one transaction; returns the chunks written.
+
+        `cascade` also queues, for re-linking, other files whose references name
+        a definition that these files add or drop (skipped on a cold index,
+        where every file is queued anyway).
+        """
+        written = 0
+        with self.transaction() as db:
+            for result in results:
+                written += self._write_file(db, result, cascade)
+        return written
+
+    def remove_files(self, paths: Iterable[str]) -> None:
+        """Forget deleted files (one transaction), and re-link files that used their names."""
+        with self.transaction() as db:
+            for path in paths:
+                row = db.execute("SELECT id FROM files WHERE path=?", (path,)).fetchone()
+                if row is not None:
+                    self._forget(db, row[0], cascade=True)
+                    db.execute("DELETE FROM files WHERE id=?", (row[0],))
+
+    def _write_file(self, db: sqlite3.Connection, result: FileResult, cascade: bool) -> int:
+        row = db.execute("SELECT id FROM files WHERE path=?", (result.path,)).fetchone()
+        if result.unchanged and row is not None:
+            db.execute(
+                "UPDATE files SET mtime_ns=?, size=? WHERE id=?",
+                (result.mtime_ns, result.size, row[0]),
+            )
+            return 0
+        if row is not None:
+            self._forget(db, row[0], cascade)
+        values = (
+            result.hash, result.mtime_ns, result.size, result.language, result.skip,
+            path_terms(result.path),
+        )  # fmt: skip
+        if row is None:
+            file_id = db.execute(
+                "INSERT INTO files(hash, mtime_ns, size, language, skip, path_terms, path)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (*values, result.path),
+            ).lastrowid
+        else:
+            file_id = row[0]
+            db.execute(
+                "UPDATE files SET hash=?, mtime_ns=?, size=?, language=?, skip=?, path_terms=?"
+                " WHERE id=?",
+                (*values, file_id),
+            )
+        if result.parsed is None:
+            return 0
+        return _insert_parsed(db, file_id, values[-1], result.parsed, cascade)
+
+    def _forget(self, db: sqlite3.Connection, file_id: int, cascade: bool) -> None:
+        """Delete a file's chunks, full-text rows, symbols, references and edges."""
+        db.execute(
+            "INSERT INTO chunks_fts(chunks_fts, rowid, symbol, path, body)"
+            " SELECT 'delete', c.id, c.symbol_terms, f.path_terms, c.text || char(10) || c.terms"
+            " FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.file_id=?",
+            (file_id,),
+        )
+        if cascade:
+            db.execute(
+                "INSERT OR IGNORE INTO pending SELECT DISTINCT src_file FROM edges"
+                " WHERE dst_file=? AND src_file != ?",
+                (file_id, file_id),
+            )
+        for table in ("chunks", "symbols", "refs", "imports"):
+            db.execute(f"DELETE FROM {table} WHERE file_id=?", (file_id,))
+        db.execute("DELETE FROM edges WHERE src_file=? OR dst_file=?", (file_id, file_id))
+
+
+def _insert_parsed(
+    db: sqlite3.Connection, file_id: int, file_terms: str, parsed: ParsedFile, cascade: bool
+) -> int:
+    extras = parsed.extras or [chunk_extras(chunk) for chunk in parsed.chunks]
+    first = _next_id(db, "chunks")
+    db.executemany(
+        "INSERT INTO chunks(id, file_id, start_line, end_line, symbol, kind, header, text, terms,"
+        " symbol_terms, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (first + n, file_id, *chunk, *extra)
+            for n, (chunk, extra) in enumerate(zip(parsed.chunks, extras, strict=True))
+        ],
+    )
+    db.executemany(
+        "INSERT INTO chunks_fts(rowid, symbol, path, body) VALUES (?,?,?,?)",
+        [
+            (first + n, extra[1], file_terms, f"{chunk.text}\n{extra[0]}")
+            for n, (chunk, extra) in enumerate(zip(parsed.chunks, extras, strict=True))
+        ],
+    )
+    base = _next_id(db, "symbols")
+    db.executemany(
+        "INSERT INTO symbols(id, file_id, name, path, kind, start_line, end_line, parent_id,"
+        " signature) VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                base + n,
+                file_id,
+                *item[:5],
+                base + item.parent if item.parent >= 0 else None,
+                item.signature,
+            )
+            for n, item in enumerate(parsed.definitions)
+        ],
+    )
+    db.executemany(
+        "INSERT INTO refs(file_id, symbol_id, name, kind, lines, count) VALUES (?,?,?,?,?,?)",
+        [
+            (file_id, base + r.enclosing if r.enclosing >= 0 else None, r.name, r.kind,
+             ",".join(map(str, r.lines)), len(r.lines))
+            for r in parsed.references
+        ],
+    )  # fmt: skip
+    db.executemany(
+        "INSERT INTO imports(file_id, target) VALUES (?,?)",
+        [(file_id, target) for target in dict.fromkeys(parsed.imports)],
+    )
+    db.execute("INSERT OR IGNORE INTO pending VALUES (?)", (file_id,))
+    if cascade and parsed.definitions:
+        _queue_users(db, list({d.name for d in parsed.definitions}))
+    return len(parsed.chunks)
+
+
+def _next_id(db: sqlite3.Connection, table: str) -> int:
+    return db.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
+
+
+def _queue_users(db: sqlite3.Connection, names: list[str]) -> None:
+    """Queue for re-linking every file that refers to one of `names`."""
+    for start in range(0, len(names), 500):
+        part = names[start : start + 500]
+        db.execute(
+            "INSERT OR IGNORE INTO pending SELECT DISTINCT file_id FROM refs"
+            f" WHERE name IN ({','.join('?' * len(part))})",
+            part,
+        )
+
+
+def chunk_extras(chunk: Chunk) -> tuple[str, str, str]:
+    """(split identifier terms, symbol terms, content hash) stored beside a chunk."""
+    digest = hashlib.blake2b(
+        f"{chunk.symbol}\n{chunk.header}\n{chunk.text}".encode(), digest_size=16
+    ).hexdigest()
+    return extra_terms(chunk.text), symbol_terms(chunk.symbol), digest
+
+
+def _drop_all(db: sqlite3.Connection) -> None:
+    """Remove every table (an index of another schema version is rebuilt from the files)."""
+    rows = db.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        " AND name NOT LIKE 'chunks_fts_%'"
+    ).fetchall()
+    for (name,) in rows:
+        db.execute(f"DROP TABLE IF EXISTS {name}")

@@ -1,0 +1,52 @@
+"""The symbol graph on a small multi-file project with known answers."""
+
+from __future__ import annotations
+
+
+def test_definitions_by_name_and_by_path(index):
+    [found] = index.definitions("check_password")
+    assert (found.path, found.symbol, found.start_line, found.kind) == (
+        "shop/security.py",
+        "shop.security.check_password",
+        10,
+        "function",
+    )
+    assert [s.symbol for s in index.definitions("UserStore.login")] == [
+        "shop.users.UserStore.login"
+    ]
+    assert index.definitions("no_such_name") == []
+
+
+def test_references_and_callers(index):
+    refs = index.references("hash_password")
+    assert {(r.path, r.enclosing) for r in refs} == {
+        ("shop/security.py", "shop.security.check_password"),
+        ("shop/users.py", "shop.users.UserStore.register"),
+    }
+    assert [s.symbol for s in index.callers("check_password")] == ["shop.users.UserStore.login"]
+    two_deep = {s.symbol for s in index.callers("check_password", depth=2)}
+    assert two_deep == {"shop.users.UserStore.login", "shop.cart.Cart.checkout"}
+    assert {s.symbol for s in index.callees("checkout")} == {
+        "shop.users.UserStore.login",
+        "shop.cart.Cart.total_cents",
+    }
+
+
+def test_importers_and_dependents(index):
+    assert index.graph.importers("shop/security.py") == ["shop/users.py"]
+    assert index.graph.importers("web/http.ts") == ["web/app.ts"]
+    assert index.dependents("shop/users.py") == ["shop/cart.py"]
+    assert index.graph.dependencies("shop/cart.py") == ["shop/users.py"]
+
+
+def test_an_edit_relinks_callers_in_other_files(index, project):
+    (project / "shop/security.py").write_text(
+        "def verify_secret(password, salt, digest):\n    return False\n"
+    )
+    index.update(["shop/security.py"])
+    assert index.callers("check_password") == []
+    assert index.definitions("hash_password") == []
+    assert index.references("hash_password") == []
+    (project / "shop/security.py").write_text("def check_password(p, s, d):\n    return True\n")
+    index.update(["shop/security.py"])
+    assert [s.symbol for s in index.callers("check_password")] == ["shop.users.UserStore.login"]

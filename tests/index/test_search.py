@@ -1,0 +1,103 @@
+"""Search with known answers, through the API, the CLI and the service."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from aiide_tui.bus import Router, connect_in_process
+from aiide_tui.index.embedder import Embedder
+from aiide_tui.services.index_service import IndexService
+
+QUESTIONS = {
+    "verify a user's login secret": {
+        "shop.security.check_password", "shop.security.hash_password", "shop.users.UserStore.login",
+    },
+    "quote a string for the shell": {"shop.shell.quote_arg", "shop.shell.command_line"},
+    "parse the http request line": {"web.http.parseHttpHeader", "web.app.Router"},
+    "how much does the cart cost in total": {
+        "shop.cart.Cart.total_cents", "shop.cart.Cart.checkout",
+    },
+}  # fmt: skip
+
+
+def test_natural_language_questions_find_the_code(index):
+    top = index.search("find the function that quotes a string for a shell", k=3)
+    assert top[0].symbol == "shop.shell.quote_arg"
+    assert top[0].path == "shop/shell.py" and (top[0].start_line, top[0].end_line) == (7, 13)
+    assert "bm25" in top[0].parts and top[0].score == sum(top[0].parts.values())
+    assert index.search("parseHttpHeader")[0].symbol == "web.http.parseHttpHeader"
+    assert index.search("http header parse")[0].symbol == "web.http.parseHttpHeader"
+    assert index.search("hash_password")[0].symbol == "shop.security.hash_password"
+
+
+def test_results_are_deduplicated_by_span(index):
+    results = index.search("password login check user", k=20)
+    spans = [(r.path, r.start_line, r.end_line) for r in results]
+    for n, (path, start, end) in enumerate(spans):
+        for other_path, other_start, other_end in spans[n + 1 :]:
+            assert path != other_path or end < other_start or other_end < start
+
+
+def recall(index, signals, k=5) -> float:
+    """Share of the wanted definitions whose first line lies in one of the top `k` results."""
+    found = 0
+    for question, wanted in QUESTIONS.items():
+        results = index.search(question, k, signals=signals)
+        for name in wanted:
+            [symbol] = [s for s in index.definitions(name) if s.symbol == name]
+            found += any(
+                r.path == symbol.path and r.start_line <= symbol.start_line <= r.end_line
+                for r in results
+            )
+    return found / sum(len(wanted) for wanted in QUESTIONS.values())
+
+
+def test_hybrid_beats_each_single_signal(index, model_server):
+    assert index.attach_vectors(Embedder(model_server.url, "nomic-embed-text"))
+    assert index.fill_vectors() == index.status()["chunks"]
+    hybrid = recall(index, ("bm25", "symbol", "graph", "vector"))
+    singles = {signal: recall(index, (signal,)) for signal in ("bm25", "symbol", "graph", "vector")}
+    assert all(hybrid > score for score in singles.values()), (hybrid, singles)
+
+
+def test_cli_search_json_indexes_first(project):
+    done = subprocess.run(
+        [sys.executable, "-m", "aiide_tui", "search", "--json", "--k", "2", "--root",
+         str(project), "quote a string for the shell"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    results = json.loads(done.stdout)
+    assert len(results) == 2
+    first = results[0]
+    assert (first["path"], first["start_line"], first["end_line"]) == ("shop/shell.py", 7, 13)
+    assert first["symbol"] == "shop.shell.quote_arg"
+    assert first["score"] > 0 and set(first["parts"]) >= {"bm25"}
+
+
+async def test_service_search_map_and_graph(project, tmp_path):
+    from aiide_tui.index.project import CodeIndex
+
+    service = IndexService(CodeIndex(project, state_dir=tmp_path / "svc"))
+    router = Router()
+    service.register(router)
+    client = await connect_in_process(router)
+    progress: list[dict] = []
+    client.on_notification("index/progress", lambda params: progress.append(params))
+    try:
+        report = await client.request("index/index", {})
+        assert report["parsed"] == 8 and report["chunks"] > 0
+        hits = await client.request("index/search", {"query": "verify login secret", "k": 3})
+        assert hits[0]["symbol"] == "shop.security.check_password"
+        callers = await client.request("index/callers", {"name": "check_password"})
+        assert [c["symbol"] for c in callers] == ["shop.users.UserStore.login"]
+        status = await client.request("index/status", {})
+        assert status["files"] == 8 and status["pending"] == 0
+        assert "off" in status["vectors"]
+        repo_map = await client.request("index/map", {"tokens": 200})
+        assert "shop/security.py:" in repo_map["text"]
+    finally:
+        await client.close()
+        service.close()
+    assert progress and progress[-1]["phase"] == "linking"

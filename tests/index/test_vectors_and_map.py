@@ -1,0 +1,88 @@
+"""Vectors through the test model server (embedded chromadb and a `chroma run` server),
+and the repo map."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from aiide_tui.index.embedder import Embedder
+from aiide_tui.index.repomap import estimate_tokens
+
+
+def test_vectors_are_keyed_by_content_hash(index, model_server, project):
+    embedder = Embedder(model_server.url, "nomic-embed-text")
+    assert index.attach_vectors(embedder)
+    total = index.fill_vectors()
+    assert total == index.status()["chunks"] and index.status()["embedded"] == total
+    (project / "shop/shell.py").write_text("def only_new_code():\n    return 42\n")
+    index.update(["shop/shell.py"])
+    assert index.fill_vectors() == 1  # only the new chunk is embedded
+    sent = model_server.requests_to("/api/embed")
+    assert all(request.body["model"] == "nomic-embed-text" for request in sent)
+    top = index.search("only new code", 3, signals=("vector",))
+    assert top[0].symbol == "shop.shell.only_new_code" and "vector" in top[0].parts
+
+
+def test_without_an_embedder_search_still_works_and_says_so(index):
+    assert not index.attach_vectors(Embedder("http://127.0.0.1:9", "nomic-embed-text"))
+    assert index.status()["vectors"].startswith("off (Embeddings from")
+    assert index.search("verify login secret")[0].symbol == "shop.security.check_password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    chroma = Path(sys.executable).parent / "chroma"
+    if not chroma.exists():
+        pytest.skip("the chroma CLI is not installed in this environment")
+    port = free_port()
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(tmp_path / "chroma-server"), "--port", str(port),
+         "--host", "127.0.0.1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "chroma run did not start"
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_vectors_in_a_chroma_server(index, model_server, chroma_server):
+    assert index.attach_vectors(
+        Embedder(model_server.url, "nomic-embed-text"), chroma_url=chroma_server
+    )
+    assert index.fill_vectors() == index.status()["chunks"]
+    assert index.vectors.count() == index.status()["chunks"]
+    top = index.search("shell escaped string", 2, signals=("vector",))
+    assert top[0].path == "shop/shell.py"
+
+
+def test_repo_map_ranks_what_is_used_and_fits_the_budget(index):
+    text = index.repo_map(1024)
+    assert text.index("def check_password(") < text.index("def total_cents(self):")
+    assert "def check_password(password: str, salt: str, digest: str) -> bool:" in text
+    assert "shop/cart.py:" in text  # used by nobody, yet listed when the budget allows
+    small = index.repo_map(30)
+    assert estimate_tokens(small) <= 30 and small
+    focused = index.repo_map(40, focus_files=["web/app.ts"])
+    assert focused.startswith("web/http.ts:")

@@ -18,7 +18,7 @@ async def test_run_from_the_app_then_apply_its_changes(docker_engine, project: P
     app = AiideApp(project, config, remember_theme=False, probe_environment=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_for(pilot, lambda: app.screen.query_one(FileTree).file_count > 0)
-        await pilot.press("ctrl+r")
+        await pilot.press("f8")
         await wait_for(pilot, lambda: isinstance(app.screen, RunLogScreen))
         run_log = app.screen
         await pilot.pause(0.2)

@@ -151,6 +151,23 @@ class ServicesClient:
     async def sandbox_run(self, run_id: int) -> dict[str, Any] | None:
         return await self._call("sandbox/show", {"id": run_id})
 
+    async def keep_index_fresh(
+        self,
+        on_progress: Callable[[dict[str, Any]], None],
+        on_updated: Callable[[dict[str, Any]], None],
+    ) -> None:
+        """Index the project (reporting progress), then keep it fresh until cancelled."""
+        self.endpoint.on_notification("index/progress", on_progress)
+        self.endpoint.on_notification("index/updated", on_updated)
+        await self._call("index/watch")
+
+    async def index_status(self) -> dict[str, Any]:
+        return await self._call("index/status")
+
+    async def search(self, query: str, k: int = 20) -> list[dict[str, Any]]:
+        """Hybrid code search: each hit has path, start_line, end_line, symbol, score, parts."""
+        return await self._call("index/search", {"query": query, "k": k})
+
     async def watch(self, on_change: ChangeCallback) -> None:
         """Call `on_change` for each batch of file changes until this task is cancelled."""
 

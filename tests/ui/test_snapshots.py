@@ -14,12 +14,15 @@ from tests.ui.conftest import wait_for
 
 
 def snapshot_app(project: Path) -> AiideApp:
-    return AiideApp(project, load_config(project), remember_theme=False, probe_environment=False)
+    config = load_config(project, overrides={"index": {"vectors": False}})
+    return AiideApp(project, config, remember_theme=False, probe_environment=False)
 
 
 async def with_open_file(pilot) -> None:
     screen = pilot.app.screen
     await wait_for(pilot, lambda: screen.query_one(FileTree).file_count > 0)
+    status = screen.query_one("#status")
+    await wait_for(pilot, lambda: "full-text" in status.segment_text("index"), timeout=30)
     screen.open_file("inventory/store.py")
     editor = screen.query_one(Editor)
     await wait_for(pilot, lambda: editor.is_open("inventory/store.py"))

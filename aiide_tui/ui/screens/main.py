@@ -219,6 +219,18 @@ class MainScreen(Screen[None]):
         if new_run:
             screen.call_after_refresh(screen.action_new_run)
 
+    def action_search(self) -> None:
+        if self.client is None:
+            self.notify("Still starting up; try again in a moment.")
+            return
+        from aiide_tui.ui.screens.search import SearchScreen
+
+        self.app.push_screen(SearchScreen(self.client), self._open_hit)
+
+    def _open_hit(self, hit: tuple[str, int] | None) -> None:
+        if hit is not None:
+            self.open_file(hit[0], line=hit[1])
+
     def action_refresh_review(self) -> None:
         self.refresh_git()
 
@@ -265,8 +277,34 @@ class MainScreen(Screen[None]):
         await self.refresh_files()
         self.refresh_git()
         self.watch_workspace()
+        self.keep_index()
         if self.probe_environment:
             self.check_environment()
+
+    @work(group="index", description="Index the project and keep it fresh")
+    async def keep_index(self) -> None:
+        assert self.client is not None
+
+        def progress(step: dict) -> None:
+            if step["phase"] == "parsing":
+                self.status.set_segment("index", f"index: {step['done']}/{step['total']} files")
+            else:
+                self.status.set_segment("index", "index: linking…")
+                self.show_index_status()
+
+        try:
+            await self.client.keep_index_fresh(progress, lambda _: self.show_index_status())
+        except AiideError as error:
+            self.status.set_segment("index", "index: failed", state="warn")
+            self.notify(error.message, title="Index", severity="error")
+
+    @work(exclusive=True, group="index-status", description="Show the index's state")
+    async def show_index_status(self) -> None:
+        assert self.client is not None
+        await asyncio.sleep(0.3)
+        state = await self.client.index_status()
+        vectors = "vectors on" if state["vectors"].startswith("on") else "full-text + graph"
+        self.status.set_segment("index", f"index: {state['files']} files · {vectors}", state="ok")
 
     @work(group="watch", description="Watch the project for changes")
     async def watch_workspace(self) -> None:
@@ -347,13 +385,15 @@ class MainScreen(Screen[None]):
         self.refresh_git()
 
     @work(group="open", description="Open a file")
-    async def open_file(self, path: str) -> None:
+    async def open_file(self, path: str, *, line: int | None = None) -> None:
         if self.client is None:
             self.notify("Still starting up; try again in a moment.")
             return
         if self.editor.is_open(path):
             self.editor.open_existing(path)
             self.show_region("editor")
+            if line is not None:
+                self.editor.goto_line(line)
             return
         try:
             document = await self.client.read(path)
@@ -372,6 +412,8 @@ class MainScreen(Screen[None]):
             self.notify(error.message, title=error.title, severity="error")
             return
         self._show_document(document)
+        if line is not None:
+            self.editor.goto_line(line)
 
     def _show_document(self, document: Document) -> None:
         self.editor.open_document(

@@ -8,23 +8,40 @@ Textual's `TextArea` re-runs the highlight query over the whole syntax tree
 after every edit (about 60 ms for a 3,500-line file, so typing lags); this
 view highlights only the lines around the viewport, when they are drawn
 (about 3 ms wherever the edit is).
+
+Completion: after each typed edit the view posts `CompletionRequested` with
+the text around the cursor; the screen asks the completion service and hands
+the answer to `show_completion`, which draws it as ghost text (first line at
+the cursor, the rest as dim rows below). Typing what the ghost shows keeps
+it, with no new request.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal
 
+from textual import events
 from textual.binding import Binding, BindingsMap, BindingType
-from textual.geometry import Offset, Region
+from textual.document._edit import Edit
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widgets import TextArea
-from textual.widgets.text_area import Selection
+from textual.widgets.text_area import EditResult, Selection
 
 from aiide_tui.ui.syntax import ensure_language, language_for_path
+from aiide_tui.ui.widgets.ghost_text import (
+    ACCEPT_ALL_KEY,
+    ACCEPT_LINE_KEY,
+    ACCEPT_WORD_KEY,
+    DISMISS_KEY,
+    GhostText,
+    ghost_row_strip,
+)
 
 __all__ = ["HIGHLIGHT_LIMIT", "CodeView"]
 
@@ -37,6 +54,10 @@ HIGHLIGHT_MARGIN = 150
 LEFT_TO_EDITOR = frozenset({"ctrl+w", "ctrl+pageup", "ctrl+pagedown"})
 """Keys `TextArea` (delete word) and its scroll container (page sideways) would take from the
 editor (close tab, switch tabs): bound here, they would also hide the editor's in the footer."""
+CONTEXT_LINES_BEFORE = 200
+"""Lines before the cursor sent with a completion request (the engine cuts to its budget)."""
+CONTEXT_LINES_AFTER = 80
+AcceptKind = Literal["all", "word", "line"]
 
 
 def _text_area_bindings_without(dropped: frozenset[str]) -> list[Binding]:
@@ -58,6 +79,10 @@ class CodeView(TextArea, inherit_bindings=False):
     | ctrl+z | Undo. |
     | ctrl+y | Redo. |
     | ctrl+backspace | Delete the word left of the cursor. |
+    | tab | With a suggestion shown: accept it (otherwise indent). |
+    | ctrl+right | With a suggestion shown: accept its next word. |
+    | ctrl+down | With a suggestion shown: accept its next line. |
+    | escape | With a suggestion shown: dismiss it. |
 
     ctrl+w (delete word) and ctrl+pageup/pagedown (page sideways) are left to the editor.
     """
@@ -87,6 +112,35 @@ class CodeView(TextArea, inherit_bindings=False):
         def control(self) -> CodeView:
             return self.view
 
+    class CompletionRequested(Message):
+        """The user typed: ask for a suggestion at the cursor (`request` is bus-ready)."""
+
+        def __init__(self, view: CodeView, request: dict[str, Any]) -> None:
+            super().__init__()
+            self.view = view
+            self.request = request
+            """`CompletionRequest` fields: path, prefix, suffix, language, kind, version."""
+
+        @property
+        def control(self) -> CodeView:
+            return self.view
+
+    class CompletionAccepted(Message):
+        """The user inserted `chars` characters of suggestion `completion_id`."""
+
+        def __init__(
+            self, view: CodeView, completion_id: str, chars: int, kind: AcceptKind
+        ) -> None:
+            super().__init__()
+            self.view = view
+            self.completion_id = completion_id
+            self.chars = chars
+            self.kind = kind
+
+        @property
+        def control(self) -> CodeView:
+            return self.view
+
     def __init__(
         self,
         path: str,
@@ -98,8 +152,12 @@ class CodeView(TextArea, inherit_bindings=False):
         soft_wrap: bool = False,
         show_line_numbers: bool = True,
         tab_size: int = 4,
+        complete: bool = True,
         id: str | None = None,
     ) -> None:
+        self._ghost: GhostText | None = None  # before TextArea's init, which sizes the view
+        self._version = 0
+        """Counts edits, so an answer to an older request is never shown."""
         super().__init__(
             text,
             soft_wrap=soft_wrap,
@@ -116,6 +174,8 @@ class CodeView(TextArea, inherit_bindings=False):
         """The file's mtime when last read or saved, for the screen's stale-write check."""
         self.meta: dict[str, Any] = dict(meta or {})
         """Opaque to the view: what the screen needs to write the file back (encoding, newline)."""
+        self.complete = complete
+        """Whether typing asks for suggestions (the engine also checks the language)."""
         self._saved_text = text
         self._highlight_window: tuple[int, int] | None = None
         self._apply_language(language or language_for_path(path), text)
@@ -192,6 +252,181 @@ class CodeView(TextArea, inherit_bindings=False):
             for row, line in enumerate(self.document.lines)
             for match in pattern.finditer(line)
         ]
+
+    # -- completion: requests and ghost text ---------------------------------------
+
+    @property
+    def ghost(self) -> GhostText | None:
+        """The suggestion shown at the cursor, if any."""
+        return self._ghost
+
+    def completion_request(self, kind: str = "insert") -> dict[str, Any]:
+        """The bus-ready request for a suggestion at the cursor."""
+        row, column = self.cursor_location
+        document = self.document
+        last = min(document.line_count - 1, row + CONTEXT_LINES_AFTER)
+        return {
+            "path": self.path,
+            "language": self.language,
+            "prefix": document.get_text_range(
+                (max(0, row - CONTEXT_LINES_BEFORE), 0), (row, column)
+            ),
+            "suffix": document.get_text_range((row, column), (last, len(document[last]))),
+            "kind": kind,
+            "version": self._version,
+        }
+
+    def show_completion(self, completion: Mapping[str, Any]) -> bool:
+        """Show a completion result (`id`, `text`, `version`) as ghost text at the cursor.
+
+        Returns:
+            False (nothing shown) when the text was edited since the request,
+            text is selected, or the suggestion is empty.
+        """
+        text = completion.get("text") or ""
+        if completion.get("version") != self._version or not self.selection.is_empty or not text:
+            return False
+        self._set_ghost(GhostText(str(completion["id"]), text, self.cursor_location))
+        return True
+
+    def dismiss_ghost(self) -> None:
+        self._set_ghost(None)
+
+    def accept_ghost(self, kind: AcceptKind = "all") -> None:
+        """Insert all of the ghost text, or its next word or line."""
+        ghost = self._ghost
+        if ghost is None:
+            return
+        part = {"all": ghost.text, "word": ghost.next_word(), "line": ghost.next_line()}[kind]
+        cursor = self.cursor_location
+        self.replace(part, cursor, cursor, maintain_selection_offset=False)
+        self.post_message(self.CompletionAccepted(self, ghost.completion_id, len(part), kind))
+
+    def _set_ghost(self, ghost: GhostText | None) -> None:
+        if ghost is None and self._ghost is None:
+            return
+        self._ghost = ghost
+        self.suggestion = ghost.first_line if ghost else ""
+        self._refresh_size()
+        self.refresh()
+
+    def _ghost_rows(self) -> int:
+        return len(self._ghost.lines_below) if self._ghost else 0
+
+    def _ghost_anchor_row(self) -> int:
+        """The last screen row (in the virtual space) of the cursor's line."""
+        row = self.cursor_location[0]
+        return self.wrapped_document.location_to_offset((row, len(self.document[row]))).y
+
+    # -- completion: hooks into TextArea -------------------------------------------
+
+    def edit(self, edit: Edit) -> EditResult:
+        """Every change to the text: typing what the ghost shows keeps the rest of it."""
+        ghost, cursor = self._ghost, self.cursor_location
+        result = super().edit(edit)
+        self._version += 1
+        if ghost is not None:
+            here = cursor == ghost.anchor and edit.from_location == edit.to_location == cursor
+            self._set_ghost(ghost.typed(edit.text, self.cursor_location) if here else None)
+        return result
+
+    def undo(self) -> None:
+        self.dismiss_ghost()
+        self._version += 1
+        super().undo()
+
+    def redo(self) -> None:
+        self.dismiss_ghost()
+        self._version += 1
+        super().redo()
+
+    def _replace_via_keyboard(self, insert: str, start: Any, end: Any) -> EditResult | None:
+        result = super()._replace_via_keyboard(insert, start, end)
+        if result is not None and self._ghost is None:
+            self._request_completion("insert")
+        return result
+
+    def _delete_via_keyboard(self, start: Any, end: Any) -> EditResult | None:
+        result = super()._delete_via_keyboard(start, end)
+        if result is not None:
+            self._request_completion("delete")
+        return result
+
+    def _request_completion(self, kind: str) -> None:
+        if self.complete:
+            self.post_message(self.CompletionRequested(self, self.completion_request(kind)))
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self._ghost is None or self.read_only:
+            return
+        accept = {ACCEPT_ALL_KEY: "all", ACCEPT_WORD_KEY: "word", ACCEPT_LINE_KEY: "line"}
+        if event.key in accept:
+            self.accept_ghost(accept[event.key])  # type: ignore[arg-type]
+        elif event.key == DISMISS_KEY:
+            self.dismiss_ghost()
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
+    def action_cursor_right(self, select: bool = False) -> None:
+        self.dismiss_ghost()  # TextArea would insert the suggestion's first line
+        super().action_cursor_right(select)
+
+    def _on_text_area_selection_changed(self, event: TextArea.SelectionChanged) -> None:
+        ghost = self._ghost
+        if ghost is not None and (
+            not self.selection.is_empty or self.cursor_location != ghost.anchor
+        ):
+            self.dismiss_ghost()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self.dismiss_ghost()
+
+    def _refresh_size(self) -> None:
+        super()._refresh_size()
+        rows = self._ghost_rows()
+        if rows:
+            width, height = self.virtual_size
+            self.virtual_size = Size(width, height + rows)
+            self._refresh_scrollbars()
+
+    def render_line(self, y: int) -> Strip:
+        rows = self._ghost_rows()
+        if not rows:
+            return super().render_line(y)
+        below = self.scroll_offset.y + y - self._ghost_anchor_row()
+        if below <= 0:
+            return super().render_line(y)
+        if below > rows:
+            return super().render_line(y - rows)
+        assert self._ghost is not None
+        return self._ghost_row(self._ghost.lines_below[below - 1])
+
+    def _ghost_row(self, text: str) -> Strip:
+        theme = self._theme
+        base = theme.base_style if theme and theme.base_style is not None else self.rich_style
+        virtual_width = self.virtual_size.width
+        return ghost_row_strip(
+            text,
+            style=self.get_component_rich_style("text-area--suggestion"),
+            base_style=base,
+            gutter_width=self.gutter_width,
+            gutter_style=theme.gutter_style if theme else None,
+            scroll_x=0 if self.soft_wrap else self.scroll_offset.x,
+            visible_width=virtual_width,
+            total_width=max(virtual_width, self.region.size.width),
+            tab_size=self.indent_width,
+        )
+
+    def get_target_document_location(self, event: events.MouseEvent) -> tuple[int, int]:
+        """Where a click lands, skipping the ghost rows drawn under the cursor's line."""
+        rows = self._ghost_rows()
+        if rows:
+            below = event.y + self.scroll_offset.y - self._ghost_anchor_row()
+            if below > 0:
+                event = event._apply_offset(0, -min(below, rows))
+        return super().get_target_document_location(event)
 
     # -- highlighting only what is drawn ----------------------------------------
 

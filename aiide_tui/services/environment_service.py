@@ -15,7 +15,7 @@ from aiide_tui.config import Config
 
 
 class EnvironmentService:
-    """`environment/checks`: the doctor's model-server and Docker checks."""
+    """`environment/checks`: the doctor's model-server, model-role and Docker checks."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -24,7 +24,9 @@ class EnvironmentService:
         router.method("environment/checks")(self.checks)
 
     async def checks(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
-        from aiide_tui.doctor import check_docker, check_model_server
+        from aiide_tui.doctor import check_docker, check_model_roles, check_model_server
 
-        model, docker = await asyncio.gather(check_model_server(self.config), check_docker())
-        return {"model": asdict(model), "sandbox": asdict(docker)}
+        model, roles, docker = await asyncio.gather(
+            check_model_server(self.config), check_model_roles(self.config), check_docker()
+        )
+        return {"model": asdict(model), "roles": asdict(roles), "sandbox": asdict(docker)}

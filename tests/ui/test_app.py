@@ -275,3 +275,15 @@ async def test_status_bar_reports_an_unreachable_model_server(project: Path):
         assert "main" in status.segment_text("branch")
         chat = pilot.app.screen.query_one("#chat")
         await wait_for(pilot, lambda: "127.0.0.1:9" in str(chat.query_one("#chat-notice").render()))
+
+
+async def test_status_bar_names_the_models_serving_each_role(project: Path, model_server):
+    (project / ".aiide.toml").write_text(model_server.config_toml("ollama"))
+    app = AiideApp(project, load_config(project), remember_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        status = pilot.app.screen.query_one("#status")
+        await wait_for(pilot, lambda: "checking" not in status.segment_text("model"))
+        text = status.segment_text("model")
+        assert "fim" in text and "chat" in text, text
+        notice = pilot.app.screen.query_one("#chat").query_one("#chat-notice")
+        assert not notice.display

@@ -354,10 +354,11 @@ class MainScreen(Screen[None]):
     async def check_environment(self) -> None:
         assert self.client is not None
         checks = await self.client.environment_checks()
-        model, docker = checks["model"], checks["sandbox"]
+        model, roles, docker = checks["model"], checks["roles"], checks["sandbox"]
         connected = model.status == "ok"
+        shown = roles.summary if connected and roles.summary else model.summary
         self.status.set_segment(
-            "model", f"model: {model.summary}", state="ok" if connected else "warn"
+            "model", f"model: {shown}", state="ok" if roles.status == "ok" else "warn"
         )
         detail = model.detail
         if model.summary == "offline":

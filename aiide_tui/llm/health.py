@@ -64,6 +64,8 @@ async def _status(role: Role, draft: Role | None) -> RoleStatus:
         await provider.aclose()
     ok = health.reachable and health.model_available
     state = "ok" if ok else health.detail
+    if ok and role.provider == "local":
+        state = f"ok, {health.detail}"
     return RoleStatus(role.name, role.model, ok, f"{role.name}: {served}: {state}")
 
 

@@ -19,16 +19,17 @@ import atexit
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Literal
 
-from aiide_tui.llm.errors import ModelError, ServerDown
+from aiide_tui.llm.errors import ModelError
 from aiide_tui.state import data_dir
 
 LOAD_TIMEOUT_S = 300.0
@@ -108,9 +109,10 @@ class ServerSettings:
         return json.dumps(settings)
 
 
-def log_path() -> Path:
-    """Where llama.cpp's log goes (the newest server's; shown when it fails)."""
-    return data_dir() / "logs" / "local-model.log"
+def log_path(alias: str) -> Path:
+    """Where llama.cpp's log for a model goes (its latest run; named when it fails)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(alias).name).strip("-.") or "model"
+    return data_dir() / "logs" / f"local-model-{name}.log"
 
 
 class LocalServer:
@@ -145,6 +147,7 @@ class LocalServer:
 
     async def _start(self, on_event: LoadListener | None) -> str:
         listeners = [*self._listeners, *([on_event] if on_event else [])]
+        self.stop()
         process = self._spawn()
         try:
             async with asyncio.timeout(LOAD_TIMEOUT_S):
@@ -155,7 +158,7 @@ class LocalServer:
         return self.url
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        path = log_path()
+        path = log_path(self.settings.alias)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as log:
             self._process = process = subprocess.Popen(
@@ -182,12 +185,12 @@ class LocalServer:
             if event.stage == "failed":
                 raise LocalServerError(
                     f"{model} could not load from {self.settings.model_path}: {event.detail} "
-                    f"(log: {log_path()})"
+                    f"(log: {log_path(model)})"
                 )
         status = process.wait()
         raise LocalServerError(
             f"the local model server for {model} exited (status {status}) before it was ready; "
-            f"see {log_path()}"
+            f"see {log_path(model)}"
         )
 
     def stop(self) -> None:
@@ -208,18 +211,8 @@ class LocalServer:
             if stream is not None:
                 stream.close()
 
-    def check_alive(self) -> None:
-        """Raise ServerDown when the process died since it started (a crash in llama.cpp)."""
-        if self._process is not None and self._process.poll() is not None:
-            status = self._process.returncode
-            self.stop()
-            raise ServerDown(
-                f"the local model server for {self.settings.alias} stopped (status {status}); "
-                f"it restarts on the next request. Log: {log_path()}"
-            )
 
-
-def _lines(stream: IO[bytes]):
+def _lines(stream: IO[bytes]) -> Iterator[bytes]:
     while line := stream.readline():
         yield line
 
@@ -251,7 +244,11 @@ class LocalServers:
         self._lock = threading.Lock()
 
     def listen(self, listener: LoadListener) -> Callable[[], None]:
-        """Hear every server's load events; returns the function that stops listening."""
+        """Hear every server's load events; returns the function that stops listening.
+
+        Listeners are called from a worker thread (a Textual app hands the
+        event on with `call_from_thread`).
+        """
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 

@@ -54,9 +54,12 @@ class OnnxEmbedder:
         self._tokenizer: Any = None
         self._lock = threading.Lock()
 
+    model = DEFAULT_EMBEDDER
+    """The model's name, as the index records it beside its vectors."""
+
     @property
     def name(self) -> str:
-        return f"onnx:{DEFAULT_EMBEDDER}"
+        return f"onnx:{self.model}"
 
     @property
     def dimensions(self) -> int:

@@ -21,6 +21,7 @@ PROVIDER_CLASSES = MappingProxyType(
     {
         "ollama": "aiide_tui.llm.ollama:OllamaProvider",
         "openai": "aiide_tui.llm.openai_compat:OpenAIProvider",
+        "local": "aiide_tui.llm.local:LocalProvider",
     }
 )
 """Config `provider` name -> "module:class"."""

@@ -65,7 +65,8 @@ class Role:
     def describe(self) -> str:
         """e.g. `qwen2.5-coder:1.5b-base (ollama at http://127.0.0.1:11434)`."""
         via = f"{self.server} " if self.server else ""
-        return f"{self.model} ({via}{self.provider} at {self.base_url})"
+        where = f" at {self.base_url}" if self.base_url else ", on this machine"
+        return f"{self.model} ({via}{self.provider}{where})"
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,10 @@ def resolve_role(config: Config, name: str) -> Role | None:
     table: RoleSettings = getattr(config.models, name)
     defaults = DEFAULTS[name]
     model = table.model or _default_model(name, config)
+    if table.provider == "local" and not table.model:
+        from aiide_tui.models.registry import LOCAL_ROLE_MODELS
+
+        model = LOCAL_ROLE_MODELS.get(name, model)
     if not model:
         return None
     provider = table.provider or "ollama"
@@ -135,6 +140,8 @@ def resolve_role(config: Config, name: str) -> Role | None:
 def _base_url(name: str, provider: str, configured: str, ollama_host: str) -> str:
     if provider == "ollama":
         return configured or ollama_host
+    if provider == "local":
+        return ""
     if not configured:
         raise ConfigError(
             f'[models.{name}] provider = "openai" needs base_url, '

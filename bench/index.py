@@ -3,11 +3,13 @@
 Prints one `name: value` line per figure, with its target or reference beside it:
 cold full index (no embeddings) beside universal-ctags on the same tree,
 save-to-searchable latency while the watcher runs, search latency over 50
-queries and the warm repo map. Run: `python bench/index.py`.
+queries and the warm repo map. Run: `python bench/index.py [--tree PATH]`
+(`--tree` indexes a copy of another folder, for quicker runs on a smaller one).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import resource
 import shutil
@@ -36,8 +38,8 @@ QUERIES = [
 ]  # fmt: skip
 
 
-def copy_stdlib(target: Path) -> Path:
-    source = Path(sysconfig.get_paths()["stdlib"])
+def copy_tree(target: Path, source: Path | None = None) -> Path:
+    source = source or Path(sysconfig.get_paths()["stdlib"])
     ignore = shutil.ignore_patterns("site-packages", "__pycache__", "*.pyc")
     shutil.copytree(source, target, ignore=ignore, symlinks=True)
     return target
@@ -63,6 +65,8 @@ async def save_to_searchable(index, root: Path, rounds: int = 20) -> list[float]
     task = asyncio.create_task(keep_fresh(index, debounce_ms=20, stop_event=stop))
     await asyncio.sleep(1.0)
     target = root / "colorsys.py"
+    if not target.exists():
+        target = next(path for path in sorted(root.rglob("*.py")) if not path.is_symlink())
     original = target.read_text()
     samples = []
     for n in range(rounds):
@@ -81,9 +85,12 @@ async def save_to_searchable(index, root: Path, rounds: int = 20) -> list[float]
 def main() -> None:
     from aiide_tui.index.project import CodeIndex
 
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tree", type=Path, help="index a copy of this folder, not the stdlib")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        root = copy_stdlib(work / "stdlib")
+        root = copy_tree(work / "stdlib", args.tree)
         files = sum(1 for path in root.rglob("*") if path.is_file())
         size_mb = sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 1e6
         print(f"tree: {files} files, {size_mb:.1f} MB ({root})")

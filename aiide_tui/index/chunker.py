@@ -216,16 +216,10 @@ def _enclose(refs: list[tuple[int, int, str]], spans: dict[int, list[_Span]]) ->
             cursor += 1
         while stack and stack[-1].end <= byte:
             stack.pop()
-        enclosing = _innermost(stack, byte)
+        # the top now starts at or before `byte` and ends after it: the innermost definition
+        enclosing = stack[-1].index if stack else -1
         grouped.setdefault((enclosing, name), []).append(row + 1)
     return [Reference(name, "call", enc, tuple(rows)) for (enc, name), rows in grouped.items()]
-
-
-def _innermost(stack: list[_Span], byte: int) -> int:
-    for span in reversed(stack):
-        if span.start <= byte < span.end:
-            return span.index
-    return -1
 
 
 # -- chunks ----------------------------------------------------------------------------

@@ -18,6 +18,9 @@ from aiide_tui.workspace.watcher import GIT_HEAD, watch_changes
 
 FULL_PASS_FILES = 200
 """A batch with more files than this is handled as a full (incremental) pass."""
+STEP_MS = 10
+"""Quiet time that ends a batch: a save is one burst of events, searchable soon after it;
+a branch switch's storm keeps events coming, so it still arrives as a few big batches."""
 
 UpdateCallback = Callable[[IndexReport, set[tuple[str, str]]], Awaitable[None] | None]
 
@@ -26,11 +29,14 @@ async def keep_fresh(
     index: CodeIndex,
     *,
     debounce_ms: int = 50,
+    step_ms: int = STEP_MS,
     stop_event: asyncio.Event | None = None,
     on_update: UpdateCallback | None = None,
 ) -> None:
     """Watch the project and re-index each batch of changes until `stop_event` is set."""
-    async for batch in watch_changes(index.root, debounce_ms=debounce_ms, stop_event=stop_event):
+    async for batch in watch_changes(
+        index.root, debounce_ms=debounce_ms, step_ms=step_ms, stop_event=stop_event
+    ):
         report = await asyncio.to_thread(apply_batch, index, batch)
         if on_update is not None:
             result = on_update(report, batch)

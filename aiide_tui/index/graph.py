@@ -31,14 +31,19 @@ MAX_DEPTH = 5
 
 _LINK = (
     "INSERT INTO edges(src_file, src_symbol, dst_file, dst_symbol, ref_id, kind, weight)"
-    " SELECT DISTINCT t.file_id, t.symbol_id, s.file_id, s.id, t.id, t.kind, t.count FROM todo t "
+    " SELECT t.file_id, t.symbol_id, s.file_id, s.id, t.id, t.kind, t.count FROM todo t "
 )
 _TIERS = (
     "JOIN symbols s ON s.file_id = t.file_id AND s.name = t.name",
-    "JOIN imports i ON i.file_id = t.file_id AND i.resolved_id IS NOT NULL"
-    " JOIN symbols s ON s.file_id = i.resolved_id AND s.name = t.name",
+    "JOIN links i ON i.file_id = t.file_id JOIN symbols s ON s.file_id = i.resolved_id"
+    " AND s.name = t.name",
     "JOIN rare USING(name) JOIN symbols s ON s.name = t.name",
 )
+"""Each tier yields one row per (reference, definition): `links` and `rare` hold no duplicates."""
+EDGE_INDEXES = {
+    "edges_src_symbol": "src_symbol", "edges_dst_symbol": "dst_symbol",
+    "edges_src_file": "src_file", "edges_dst_file": "dst_file",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -72,35 +77,54 @@ def resolve_pending(store: IndexStore) -> int:
             return 0
         _resolve_imports(db)
         db.execute("DELETE FROM edges WHERE src_file IN (SELECT file_id FROM pending)")
-        db.execute("DROP TABLE IF EXISTS temp.todo")
-        db.execute("DROP TABLE IF EXISTS temp.rare")
-        db.execute(
-            "CREATE TEMP TABLE todo AS SELECT r.id, r.file_id, r.symbol_id, r.name, r.kind,"
-            " r.count FROM refs r JOIN pending p ON p.file_id = r.file_id"
-        )
-        db.execute(
-            "CREATE TEMP TABLE rare AS SELECT name FROM symbols WHERE kind != 'section'"
-            " AND name IN (SELECT name FROM todo)"
-            f" GROUP BY name HAVING COUNT(*) <= {GLOBAL_CANDIDATES}"
-        )
-        db.executemany("DELETE FROM rare WHERE name = ?", [(name,) for name in COMMON_NAMES])
-        db.execute("CREATE INDEX temp.rare_name ON rare(name)")
-        db.execute("CREATE INDEX temp.todo_file ON todo(file_id, name)")
+        bulk = db.execute("SELECT 1 FROM edges LIMIT 1").fetchone() is None
+        if bulk:  # a cold index: building the edge indexes once is cheaper than row by row
+            for name in EDGE_INDEXES:
+                db.execute(f"DROP INDEX IF EXISTS {name}")
+        _prepare_todo(db)
         for tier in _TIERS:
+            linked = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM edges").fetchone()[0]
             db.execute(_LINK + tier)
             db.execute(
-                "DELETE FROM todo WHERE id IN (SELECT e.ref_id FROM edges e"
-                " JOIN pending p ON e.src_file = p.file_id)"
+                "DELETE FROM todo WHERE id IN (SELECT ref_id FROM edges WHERE rowid > ?)",
+                (linked,),
             )
         db.execute(
             "INSERT INTO edges(src_file, dst_file, kind, weight) SELECT DISTINCT i.file_id,"
             " i.resolved_id, 'import', 1 FROM imports i JOIN pending p ON p.file_id = i.file_id"
             " WHERE i.resolved_id IS NOT NULL AND i.resolved_id != i.file_id"
         )
-        db.execute("DROP TABLE temp.todo")
-        db.execute("DROP TABLE temp.rare")
+        if bulk:
+            for name, column in EDGE_INDEXES.items():
+                db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON edges({column})")
+        for table in ("todo", "rare", "links"):
+            db.execute(f"DROP TABLE temp.{table}")
         db.execute("DELETE FROM pending")
         return count
+
+
+def _prepare_todo(db: sqlite3.Connection) -> None:
+    """Temporary tables: the pending references, names defined in few places, and the
+    distinct (file, imported file) pairs of the pending files."""
+    for table in ("todo", "rare", "links"):
+        db.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    db.execute(
+        "CREATE TEMP TABLE todo AS SELECT r.id, r.file_id, r.symbol_id, r.name, r.kind,"
+        " r.count FROM refs r JOIN pending p ON p.file_id = r.file_id"
+    )
+    db.execute(
+        "CREATE TEMP TABLE rare AS SELECT name FROM symbols WHERE kind != 'section'"
+        " AND name IN (SELECT name FROM todo)"
+        f" GROUP BY name HAVING COUNT(*) <= {GLOBAL_CANDIDATES}"
+    )
+    db.executemany("DELETE FROM rare WHERE name = ?", [(name,) for name in COMMON_NAMES])
+    db.execute(
+        "CREATE TEMP TABLE links AS SELECT DISTINCT i.file_id, i.resolved_id FROM imports i"
+        " JOIN pending p ON p.file_id = i.file_id WHERE i.resolved_id IS NOT NULL"
+    )
+    db.execute("CREATE INDEX temp.rare_name ON rare(name)")
+    db.execute("CREATE INDEX temp.todo_file ON todo(file_id, name)")
+    db.execute("CREATE INDEX temp.links_file ON links(file_id)")
 
 
 _resolvers: dict[str, tuple[tuple, ImportResolver, dict]] = {}

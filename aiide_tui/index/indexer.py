@@ -2,12 +2,13 @@
 
 A full pass lists the project's files (.gitignore honoured), drops the ones
 left out by name, skips files whose mtime and size are unchanged, and sends
-the rest in groups to a pool of parse processes (both cores work while this
-process writes the finished groups, one transaction each). Files that came
-back with the same content hash only get their mtime refreshed. Deleted
-files are forgotten, and references are then linked into the graph. Small
-updates (the watcher's few saved files) are parsed in this process: starting
-the pool would cost more than the parse.
+the rest in groups to a pool of parse processes, each of which writes the
+groups it parsed, one transaction each (both cores parse and write; only
+counts come back). Files that came back with the same content hash only get
+their mtime refreshed. Deleted files are forgotten, and references are then
+linked into the graph. Small updates (the watcher's few saved files) are
+parsed and written in this process: starting the pool would cost more than
+the parse.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,10 +25,16 @@ from aiide_tui.index.admission import Limits, reason_by_name
 from aiide_tui.index.graph import resolve_pending
 from aiide_tui.index.ignore import IGNORE_FILE, IgnoreRules
 from aiide_tui.index.store import FileResult, FileState, IndexStore
-from aiide_tui.index.worker import parse_group
+from aiide_tui.index.worker import (
+    GroupCounts,
+    count_results,
+    init_process,
+    parse_group,
+    store_group,
+)
 
-GROUP_FILES = 24
-GROUP_BYTES = 384_000
+GROUP_FILES = 48
+GROUP_BYTES = 768_000
 IN_PROCESS_MAX = 16
 """Batches up to this many files are parsed here; bigger ones (a branch switch) use the pool."""
 
@@ -159,16 +166,17 @@ class Indexer:
             changed, deleted = sorted(set(changed)), sorted(set(deleted))
             if IGNORE_FILE in changed or IGNORE_FILE in deleted:
                 self.ignore = IgnoreRules.load(self.root)
-            states = self.store.file_states()
             gone = set(deleted)
-            self.store.remove_files([rel for rel in states if _under_any(rel, gone)])
+            states = self.store.file_states(None if gone else changed)
+            if gone:
+                self.store.remove_files([rel for rel in states if _under_any(rel, gone)])
             ignored = git_ignored(self.root, changed)
-            for rel in ignored:
-                gone.add(rel)
-            self.store.remove_files([rel for rel in ignored if rel in states])
+            if ignored:
+                self.store.remove_files([rel for rel in ignored if rel in states])
             changed = [rel for rel in changed if rel not in ignored]
             todo, by_name = self._plan(changed, states, force=True)
-            self.store.write_batch(by_name)
+            if by_name:
+                self.store.write_batch(by_name)
             counts = self._parse(todo, states, None, None, cascade=True)
             resolve_pending(self.store)
             return IndexReport(
@@ -214,14 +222,12 @@ class Indexer:
         counts = {"parsed": 0, "unchanged": 0, "skipped": 0, "chunks": 0}
         groups = self._groups(todo, states)
         done = 0
-        for results in self._results(groups):
+        for group in self._stored(groups, cascade):
             if cancel is not None and cancel.is_set():
                 break
-            counts["chunks"] += self.store.write_batch(results, cascade=cascade)
-            for result in results:
-                key = "unchanged" if result.unchanged else "skipped" if result.skip else "parsed"
-                counts[key] += 1
-            done += len(results)
+            for key, value in group._asdict().items():
+                counts[key] += value
+            done += group.parsed + group.unchanged + group.skipped
             if progress:
                 progress(Progress(done, len(todo), counts["chunks"], "parsing"))
         return counts
@@ -254,25 +260,29 @@ class Indexer:
             groups.append(current)
         return groups
 
-    def _results(self, groups: list[list[tuple[str, str | None]]]) -> Iterable[list[FileResult]]:
-        """Parsed groups as they finish: here for a few files, in the pool for many."""
+    def _stored(
+        self, groups: list[list[tuple[str, str | None]]], cascade: bool
+    ) -> Iterable[GroupCounts]:
+        """Groups parsed and written, as they finish: here for a few files, in the pool for
+        many (each pool process writes its own groups)."""
         root = str(self.root)
         if sum(len(group) for group in groups) <= IN_PROCESS_MAX or self.workers == 1:
             for group in groups:
-                yield parse_group(root, group, self.limits)
+                results = parse_group(root, group, self.limits)
+                yield count_results(results, self.store.write_batch(results, cascade=cascade))
             return
         pool = self._ensure_pool()
-        futures: list[Future[list[FileResult]]] = [
-            pool.submit(parse_group, root, group, self.limits) for group in groups
+        db_path = str(self.store.path)
+        futures: list[Future[GroupCounts]] = [
+            pool.submit(store_group, db_path, root, group, self.limits, cascade) for group in groups
         ]
         try:
-            from concurrent.futures import as_completed
-
             for future in as_completed(futures):
                 yield future.result()
         finally:
             for future in futures:
                 future.cancel()
+            self.store.generation += 1
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -282,7 +292,10 @@ class Indexer:
                 "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
             )
             context = multiprocessing.get_context(method)
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context,
+                initializer=init_process, initargs=(context.Lock(),),
+            )  # fmt: skip
         return self._pool
 
     def skipped(self) -> list[tuple[str, str]]:

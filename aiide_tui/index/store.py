@@ -164,9 +164,18 @@ class IndexStore:
 
     # -- files ---------------------------------------------------------------------------
 
-    def file_states(self) -> dict[str, FileState]:
-        rows = self.read().execute("SELECT path, id, hash, mtime_ns, size, skip FROM files")
-        return {row[0]: FileState(*row[1:]) for row in rows}
+    def file_states(self, paths: Iterable[str] | None = None) -> dict[str, FileState]:
+        """What the index knows of every file, or of just `paths`."""
+        select = "SELECT path, id, hash, mtime_ns, size, skip FROM files"
+        db = self.read()
+        if paths is None:
+            return {row[0]: FileState(*row[1:]) for row in db.execute(select)}
+        wanted, states = list(paths), {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            rows = db.execute(f"{select} WHERE path IN ({','.join('?' * len(part))})", part)
+            states.update((row[0], FileState(*row[1:])) for row in rows)
+        return states
 
     def write_batch(self, results: Iterable[FileResult], *, cascade: bool = True) -> int:
         """Store a batch of parsed files in one transaction; returns the chunks written.

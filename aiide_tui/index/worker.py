@@ -1,8 +1,11 @@
-"""The part of indexing that runs in the parse processes: read, check, hash, chunk.
+"""The part of indexing that runs in the parse processes: read, check, hash, chunk, store.
 
-Each call takes a group of files and returns one `FileResult` per file, never
+Each call takes a group of files and makes one `FileResult` per file, never
 raising for a file's sake: whatever goes wrong with one file becomes its skip
-reason. Everything returned is plain data, cheap to send between processes.
+reason. In the pool, each process then writes its own group to the index in
+one transaction (`store_group`), so no chunk text crosses between processes
+and both cores share the SQLite work; a lock shared by the pool keeps the
+writers from waiting on SQLite's busy timeout. Only counts come back.
 """
 
 from __future__ import annotations
@@ -10,12 +13,52 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import NamedTuple
 
 from aiide_tui.index.admission import Limits, reason_by_content
 from aiide_tui.index.chunker import parse_file
 from aiide_tui.index.languages import language_for
-from aiide_tui.index.store import FileResult, chunk_extras
+from aiide_tui.index.store import FileResult, IndexStore, chunk_extras
+
+_stores: dict[str, IndexStore] = {}
+"""This process's connection to each index it writes to."""
+_write_lock: AbstractContextManager = nullcontext()
+
+
+class GroupCounts(NamedTuple):
+    """What storing one group did."""
+
+    parsed: int
+    unchanged: int
+    skipped: int
+    chunks: int
+
+
+def init_process(lock: AbstractContextManager) -> None:
+    """Pool initializer: the lock that the pool's writers share."""
+    global _write_lock
+    _write_lock = lock
+
+
+def store_group(
+    db_path: str, root: str, items: list[tuple[str, str | None]], limits: Limits, cascade: bool
+) -> GroupCounts:
+    """Parse a group and write it to the index at `db_path` in one transaction."""
+    results = parse_group(root, items, limits)
+    store = _stores.get(db_path)
+    if store is None:
+        store = _stores[db_path] = IndexStore(Path(db_path))
+    with _write_lock:
+        chunks = store.write_batch(results, cascade=cascade)
+    return count_results(results, chunks)
+
+
+def count_results(results: list[FileResult], chunks: int) -> GroupCounts:
+    unchanged = sum(1 for result in results if result.unchanged)
+    skipped = sum(1 for result in results if result.skip and not result.unchanged)
+    return GroupCounts(len(results) - unchanged - skipped, unchanged, skipped, chunks)
 
 
 def parse_group(root: str, items: list[tuple[str, str | None]], limits: Limits) -> list[FileResult]:

@@ -41,6 +41,7 @@ async def watch_changes(
     *,
     ignore: Callable[[str], bool] | None = None,
     debounce_ms: int = 150,
+    step_ms: int = 50,
     stop_event: asyncio.Event | None = None,
 ) -> AsyncIterator[set[tuple[str, str]]]:
     """Yield batches of ("added" | "modified" | "deleted", root-relative path).
@@ -48,8 +49,10 @@ async def watch_changes(
     Each path appears once per batch, its kind settled against the disk (see
     `_settle`); a file replaced by an atomic save may arrive as "added", so
     treat "added" and "modified" alike as "read it again". `ignore` gets each
-    root-relative posix path and drops it by returning True. The iterator
-    ends when `stop_event` is set.
+    root-relative posix path and drops it by returning True. A batch is
+    yielded once no new event came for `step_ms` (or after `debounce_ms` at
+    most); a small step answers a single save sooner. The iterator ends when
+    `stop_event` is set.
     """
     import watchfiles
 
@@ -65,7 +68,7 @@ async def watch_changes(
         return ignore is None or not ignore(rel)
 
     async for changes in watchfiles.awatch(
-        top, watch_filter=wanted, debounce=debounce_ms, stop_event=stop_event
+        top, watch_filter=wanted, debounce=debounce_ms, step=step_ms, stop_event=stop_event
     ):
         kinds: dict[str, set[str]] = {}
         for change, path in changes:

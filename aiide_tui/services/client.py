@@ -178,3 +178,56 @@ class ServicesClient:
 
         self.endpoint.on_notification("workspace/changed", forward)
         await self._call("workspace/watch")
+
+    # -- chat -------------------------------------------------------------------------
+
+    async def chat_send(
+        self,
+        text: str,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
+        *,
+        open_file: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Ask a question (or run a slash command); `on_event` gets each `chat/delta`.
+
+        Events: context, text, think, block (a whole code block), notice, proposal.
+        Cancel the awaiting task to stop the answer (the model's stream is closed).
+        The result has answer, think, proposal, problems, usage, truncated, context
+        (or `command`: the Markdown a slash command answered).
+        """
+        token = uuid.uuid4().hex
+
+        def forward(params: dict[str, Any]) -> None:
+            if on_event is not None and params.get("token") == token:
+                on_event({key: value for key, value in params.items() if key != "token"})
+
+        unsubscribe = self.endpoint.on_notification("chat/delta", forward)
+        try:
+            params = {"text": text, "token": token, "open_file": open_file}
+            return await self._call("chat/send", params)
+        finally:
+            unsubscribe()
+
+    async def chat_decide(
+        self, proposal: int, path: str, hunk: int, *, accept: bool
+    ) -> dict[str, Any]:
+        """Accept or reject one hunk; `written` lists files written (all their hunks decided)."""
+        method = "chat/accept_hunk" if accept else "chat/reject_hunk"
+        return await self._call(method, {"proposal": proposal, "path": path, "hunk": hunk})
+
+    async def chat_decide_all(self, proposal: int, *, accept: bool) -> dict[str, Any]:
+        return await self._call("chat/decide_all", {"proposal": proposal, "accept": accept})
+
+    async def chat_undo(self) -> list[str]:
+        """Revert the last applied chat proposal; returns the paths restored."""
+        return (await self._call("chat/undo"))["paths"]
+
+    async def chat_files(self) -> list[str]:
+        """Paths a `@` mention may name (no ignored or secrets files)."""
+        return await self._call("chat/files")
+
+    async def chat_state(self) -> dict[str, Any]:
+        return await self._call("chat/state")
+
+    async def chat_export(self, conversation: int | None = None) -> str:
+        return (await self._call("chat/export", {"conversation": conversation}))["markdown"]

@@ -14,6 +14,7 @@ from pathlib import Path
 from aiide_tui.bus import Router
 from aiide_tui.config import Config
 from aiide_tui.index.project import CodeIndex, embedder_from_config
+from aiide_tui.services.chat_service import ChatService
 from aiide_tui.services.environment_service import EnvironmentService
 from aiide_tui.services.index_service import IndexService
 from aiide_tui.services.sandbox_service import SandboxService
@@ -40,9 +41,12 @@ async def project_services(root: Path, config: Config) -> AsyncIterator[Router]:
     EnvironmentService(config).register(router)
     sandbox.register(router)
     index.register(router)
+    chat = ChatService(root, config, workspace, index, sandbox)
+    chat.register(router)
     try:
         yield router
     finally:
+        await chat.close()
         await sandbox.close()
         await asyncio.to_thread(index.close)
         workspace.close()

@@ -82,6 +82,8 @@ class MainScreen(Screen[None]):
         }
         self._pending_changes: set[tuple[str, str]] = set()
         self._settle: asyncio.TimerHandle | None = None
+        self._proposal_id: int | None = None
+        """The chat proposal waiting in the review pane (git diffs wait until it is decided)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
@@ -345,6 +347,8 @@ class MainScreen(Screen[None]):
             self.client.git_status(), self.client.git_diff()
         )
         self.file_tree.set_status(status)
+        if self._proposal_id is not None:
+            return
         if is_git:
             self.review.show_diff(diff)
         else:
@@ -527,10 +531,96 @@ class MainScreen(Screen[None]):
         elif choice == "d":
             self.editor.close_document(event.path, force=True)
 
+    # -- chat ---------------------------------------------------------------
+
     @on(ChatPanel.Submitted)
     def on_chat_submitted(self, event: ChatPanel.Submitted) -> None:
-        self.chat.add_message(
-            "system",
-            "Nothing was sent: this version of aiide has no chat service to talk to a "
-            "model yet. Run `aiide doctor` to see which model server is reachable.",
+        if self.client is None:
+            self.chat.add_message("system", "Still starting up; try again in a moment.")
+            return
+        self.ask(event.text)
+
+    @on(ChatPanel.StopRequested)
+    def on_chat_stop(self) -> None:
+        self.workers.cancel_group(self, "chat")
+
+    def _open_file_context(self) -> dict | None:
+        view = self.editor.active
+        if view is None:
+            return None
+        line = view.cursor_location[0] + 1
+        return {"path": view.path, "line": line, "selection": view.selected_text}
+
+    @work(exclusive=True, group="chat", description="Ask the chat model")
+    async def ask(self, text: str) -> None:
+        """Stream the answer into the chat panel; a proposal goes to the review pane."""
+        assert self.client is not None
+        events: asyncio.Queue[dict | None] = asyncio.Queue()
+        show = asyncio.create_task(self._show_chat_events(events))
+        self.chat.streaming = True
+        try:
+            result = await self.client.chat_send(
+                text, events.put_nowait, open_file=self._open_file_context()
+            )
+        except AiideError as error:
+            result = {"command": f"**{error.title}**: {error.message}"}
+        except asyncio.CancelledError:
+            result = {"command": "*Stopped.*"}
+        finally:
+            self.chat.streaming = False
+            events.put_nowait(None)
+            await show
+            await self.chat.finish_last()
+        if "command" in result:
+            self.chat.add_message("system", result["command"])
+        elif result.get("proposal"):
+            await self._show_proposal(result["proposal"])
+
+    async def _show_chat_events(self, events: asyncio.Queue[dict | None]) -> None:
+        """Apply stream events in order (notifications arrive faster than rendering)."""
+        while (event := await events.get()) is not None:
+            kind = event["kind"]
+            if kind in ("text", "block"):
+                await self.chat.append_to_last(event["text"])
+            elif kind == "think":
+                await self.chat.append_thinking(event["text"])
+            elif kind == "context":
+                self.chat.set_context(event["context"]["summary"])
+            elif kind == "notice":
+                await self.chat.finish_last()
+                self.chat.add_message("system", event["text"])
+
+    async def _show_proposal(self, proposal: dict) -> None:
+        self._proposal_id = proposal["id"]
+        await self.review.show_diff(proposal["diff"], source="chat")
+        notes = "; ".join(proposal["notes"])
+        self.notify(
+            f"Proposal #{proposal['id']} is in the review pane: a accepts, x rejects a hunk."
+            + (f" ({notes})" if notes else ""),
+            timeout=6,
         )
+
+    @on(ReviewPane.HunkAccepted)
+    def on_hunk_accepted(self, event: ReviewPane.HunkAccepted) -> None:
+        if event.source == "chat":
+            self.decide_hunk(event.path, event.hunk_index, accept=True)
+
+    @on(ReviewPane.HunkRejected)
+    def on_hunk_rejected(self, event: ReviewPane.HunkRejected) -> None:
+        if event.source == "chat":
+            self.decide_hunk(event.path, event.hunk_index, accept=False)
+
+    @work(group="chat-decide", description="Apply a decision on a proposed hunk")
+    async def decide_hunk(self, path: str, hunk: int, *, accept: bool) -> None:
+        if self.client is None or self._proposal_id is None:
+            return
+        try:
+            reply = await self.client.chat_decide(self._proposal_id, path, hunk, accept=accept)
+        except AiideError as error:
+            self.notify(error.message, title=error.title, severity="error")
+            return
+        for written in reply["written"]:
+            self.notify(f"Wrote {written} (/undo in the chat reverts the proposal)", timeout=3)
+        if not reply["proposal"]["pending"]:
+            self._proposal_id = None
+            self.refresh_git()

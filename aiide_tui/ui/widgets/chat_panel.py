@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Input, Markdown, Static
+from textual.widgets import Collapsible, Input, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 __all__ = ["ChatMessage", "ChatPanel", "Role"]
@@ -93,12 +93,12 @@ class ChatPanel(Vertical):
     BORDER_TITLE = "Chat"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "focus_prompt", "Prompt", show=False),
+        Binding("escape", "stop_or_focus", "Stop", show=False),
     ]
     """
     | Key(s) | Description |
     | :- | :- |
-    | escape | Put the cursor back in the prompt. |
+    | escape | Stop the answer being streamed; otherwise put the cursor back in the prompt. |
     """
 
     DEFAULT_CSS = """
@@ -115,6 +115,8 @@ class ChatPanel(Vertical):
             margin: 0 1 1 1;
         }
         & > #chat-input { dock: bottom; }
+        & > #chat-context { color: $text-muted; padding: 0 1; height: auto; }
+        & Collapsible.-thinking { color: $text-muted; margin: 0 0 1 0; }
     }
     ChatPanel:ansi > #chat-notice { color: ansi_yellow; background: ansi_default; }
     """
@@ -131,6 +133,17 @@ class ChatPanel(Vertical):
         def control(self) -> ChatPanel:
             return self.panel
 
+    class StopRequested(Message):
+        """The user pressed Esc while an answer was streaming."""
+
+        def __init__(self, panel: ChatPanel) -> None:
+            super().__init__()
+            self.panel = panel
+
+        @property
+        def control(self) -> ChatPanel:
+            return self.panel
+
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
     ) -> None:
@@ -138,10 +151,17 @@ class ChatPanel(Vertical):
         self.model_connected = False
         self._messages: list[ChatMessage] = []
         self._notice = Static(self._notice_text(""), id="chat-notice", markup=False)
+        self._context_bar = Static("", id="chat-context", markup=False)
+        self._context_bar.display = False
+        self._thinking: Static | None = None
+        self._thought = ""
+        self.streaming = False
+        """An answer is arriving: Esc stops it."""
 
     def compose(self) -> ComposeResult:
         yield self._notice
         yield VerticalScroll(id="chat-log")
+        yield self._context_bar
         yield Input(placeholder="Ask about your code (Enter to send)", id="chat-input")
 
     def on_mount(self) -> None:
@@ -161,6 +181,12 @@ class ChatPanel(Vertical):
 
     def action_focus_prompt(self) -> None:
         self.query_one("#chat-input", Input).focus()
+
+    def action_stop_or_focus(self) -> None:
+        if self.streaming:
+            self.post_message(self.StopRequested(self))
+        else:
+            self.action_focus_prompt()
 
     # Public API
 
@@ -198,8 +224,24 @@ class ChatPanel(Vertical):
         await message.append_text(delta)
         return message
 
+    def set_context(self, summary: str) -> None:
+        """Show what went into the last question's context, and its size."""
+        self._context_bar.update(summary)
+        self._context_bar.display = bool(summary)
+
+    async def append_thinking(self, delta: str) -> None:
+        """Stream reasoning into a folded section above the answer it belongs to."""
+        if self._thinking is None:
+            self._thinking = Static("", markup=False)
+            folded = Collapsible(self._thinking, title="Thinking", classes="-thinking")
+            await self.query_one("#chat-log", VerticalScroll).mount(folded)
+            self._thought = ""
+        self._thought += delta
+        self._thinking.update(self._thought)
+
     async def finish_last(self) -> None:
         """End streaming into the last message, so its text is fully rendered."""
+        self._thinking = None
         if self._messages:
             await self._messages[-1].finish()
 

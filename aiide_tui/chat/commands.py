@@ -1,0 +1,142 @@
+"""Slash commands: what `/add`, `/drop`, `/model`, `/clear`, `/undo`, `/context`, `/run` do.
+
+Each returns Markdown to show the user; the same table serves the app's
+chat panel and `aiide chat`.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Awaitable, Callable
+
+from aiide_tui.chat.session import ChatError, ChatSession
+
+COMMANDS: dict[str, str] = {
+    "/add": "PATH... pin files into every question's context",
+    "/drop": "NAME... unpin a file, or leave out `map`, `hits` or an item by label",
+    "/model": "[chat|reasoning|MODEL] show or switch the model",
+    "/clear": "start a new conversation",
+    "/undo": "revert the last applied proposal",
+    "/context": "show what went into the last question's context",
+    "/run": "CMD run a command in the sandbox; its output joins the next question's context",
+    "/history": "list recent conversations",
+    "/export": "the conversation as Markdown",
+    "/search": "TEXT find messages in this project's conversations",
+}
+"""Command -> its arguments and what it does (for help and completion)."""
+
+
+def is_command(text: str) -> bool:
+    return text.startswith("/") and text.split(maxsplit=1)[0] in COMMANDS
+
+
+async def run(session: ChatSession, text: str) -> str:
+    """Run one slash command line; returns Markdown.
+
+    Raises:
+        ChatError: an unknown command or bad arguments.
+    """
+    name, _, rest = text.strip().partition(" ")
+    handler = _HANDLERS.get(name)
+    if handler is None:
+        raise ChatError(f"no command {name}; commands: {', '.join(COMMANDS)}")
+    return await handler(session, rest.strip())
+
+
+async def _add(session: ChatSession, rest: str) -> str:
+    if not rest:
+        return "Pinned: " + (", ".join(session.pinned) or "nothing")
+    added, refused = [], []
+    for path in shlex.split(rest):
+        reason = session.files.refusal(path)
+        if reason is not None:
+            refused.append(f"{path} ({reason})")
+        elif path not in session.pinned:
+            session.pinned.append(path)
+            added.append(path)
+    session.dropped.difference_update(added)
+    session.forget_map()
+    lines = [f"Pinned {', '.join(added)}"] if added else []
+    lines += [f"Not added: {', '.join(refused)}"] if refused else []
+    return "\n\n".join(lines) or "Already pinned."
+
+
+async def _drop(session: ChatSession, rest: str) -> str:
+    if not rest:
+        raise ChatError("/drop what? a pinned path, `map`, `hits`, or an item's label")
+    shown = []
+    for name in shlex.split(rest):
+        if name in session.pinned:
+            session.pinned.remove(name)
+        else:
+            session.dropped.add(name)
+        if name == "map":
+            session.forget_map()
+        shown.append(name)
+    return f"Dropped {', '.join(shown)} (from the next question on)."
+
+
+async def _model(session: ChatSession, rest: str) -> str:
+    if rest in ("chat", "reasoning"):
+        if rest not in session.roles:
+            raise ChatError(f"no {rest} role is configured")
+        session.role_name, session.model_override = rest, ""
+    elif rest:
+        session.model_override = rest
+    return f"Model: {session.role.describe()} ({session.role_name} role)"
+
+
+async def _clear(session: ChatSession, rest: str) -> str:
+    session.new_conversation()
+    return "New conversation."
+
+
+async def _undo(session: ChatSession, rest: str) -> str:
+    paths = session.undo()
+    return f"Reverted {', '.join(paths)}."
+
+
+async def _context(session: ChatSession, rest: str) -> str:
+    pack = session.last_context
+    if pack is None:
+        return "No question asked yet in this session."
+    lines = [pack.summary(), ""]
+    lines += [f"- {item.kind}: {item.label} ({item.tokens} tok)" for item in pack.items]
+    lines += [f"- left out: {label}: {why}" for label, why in pack.left_out]
+    return "\n".join(lines)
+
+
+async def _run(session: ChatSession, rest: str) -> str:
+    if not rest:
+        raise ChatError("/run what? e.g. /run pytest -x")
+    return await session.add_run_output(shlex.split(rest))
+
+
+async def _history(session: ChatSession, rest: str) -> str:
+    found = session.store.conversations(20)
+    return "\n".join(f"- #{c.id} {c.title or '(empty)'} ({c.messages} messages)" for c in found)
+
+
+async def _export(session: ChatSession, rest: str) -> str:
+    return session.store.export_markdown(session.conversation_id)
+
+
+async def _search(session: ChatSession, rest: str) -> str:
+    if not rest:
+        raise ChatError("/search what?")
+    hits = session.store.search(rest, 20)
+    return "\n".join(f"- #{c} {role}: {excerpt}" for c, _, role, excerpt in hits) or "No match."
+
+
+_HANDLERS: dict[str, Callable[[ChatSession, str], Awaitable[str]]] = {
+    "/add": _add,
+    "/drop": _drop,
+    "/model": _model,
+    "/clear": _clear,
+    "/undo": _undo,
+    "/context": _context,
+    "/run": _run,
+    "/history": _history,
+    "/export": _export,
+    "/search": _search,
+}

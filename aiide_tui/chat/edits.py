@@ -1,0 +1,129 @@
+"""Edit formats: what a model's finished code blocks ask to change.
+
+Three formats, as the system prompt teaches them: SEARCH/REPLACE blocks
+(the primary one), unified diffs (read with `unidiff`; their line numbers
+are not trusted, each hunk is located by its text), and whole files (for
+new files, the path on the line before the fence or in its info string).
+A block that names no file is an example, not an edit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
+
+from aiide_tui.chat.stream import REPLACE_MARK, SEARCH_MARK, CodeBlock, path_hint
+
+DIVIDER = "======="
+_DIFF_INFOS = frozenset({"diff", "patch", "udiff"})
+_PREFIX = re.compile(r"^[ab]/")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change to one file: replace `search` by `replace` (empty search: create or append),
+    or write `replace` as the whole file."""
+
+    path: str
+    search: str
+    replace: str
+    format: Literal["search-replace", "diff", "whole"]
+    source: str
+    """The block text the edit came from, quoted back to the model when it fails."""
+
+
+@dataclass(frozen=True)
+class BlockProblem:
+    """A block that looks like an edit but cannot be read as one."""
+
+    source: str
+    reason: str
+
+
+def parse_edits(blocks: list[CodeBlock]) -> tuple[list[Edit], list[BlockProblem]]:
+    """Every edit in the complete blocks, in order, and the blocks that could not be read."""
+    edits: list[Edit] = []
+    problems: list[BlockProblem] = []
+    for block in blocks:
+        if not block.complete:
+            continue
+        try:
+            edits.extend(_block_edits(block))
+        except ValueError as error:
+            problems.append(BlockProblem(block.raw, str(error)))
+    return edits, problems
+
+
+def _block_edits(block: CodeBlock) -> list[Edit]:
+    if SEARCH_MARK in block.body:
+        return _search_replace(block)
+    first = block.body.lstrip().split("\n", 1)[0]
+    language = block.info.split()[0].lower() if block.info else ""
+    if language in _DIFF_INFOS or first.startswith(("--- ", "diff --git")):
+        return _unified(block)
+    path = _info_path(block.info) or block.path_hint
+    if path is None:
+        return []
+    return [Edit(path, "", block.body, "whole", block.raw)]
+
+
+def _info_path(info: str) -> str | None:
+    """`python src/new.py` or `path=src/new.py` in a fence's info string."""
+    for word in info.split()[1:] if " " in info else []:
+        candidate = word.removeprefix("path=").strip("\"'")
+        if path_hint(candidate):
+            return candidate
+    return None
+
+
+def _search_replace(block: CodeBlock) -> list[Edit]:
+    """One or more SEARCH/REPLACE pairs, each under the path named before it."""
+    lines = block.body.splitlines(keepends=True)
+    path = block.path_hint or _info_path(block.info)
+    edits: list[Edit] = []
+    index = 0
+    while index < len(lines):
+        stripped = lines[index].strip()
+        if stripped != SEARCH_MARK:
+            path = path_hint(stripped) or path
+            index += 1
+            continue
+        search, index = _until(lines, index + 1, DIVIDER)
+        replace, index = _until(lines, index, REPLACE_MARK)
+        if path is None:
+            raise ValueError(
+                "a SEARCH/REPLACE block names no file (put the path on the line above)"
+            )
+        source = "".join(lines[max(0, index - len(search) - len(replace) - 3) : index])
+        edits.append(Edit(path, "".join(search), "".join(replace), "search-replace", source))
+    return edits
+
+
+def _until(lines: list[str], start: int, mark: str) -> tuple[list[str], int]:
+    for at in range(start, len(lines)):
+        if lines[at].strip() == mark:
+            return lines[start:at], at + 1
+    raise ValueError(f"a SEARCH/REPLACE block has no `{mark}` line")
+
+
+def _unified(block: CodeBlock) -> list[Edit]:
+    """Each hunk becomes a search (its old side) and a replace (its new side)."""
+    try:
+        patch = PatchSet(block.body)
+    except UnidiffParseError as error:
+        raise ValueError(f"the diff could not be read: {error}") from None
+    if not patch:
+        raise ValueError("the diff has no `--- a/PATH` / `+++ b/PATH` header")
+    edits: list[Edit] = []
+    for patched in patch:
+        path = _PREFIX.sub("", patched.target_file if patched.target_file != "/dev/null" else "")
+        path = path or _PREFIX.sub("", patched.source_file)
+        for hunk in patched:
+            old = "".join(line.value for line in hunk if line.line_type in (" ", "-"))
+            new = "".join(line.value for line in hunk if line.line_type in (" ", "+"))
+            edits.append(Edit(path, old, new, "diff", str(hunk)))
+    return edits

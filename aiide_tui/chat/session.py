@@ -1,0 +1,418 @@
+"""A chat session: one conversation, from a question to proposals waiting for a yes.
+
+Stages, top to bottom: budget -> context (`context.assemble`) -> prompt
+(`prompt.build_messages`) -> stream (`stream.StreamParser`, events passed
+on as they come) -> edits (`edits.parse_edits`) -> in-memory apply
+(`apply.apply_edits`), with one repair round for what did not apply ->
+a `Proposal`. Files change only in `decide`, hunk by hunk, through the
+workspace. Events are JSON-ready dicts, since they cross the bus as they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiide_tui.chat.apply import Applied, apply_edits
+from aiide_tui.chat.context import (
+    MAP_TOKENS,
+    ContextItem,
+    ContextPack,
+    OpenFile,
+    ProjectFiles,
+    Request,
+    Retriever,
+    assemble,
+)
+from aiide_tui.chat.edits import parse_edits
+from aiide_tui.chat.prompt import SYSTEM_PROMPT, build_messages
+from aiide_tui.chat.proposal import Decision, Proposal
+from aiide_tui.chat.store import ChatStore
+from aiide_tui.chat.stream import CodeBlock, StreamParser
+from aiide_tui.errors import AiideError
+from aiide_tui.llm.base import ChatMessage, ChatRequest, Provider, Usage, estimate_tokens
+from aiide_tui.llm.roles import Role
+
+EventSink = Callable[[dict[str, Any]], "Awaitable[None] | None"]
+ProviderFactory = Callable[[Role], Provider]
+CommandRunner = Callable[[list[str]], Awaitable[tuple[int, str]]]
+"""Runs argv (in the sandbox) and returns (exit code, output)."""
+RUN_OUTPUT_TOKENS = 2000
+HITS_SHARE = 6
+"""Search hits get at most 1/HITS_SHARE of the room: history (sent with each turn's context,
+for prefix-cache reuse) then holds several turns before the oldest are dropped."""
+
+
+class ChatError(AiideError):
+    """A chat request or command that cannot be done as asked."""
+
+    title = "Chat"
+
+
+@dataclass
+class Answer:
+    """One streamed answer, filled in as it arrives (so a stopped one keeps what came)."""
+
+    text: str = ""
+    think: str = ""
+    blocks: list[CodeBlock] = field(default_factory=list)
+    usage: Usage | None = None
+
+
+@dataclass
+class TurnResult:
+    answer: str
+    think: str
+    proposal: Proposal | None
+    problems: list[str]
+    usage: Usage | None
+    context: ContextPack
+
+    def to_json(self) -> dict[str, Any]:
+        usage = dataclasses.asdict(self.usage) if self.usage else None
+        return {
+            "answer": self.answer,
+            "think": self.think,
+            "proposal": self.proposal.to_json() if self.proposal else None,
+            "problems": list(self.problems),
+            "usage": usage,
+            "truncated": bool(self.usage and self.usage.truncated),
+            "context": self.context.to_json(),
+        }
+
+
+def repair_request(failures: list[tuple[str, str]]) -> str:
+    """What the model is told when its edits did not apply: each block and why."""
+    parts = [f"{len(failures)} of your edits did not apply:\n"]
+    for number, (source, reason) in enumerate(failures, 1):
+        parts.append(f"## Edit {number}\n```\n{source.rstrip()}\n```\nWhy: {reason}\n")
+    parts.append(
+        "Reply with corrected SEARCH/REPLACE blocks for these edits only. Copy the SEARCH "
+        "lines exactly from the file as it is now."
+    )
+    return "\n".join(parts)
+
+
+class ChatSession:
+    """One conversation with its pinned files, proposals and undo."""
+
+    def __init__(
+        self,
+        files: ProjectFiles,
+        store: ChatStore,
+        roles: dict[str, Role],
+        retriever: Retriever | None,
+        provider_factory: ProviderFactory,
+        *,
+        run_command: CommandRunner | None = None,
+        conversation_id: int | None = None,
+    ) -> None:
+        self.files = files
+        self.store = store
+        self.roles = roles
+        self.retriever = retriever
+        self.provider_factory = provider_factory
+        self.run_command = run_command
+        self.role_name = "chat"
+        self.model_override = ""
+        self.pinned: list[str] = []
+        self.dropped: set[str] = set()
+        self.extra: list[ContextItem] = []
+        self.proposals: dict[int, Proposal] = {}
+        self.applied: list[int] = []
+        self.last_context: ContextPack | None = None
+        self._map: str | None = None
+        self._providers: dict[tuple[str, str], Provider] = {}
+        self._token = uuid.uuid4().hex[:8]
+        self.conversation_id = conversation_id or store.latest() or store.new_conversation()
+        self.history = self._load_history()
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def role(self) -> Role:
+        role = self.roles.get(self.role_name) or self.roles["chat"]
+        return dataclasses.replace(role, model=self.model_override) if self.model_override else role
+
+    def _load_history(self) -> list[ChatMessage]:
+        history = []
+        for message in self.store.messages(self.conversation_id):
+            if message.role in ("user", "assistant"):
+                history.append(ChatMessage(message.role, message.sent or message.content))
+        return history
+
+    def new_conversation(self) -> None:
+        self.conversation_id = self.store.new_conversation()
+        self.history = []
+        self._map = None
+        self.extra = []
+
+    def forget_map(self) -> None:
+        """Compute the repo map again before the next question (pins or drops changed)."""
+        self._map = None
+
+    def _provider(self) -> Provider:
+        role = self.role
+        key = (role.name, role.model)
+        if key not in self._providers:
+            self._providers[key] = self.provider_factory(role)
+        return self._providers[key]
+
+    async def aclose(self) -> None:
+        providers, self._providers = list(self._providers.values()), {}
+        for provider in providers:
+            await provider.aclose()
+
+    # -- a turn --------------------------------------------------------------------------
+
+    def budget(self, question: str) -> int:
+        """Tokens left for context: the window, less the answer's share, prompt and history."""
+        room = self._room()
+        if self._history_tokens() > room // 2:
+            while self.history and self._history_tokens() > room // 4:
+                del self.history[:2]
+        fixed = estimate_tokens(SYSTEM_PROMPT) + estimate_tokens(question) + 64
+        return max(0, room - fixed - self._history_tokens())
+
+    def _room(self) -> int:
+        """The window less the answer's share."""
+        role = self.role
+        return role.num_ctx - min(role.max_tokens, role.num_ctx // 4)
+
+    def _history_tokens(self) -> int:
+        return sum(estimate_tokens(message.content) for message in self.history)
+
+    async def _repo_map(self) -> str:
+        if self._map is None:
+            self._map = ""
+            if self.retriever is not None and "map" not in self.dropped:
+                try:
+                    self._map = await self.retriever.repo_map(MAP_TOKENS, list(self.pinned))
+                except AiideError:
+                    self._map = ""
+        return self._map
+
+    async def context_for(self, question: str, open_file: OpenFile | None = None) -> ContextPack:
+        request = Request(
+            question,
+            self.budget(question),
+            list(self.pinned),
+            open_file,
+            list(self.extra),
+            await self._repo_map(),
+            set(self.dropped),
+            hits_tokens=self._room() // HITS_SHARE,
+        )
+        return await assemble(request, self.files, self.retriever)
+
+    async def send(
+        self, question: str, *, open_file: OpenFile | None = None, on_event: EventSink | None = None
+    ) -> TurnResult:
+        """Ask `question`; events stream to `on_event`; edits become one proposal.
+
+        Cancelling the task closes the model's stream (the server stops) and keeps
+        the partial answer in the history, marked as stopped.
+        """
+        emit = _emitter(on_event)
+        pack = await self.context_for(question, open_file)
+        self.extra = []
+        self.last_context = pack
+        await emit({"kind": "context", "context": pack.to_json()})
+        messages = build_messages(pack, self.history, question)
+        answer = await self._turn(messages, question, pack, emit)
+        applied, problems = await self._edits(messages, answer, emit)
+        proposal = self._proposal(applied)
+        if proposal is not None:
+            await emit({"kind": "proposal", "proposal": proposal.to_json()})
+        return TurnResult(answer.text, answer.think, proposal, problems, answer.usage, pack)
+
+    async def _turn(
+        self, messages: tuple[ChatMessage, ...], shown: str, pack: ContextPack | None, emit
+    ) -> Answer:
+        """Stream one answer and record both sides, also when stopped part way."""
+        sent = messages[-1]
+        context = pack.to_json() if pack else None
+        self.store.add_message(
+            self.conversation_id, "user", shown, sent=sent.content, context=context
+        )
+        answer = Answer()
+        try:
+            await self._stream(messages, answer, emit)
+        except asyncio.CancelledError:
+            self._record(sent, answer, stopped=True)
+            raise
+        self._record(sent, answer)
+        if answer.usage and answer.usage.truncated:
+            await emit({"kind": "notice", "text": truncation_notice(answer.usage, self.role)})
+        return answer
+
+    def _record(self, sent: ChatMessage, answer: Answer, *, stopped: bool = False) -> None:
+        text = answer.text + ("\n\n*(stopped)*" if stopped else "")
+        self.store.add_message(self.conversation_id, "assistant", text, think=answer.think)
+        self.history += [sent, ChatMessage("assistant", text)]
+
+    async def _stream(self, messages: tuple[ChatMessage, ...], answer: Answer, emit) -> None:
+        parser = StreamParser()
+        request = ChatRequest(messages)
+        async with aclosing(self._provider().stream_chat(request)) as stream:
+            async for chunk in stream:
+                for event in parser.feed(chunk.text):
+                    await _route(event, answer, emit)
+                if chunk.done:
+                    answer.usage = chunk.usage
+        for event in parser.finish():
+            await _route(event, answer, emit)
+
+    async def _edits(
+        self, messages: tuple[ChatMessage, ...], answer: Answer, emit
+    ) -> tuple[Applied, list[str]]:
+        """Apply the answer's edits in memory; ask once for a repair of those that fail."""
+        edits, problems = parse_edits(answer.blocks)
+        applied = apply_edits(edits, self.files.read_for_edit)
+        failures = [(f.edit.source, f.reason) for f in applied.failures]
+        failures += [(p.source, p.reason) for p in problems]
+        if not failures:
+            return applied, []
+        await emit({"kind": "notice", "text": f"{len(failures)} edit(s) did not apply; "
+                    "asking the model to repair them"})  # fmt: skip
+        request = repair_request(failures)
+        repair_messages = (messages[0], *self.history, ChatMessage("user", request))
+        repair = await self._turn(repair_messages, "(repair request)", None, emit)
+        edits, problems = parse_edits(repair.blocks)
+        apply_edits(edits, self.files.read_for_edit, into=applied)
+        left = [f"{f.edit.path}: {f.reason}" for f in applied.failures]
+        left += [p.reason for p in problems]
+        for text in left:
+            await emit({"kind": "notice", "text": f"Edit not applied: {text}"})
+        return applied, left
+
+    def _proposal(self, applied: Applied) -> Proposal | None:
+        proposal_id = max(self.proposals, default=0) + 1
+        proposal = Proposal.build(proposal_id, applied.before, applied.after, applied.notes)
+        if proposal is None:
+            return None
+        for item in proposal.files:
+            item.mtime_ns = self.files.mtimes.get(item.path) if item.before is not None else None
+        self.proposals[proposal_id] = proposal
+        return proposal
+
+    # -- decisions -----------------------------------------------------------------------
+
+    def group(self, proposal_id: int) -> str:
+        return f"chat-{self._token}-{proposal_id}"
+
+    def decide(self, proposal_id: int, path: str, hunk: int, decision: Decision) -> list[str]:
+        """Record a decision; a file whose hunks are all decided is written. Returns written paths.
+
+        Raises:
+            ChatError: no such proposal, file or hunk; and the workspace's errors on writing.
+        """
+        proposal = self.proposals.get(proposal_id)
+        if proposal is None:
+            raise ChatError(f"no proposal #{proposal_id} in this session")
+        try:
+            item = proposal.file(path)
+        except KeyError:
+            raise ChatError(f"proposal #{proposal_id} does not change {path}") from None
+        if not 0 <= hunk < len(item.diff.hunks):
+            raise ChatError(f"{path} has {len(item.diff.hunks)} hunks in proposal #{proposal_id}")
+        if item.written:
+            raise ChatError(f"{path} from proposal #{proposal_id} is already decided")
+        item.decisions[hunk] = decision
+        if not item.decided:
+            return []
+        item.written = True
+        if "accepted" not in item.decisions.values():
+            return []
+        self.files.workspace.write(
+            path,
+            item.result(),
+            expected_mtime_ns=item.mtime_ns,
+            label=f"chat proposal #{proposal_id}",
+            group=self.group(proposal_id),
+        )
+        if proposal_id not in self.applied:
+            self.applied.append(proposal_id)
+        return [path]
+
+    def decide_all(self, proposal_id: int, decision: Decision) -> list[str]:
+        """Decide every hunk still open in a proposal the same way."""
+        proposal = self.proposals.get(proposal_id)
+        if proposal is None:
+            raise ChatError(f"no proposal #{proposal_id} in this session")
+        written: list[str] = []
+        for item in proposal.files:
+            for hunk in range(len(item.diff.hunks)):
+                if hunk not in item.decisions and not item.written:
+                    written += self.decide(proposal_id, item.path, hunk, decision)
+        return written
+
+    def undo(self) -> list[str]:
+        """Revert the last applied proposal (every file of it, one journal step).
+
+        Raises:
+            ChatError: nothing applied, or the journal's last step is not that proposal.
+        """
+        if not self.applied:
+            raise ChatError("no applied chat proposal to undo in this session")
+        proposal_id = self.applied[-1]
+        workspace = self.files.workspace
+        step = workspace.journal.last_step()
+        if not step or step[0].group != self.group(proposal_id):
+            raise ChatError(
+                f"the last change was not chat proposal #{proposal_id}; undo the newer change first"
+            )
+        paths = workspace.undo_step()
+        self.applied.pop()
+        return paths
+
+    # -- commands ------------------------------------------------------------------------
+
+    async def add_run_output(self, argv: list[str]) -> str:
+        """Run `argv` (in the sandbox) and add its output to the next question's context."""
+        if self.run_command is None:
+            raise ChatError("no sandbox to run commands in")
+        code, output = await self.run_command(argv)
+        label = f"$ {' '.join(argv)} (exit {code})"
+        tail = output[-RUN_OUTPUT_TOKENS * 4 :]
+        self.extra.append(ContextItem.of("run", label, tail))
+        return f"{label}\n\n```\n{tail.rstrip()}\n```"
+
+
+def truncation_notice(usage: Usage, role: Role) -> str:
+    return (
+        f"The context was truncated: the model read {usage.prompt_tokens} prompt tokens of "
+        f"about {usage.sent_tokens} sent (num_ctx {role.num_ctx}). Drop items (/drop) or raise "
+        f"[models.{role.name}] num_ctx."
+    )
+
+
+async def _route(event, answer: Answer, emit) -> None:
+    if event.kind == "think":
+        answer.think += event.text
+        await emit({"kind": "think", "text": event.text})
+    elif event.kind == "text":
+        answer.text += event.text
+        await emit({"kind": "text", "text": event.text})
+    else:
+        block = event.block
+        answer.text += block.raw
+        answer.blocks.append(block)
+        await emit({"kind": "block", "text": block.raw, "complete": block.complete})
+
+
+def _emitter(sink: EventSink | None) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    async def emit(event: dict[str, Any]) -> None:
+        if sink is None:
+            return
+        outcome = sink(event)
+        if inspect.isawaitable(outcome):
+            await outcome
+
+    return emit

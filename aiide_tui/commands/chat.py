@@ -1,0 +1,238 @@
+"""`aiide chat`: the chat in line mode, for a tmux pane beside vim (or a script).
+
+The same services and proposals as the app: answers stream as they come
+(code blocks shown whole, highlighted, once complete); each proposed hunk
+is shown as a coloured diff and confirmed inline (y yes, n no, a all the
+rest, q none of the rest). Interactive input uses prompt-toolkit: history
+per project, Esc Enter for a new line, completion of `@` paths and slash
+commands. With `--no-input` (or stdin not a terminal) stdin is one question,
+and proposals are only applied with `--apply`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+ERROR_EXIT = 1
+
+
+@click.command("chat")
+@click.argument("question", nargs=-1)
+@click.option(
+    "--no-input", is_flag=True, help="Read one question from stdin; never prompt (scripts)."
+)
+@click.option("--apply", is_flag=True, help="Accept every proposed hunk without asking.")
+@click.option(
+    "-C",
+    "--project",
+    default=".",
+    type=click.Path(exists=True, file_okay=False),
+    help="Project folder (default: the current one).",
+)
+def command(question: tuple[str, ...], no_input: bool, apply: bool, project: str) -> None:
+    """Ask about the project's code; proposed edits are confirmed hunk by hunk."""
+    import asyncio
+    from pathlib import Path
+
+    from aiide_tui.config import load_config
+    from aiide_tui.errors import AiideError
+
+    root = Path(project).resolve()
+    scripted = no_input or not sys.stdin.isatty()
+    try:
+        config = load_config(root)
+        asyncio.run(_main(root, config, " ".join(question), scripted, apply))
+    except AiideError as error:
+        click.echo(f"aiide chat: {error.message}", err=True)
+        sys.exit(ERROR_EXIT)
+
+
+async def _main(root, config, question: str, scripted: bool, apply: bool) -> None:
+    from rich.console import Console
+
+    from aiide_tui.services.client import ServicesClient
+
+    console = Console(highlight=False)
+    client = await ServicesClient.in_process(root, config)
+    try:
+        if scripted:
+            text = question or sys.stdin.read().strip()
+            if text:
+                await _turn(client, console, text, ask=None, apply_all=apply)
+            return
+        ui = _LineUI(client, console, root)
+        if question:
+            await _turn(client, console, question, ask=ui.confirm, apply_all=apply)
+        await ui.loop(apply)
+    finally:
+        await client.close()
+
+
+async def _turn(client, console, text: str, *, ask, apply_all: bool) -> None:
+    """One question (or slash command): stream it, then decide its proposal."""
+    import asyncio
+    import signal
+
+    printer = _Printer(console)
+    task = asyncio.ensure_future(client.chat_send(text, printer.event))
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, task.cancel)
+    try:
+        result = await task
+    except asyncio.CancelledError:
+        console.print("\n[yellow]stopped[/]")
+        return
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+    console.print()
+    if "command" in result:
+        console.print(_markdown(result["command"]))
+        return
+    if result.get("truncated"):
+        console.print("[yellow]The context was truncated by the model server.[/]")
+    if result.get("proposal"):
+        await _decide(client, console, result["proposal"], ask=ask, apply_all=apply_all)
+
+
+class _Printer:
+    """Stream events to the terminal: prose as it comes, blocks highlighted once whole."""
+
+    def __init__(self, console) -> None:
+        self.console = console
+
+    def event(self, event: dict[str, Any]) -> None:
+        kind, out = event["kind"], self.console
+        if kind == "text":
+            out.print(event["text"], end="", markup=False)
+        elif kind == "think":
+            out.print(event["text"], end="", markup=False, style="dim italic")
+        elif kind == "block":
+            out.print(_block(event["text"]))
+        elif kind == "notice":
+            out.print(f"\n[yellow]{event['text']}[/]")
+        elif kind == "context":
+            out.print(f"[dim]{event['context']['summary']}[/]")
+
+
+def _block(raw: str):
+    from rich.syntax import Syntax
+
+    lines = raw.splitlines()
+    fenced = lines and lines[0].startswith(("```", "~~~"))
+    info = lines[0].strip("`~ ").split(" ")[0] if fenced else ""
+    body = "\n".join(lines[1:-1] if fenced else lines)
+    return Syntax(body, info or "text", theme="ansi_dark", background_color="default")
+
+
+def _markdown(text: str):
+    from rich.markdown import Markdown
+
+    return Markdown(text)
+
+
+def hunk_text(diff: str, path: str, index: int):
+    """One hunk of a proposal's diff as coloured Rich text."""
+    from rich.text import Text
+
+    from aiide_tui.review import parse_diff
+
+    file = next(f for f in parse_diff(diff) if f.path == path)
+    hunk = file.hunks[index]
+    text = Text(f"{path}  {hunk.header}\n", style="bold")
+    styles = {"+": "green", "-": "red", " ": ""}
+    for line in hunk.lines:
+        text.append(f"{line.kind}{line.text}\n", style=styles[line.kind])
+    return text
+
+
+async def _decide(client, console, proposal: dict, *, ask, apply_all: bool) -> None:
+    pid = proposal["id"]
+    if apply_all:
+        reply = await client.chat_decide_all(pid, accept=True)
+        _written(console, reply["written"])
+        return
+    if ask is None:
+        console.print(proposal["diff"], markup=False, highlight=False)
+        console.print(f"[dim]Proposal #{pid} not applied (use --apply to apply it).[/]")
+        return
+    for file in proposal["files"]:
+        for index in range(file["hunks"]):
+            console.print(hunk_text(proposal["diff"], file["path"], index))
+            answer = await ask("Apply this hunk? [y]es [n]o [a]ll [q]uit ")
+            if answer in ("a", "q"):
+                reply = await client.chat_decide_all(pid, accept=answer == "a")
+                _written(console, reply["written"])
+                return
+            reply = await client.chat_decide(pid, file["path"], index, accept=answer == "y")
+            _written(console, reply["written"])
+
+
+def _written(console, paths: list[str]) -> None:
+    for path in paths:
+        console.print(f"[green]wrote {path}[/] (/undo reverts)")
+
+
+class _LineUI:
+    """The interactive prompt: history, multi-line input, @ and / completion."""
+
+    def __init__(self, client, console, root) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory
+        from prompt_toolkit.key_binding import KeyBindings
+
+        from aiide_tui.state import project_state_dir
+
+        self.client = client
+        self.console = console
+        self.files: list[str] = []
+        keys = KeyBindings()
+
+        @keys.add("escape", "enter")
+        def _newline(event) -> None:
+            event.current_buffer.insert_text("\n")
+
+        history = FileHistory(str(project_state_dir(root) / "chat_prompt_history"))
+        self.session = PromptSession(history=history, completer=_completer(self), key_bindings=keys)
+
+    async def confirm(self, question: str) -> str:
+        while True:
+            answer = (await self.session.prompt_async(question)).strip().lower()[:1]
+            if answer in ("y", "n", "a", "q"):
+                return answer
+
+    async def loop(self, apply: bool) -> None:
+        self.files = await self.client.chat_files()
+        self.console.print("[dim]aiide chat: Enter sends, Esc Enter adds a line, Ctrl-D quits.[/]")
+        while True:
+            try:
+                text = (await self.session.prompt_async("> ")).strip()
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                return
+            if text:
+                await _turn(self.client, self.console, text, ask=self.confirm, apply_all=apply)
+
+
+def _completer(ui: _LineUI):
+    """Completes `@path` from the project's files and `/command` at the start."""
+    from prompt_toolkit.completion import Completer, Completion
+
+    from aiide_tui.chat.commands import COMMANDS
+
+    class Complete(Completer):
+        def get_completions(self, document, complete_event):
+            word = document.get_word_before_cursor(WORD=True)
+            if word.startswith("@"):
+                for path in ui.files:
+                    if word[1:] in path:
+                        yield Completion("@" + path, start_position=-len(word))
+            elif word.startswith("/") and document.text_before_cursor == word:
+                for name, help_text in COMMANDS.items():
+                    if name.startswith(word):
+                        yield Completion(name, start_position=-len(word), display_meta=help_text)
+
+    return Complete()

@@ -1,0 +1,218 @@
+"""The chat service: questions in, streamed answers and proposals out, over the bus.
+
+`chat/send` streams `chat/delta` notifications (tagged with the caller's
+token) and answers with the whole turn; cancelling the request (the bus's
+`$/cancelRequest`) cancels the handler, which closes the model's HTTP
+stream, so the server stops generating. Slash commands go through the same
+method. Proposals wait here until `chat/accept_hunk` / `chat/reject_hunk`;
+a file is written (through the workspace) once all its hunks are decided.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aiide_tui.bus import RequestContext, Router
+from aiide_tui.config import Config
+from aiide_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from aiide_tui.chat.session import ChatSession
+    from aiide_tui.chat.store import ChatStore
+    from aiide_tui.services.index_service import IndexService
+    from aiide_tui.services.sandbox_service import SandboxService
+
+
+class _IndexRetriever:
+    """The index service's handlers as the `Retriever` chat context assembly wants."""
+
+    def __init__(self, index: IndexService) -> None:
+        self.index = index
+        self.ctx: Any = None
+
+    async def search(self, query: str, k: int) -> list[dict[str, Any]]:
+        return await self.index.search({"query": query, "k": k}, self.ctx)
+
+    async def repo_map(self, tokens: int, focus_files: list[str]) -> str:
+        reply = await self.index.repo_map({"tokens": tokens, "focus_files": focus_files}, self.ctx)
+        return reply["text"]
+
+    async def definitions(self, name: str) -> list[dict[str, Any]]:
+        return await self.index.definitions({"name": name}, self.ctx)
+
+
+class _OutputCapture:
+    """Stands in for a request context to collect a sandbox run's output."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    async def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        if method == "sandbox/output" and params:
+            self.parts.append(params["text"])
+
+
+class ChatService:
+    """`chat/*` methods over one project's chat session."""
+
+    def __init__(
+        self,
+        root: Path,
+        config: Config,
+        workspace: Workspace,
+        index: IndexService | None = None,
+        sandbox: SandboxService | None = None,
+    ) -> None:
+        self.root = root
+        self.config = config
+        self.workspace = workspace
+        self.index = index
+        self.sandbox = sandbox
+        self._session: ChatSession | None = None
+        self._store: ChatStore | None = None
+        self._retriever = _IndexRetriever(index) if index is not None else None
+        self._busy = asyncio.Lock()
+
+    def register(self, router: Router) -> None:
+        methods = {
+            "chat/send": self.send,
+            "chat/proposals": self.proposals,
+            "chat/accept_hunk": self.accept_hunk,
+            "chat/reject_hunk": self.reject_hunk,
+            "chat/decide_all": self.decide_all,
+            "chat/undo": self.undo,
+            "chat/history": self.history,
+            "chat/messages": self.messages,
+            "chat/search": self.search,
+            "chat/export": self.export,
+            "chat/files": self.files,
+            "chat/state": self.state,
+        }
+        for name, handler in methods.items():
+            router.method(name)(handler)
+
+    @property
+    def session(self) -> ChatSession:
+        """The session, opened on first use (the store and roles load only then)."""
+        if self._session is None:
+            from aiide_tui.chat.context import ProjectFiles
+            from aiide_tui.chat.session import ChatSession
+            from aiide_tui.chat.store import ChatStore
+            from aiide_tui.llm.registry import provider_for_role
+            from aiide_tui.llm.roles import resolve_roles
+
+            self._store = ChatStore.for_project(self.root)
+            self._session = ChatSession(
+                ProjectFiles(self.workspace),
+                self._store,
+                resolve_roles(self.config),
+                self._retriever,
+                provider_for_role,
+                run_command=self._run if self.sandbox is not None else None,
+            )
+        return self._session
+
+    async def _run(self, argv: list[str]) -> tuple[int, str]:
+        assert self.sandbox is not None
+        capture = _OutputCapture()
+        result = await self.sandbox.run({"argv": argv, "requester": "chat"}, capture)
+        return int(result["exit_code"]), "".join(capture.parts)
+
+    async def send(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        """Ask a question (or run a slash command); `chat/delta` carries the stream."""
+        from aiide_tui.chat import commands
+        from aiide_tui.chat.context import OpenFile
+
+        text = str(params["text"])
+        token = params.get("token")
+
+        async def forward(event: dict[str, Any]) -> None:
+            await ctx.notify("chat/delta", {"token": token, **event})
+
+        async with self._busy:
+            session = self.session
+            if self._retriever is not None:
+                self._retriever.ctx = ctx
+            if commands.is_command(text):
+                return {"command": await commands.run(session, text)}
+            opened = params.get("open_file")
+            open_file = OpenFile(**opened) if opened else None
+            result = await session.send(text, open_file=open_file, on_event=forward)
+            return result.to_json()
+
+    async def proposals(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+        return [p.to_json() for p in self.session.proposals.values()]
+
+    async def _decide(self, params: dict, decision: str) -> dict[str, Any]:
+        session = self.session
+        written = await asyncio.to_thread(
+            session.decide,
+            int(params["proposal"]),
+            str(params["path"]),
+            int(params["hunk"]),
+            decision,  # type: ignore[arg-type]
+        )
+        proposal = session.proposals[int(params["proposal"])]
+        return {"written": written, "proposal": proposal.to_json()}
+
+    async def accept_hunk(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        return await self._decide(params, "accepted")
+
+    async def reject_hunk(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        return await self._decide(params, "rejected")
+
+    async def decide_all(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        session = self.session
+        proposal_id = int(params["proposal"])
+        decision = "accepted" if params.get("accept", True) else "rejected"
+        written = await asyncio.to_thread(session.decide_all, proposal_id, decision)
+        return {"written": written, "proposal": session.proposals[proposal_id].to_json()}
+
+    async def undo(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        return {"paths": await asyncio.to_thread(self.session.undo)}
+
+    async def history(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+        found = self.session.store.conversations(int(params.get("limit", 50)))
+        return [dataclasses.asdict(c) for c in found]
+
+    async def messages(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+        """Messages of a conversation (the current one by default), without what was sent."""
+        session = self.session
+        conversation = int(params.get("conversation") or session.conversation_id)
+        return [
+            {"role": m.role, "content": m.content, "think": m.think}
+            for m in session.store.messages(conversation)
+        ]
+
+    async def search(self, params: dict, ctx: RequestContext) -> list[list[Any]]:
+        hits = self.session.store.search(str(params["text"]), int(params.get("limit", 50)))
+        return [list(hit) for hit in hits]
+
+    async def export(self, params: dict, ctx: RequestContext) -> dict[str, str]:
+        session = self.session
+        conversation = int(params.get("conversation") or session.conversation_id)
+        return {"markdown": session.store.export_markdown(conversation)}
+
+    async def files(self, params: dict, ctx: RequestContext) -> list[str]:
+        """Files a `@` mention may name (ignored and secrets files left out)."""
+        return await asyncio.to_thread(self.session.files.refresh)
+
+    async def state(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        session = self.session
+        last = session.last_context
+        return {
+            "conversation": session.conversation_id,
+            "model": session.role.describe(),
+            "role": session.role_name,
+            "pinned": list(session.pinned),
+            "context": last.to_json() if last else None,
+        }
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.aclose()
+        if self._store is not None:
+            self._store.close()

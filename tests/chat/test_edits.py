@@ -1,0 +1,146 @@
+"""Stream parsing, edit formats, fuzzy matching and per-hunk proposals, on real text."""
+
+from __future__ import annotations
+
+import pytest
+
+from aiide_tui.chat.apply import apply_edits
+from aiide_tui.chat.edits import parse_edits
+from aiide_tui.chat.proposal import Proposal
+from aiide_tui.chat.stream import StreamParser
+
+SOURCE = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
+
+
+def parse_stream(text: str, size: int = 3):
+    parser = StreamParser()
+    events = []
+    for at in range(0, len(text), size):
+        events.extend(parser.feed(text[at : at + size]))
+    return events + parser.finish()
+
+
+def blocks_of(text: str):
+    return [e.block for e in parse_stream(text) if e.kind == "block"]
+
+
+def test_prose_streams_and_blocks_arrive_whole():
+    answer = (
+        "Here is the fix.\n\nmath.py\n```python\n<<<<<<< SEARCH\n    return a + b\n"
+        "=======\n    return b + a\n>>>>>>> REPLACE\n```\nDone.\n"
+    )
+    events = parse_stream(answer, size=2)
+    kinds = [e.kind for e in events]
+    assert kinds.count("block") == 1
+    block = next(e.block for e in events if e.kind == "block")
+    assert block.complete and block.path_hint == "math.py"
+    assert block.raw.startswith("```python\n") and block.raw.endswith("```\n")
+    prose = "".join(e.text for e in events if e.kind == "text")
+    assert prose == "Here is the fix.\n\nmath.py\nDone.\n"
+    assert kinds.index("block") > 1  # prose came before, in pieces
+
+
+def test_unclosed_block_is_incomplete_and_never_an_edit():
+    events = parse_stream("x.py\n```python\nprint(1)\n")
+    (block,) = [e.block for e in events if e.kind == "block"]
+    assert not block.complete
+    assert parse_edits([block]) == ([], [])
+
+
+def test_think_is_split_even_when_tags_are_cut():
+    events = parse_stream("<think>plan it</think>The answer.", size=2)
+    assert "".join(e.text for e in events if e.kind == "think") == "plan it"
+    assert "".join(e.text for e in events if e.kind == "text") == "The answer."
+
+
+def test_search_replace_applies():
+    blocks = blocks_of(
+        "math.py\n```\n<<<<<<< SEARCH\n    return a - b\n=======\n"
+        "    return a - b - 0\n>>>>>>> REPLACE\n```\n"
+    )
+    edits, problems = parse_edits(blocks)
+    assert not problems and edits[0].format == "search-replace"
+    result = apply_edits(edits, lambda path: SOURCE)
+    assert result.after["math.py"] == SOURCE.replace("a - b\n", "a - b - 0\n")
+    assert not result.failures and not result.notes
+
+
+def test_unified_diff_applies_despite_wrong_line_numbers():
+    diff = (
+        "```diff\n--- a/math.py\n+++ b/math.py\n@@ -40,2 +40,2 @@\n def sub(a, b):\n"
+        "-    return a - b\n+    return -(b - a)\n```\n"
+    )
+    edits, _ = parse_edits(blocks_of(diff))
+    assert [e.format for e in edits] == ["diff"]
+    result = apply_edits(edits, lambda path: SOURCE)
+    assert "return -(b - a)\n" in result.after["math.py"]
+
+
+def test_whole_file_for_a_new_file():
+    edits, _ = parse_edits(blocks_of("```python pkg/new.py\nVALUE = 1\n```\n"))
+    assert [(e.path, e.format) for e in edits] == [("pkg/new.py", "whole")]
+    result = apply_edits(edits, lambda path: None)
+    assert result.after == {"pkg/new.py": "VALUE = 1\n"}
+
+
+def test_block_without_a_path_is_an_example():
+    assert parse_edits(blocks_of("```python\nprint('hi')\n```\n")) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("search", "strategy"),
+    [
+        ("  def sub(a, b):\n        return a - b\n", "whitespace"),
+        ("def sub(a, b):\n    return a - b\n", "exact"),
+        ("def add(a, b):\n    return a + b\n\ndef sub(a, b):\n", "extra line"),
+        ("    return a + b\ndef add(a, b):\n\n\ndef sub(a, b):\n", "moved line"),
+    ],
+)
+def test_stale_search_text_is_found(search, strategy):
+    block = f"math.py\n```\n<<<<<<< SEARCH\n{search}=======\nX = 1\n>>>>>>> REPLACE\n```\n"
+    edits, _ = parse_edits(blocks_of(block))
+    result = apply_edits(edits, lambda path: SOURCE)
+    assert not result.failures, result.failures
+    assert "X = 1\n" in result.after["math.py"]
+    assert result.notes == ([] if strategy == "exact" else [result.notes[0]])
+    assert strategy in "".join(result.notes) or strategy == "exact"
+
+
+def test_missing_search_text_says_why_and_shows_the_closest():
+    block = (
+        "math.py\n```\n<<<<<<< SEARCH\ndef mul(a, b):\n    return a * b\n"
+        "=======\nX\n>>>>>>> REPLACE\n```\n"
+    )
+    result = apply_edits(parse_edits(blocks_of(block))[0], lambda path: SOURCE)
+    (failure,) = result.failures
+    assert "not in math.py" in failure.reason and "closest lines" in failure.reason
+
+
+def test_ambiguous_search_is_refused():
+    text = "x = 1\ny = 2\nx = 1\ny = 2\n"
+    block = "a.py\n```\n<<<<<<< SEARCH\nx = 1\n=======\nx = 3\n>>>>>>> REPLACE\n```\n"
+    result = apply_edits(parse_edits(blocks_of(block))[0], lambda path: text)
+    assert "matches 2 places" in result.failures[0].reason
+
+
+def test_accepting_one_hunk_of_two():
+    before = "".join(f"line {i}\n" for i in range(30))
+    after = before.replace("line 2\n", "line two\n").replace("line 27\n", "line 27!\n")
+    proposal = Proposal.build(1, {"f.txt": before}, {"f.txt": after})
+    assert proposal is not None
+    (file,) = proposal.files
+    assert len(file.diff.hunks) == 2
+    file.decisions = {0: "accepted", 1: "rejected"}
+    assert file.result() == before.replace("line 2\n", "line two\n")
+    file.decisions = {0: "rejected", 1: "accepted"}
+    assert file.result() == before.replace("line 27\n", "line 27!\n")
+
+
+def test_proposal_for_a_file_without_final_newline():
+    proposal = Proposal.build(1, {"f": "a\nb"}, {"f": "a\nc"})
+    file = proposal.files[0]
+    file.decisions = {0: "accepted"}
+    assert file.result() == "a\nc"
+    new = Proposal.build(2, {"n.py": None}, {"n.py": "x = 1\n"})
+    new.files[0].decisions = {0: "accepted"}
+    assert new.files[0].result() == "x = 1\n"

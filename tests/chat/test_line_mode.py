@@ -1,0 +1,103 @@
+"""`aiide chat` as a real process: a scripted question through stdin, and in tmux."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.chat.conftest import CALC
+from tests.chat.test_service import CHAT, TWO_HUNKS
+
+AIIDE = [sys.executable, "-m", "aiide_tui"]
+
+
+def _env(model_server) -> dict[str, str]:
+    return {**os.environ, "OLLAMA_HOST": model_server.url, "NO_COLOR": "1"}
+
+
+def _configure(project: Path) -> None:
+    (project / ".aiide.toml").write_text("[index]\nvectors = false\nworkers = 1\n")
+
+
+def test_no_input_prints_the_answer_and_leaves_files_alone(project, model_server):
+    _configure(project)
+    model_server.script(CHAT, text=TWO_HUNKS)
+    done = subprocess.run(
+        [*AIIDE, "chat", "--no-input", "-C", str(project)],
+        input="swap the operands\n",
+        capture_output=True,
+        text=True,
+        env=_env(model_server),
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "I will change both functions." in done.stdout
+    assert "+    return b + a" in done.stdout and "not applied" in done.stdout
+    assert (project / "calc.py").read_text() == CALC
+    (request,) = model_server.requests_to(CHAT)
+    assert request.body["messages"][-1]["content"].endswith("swap the operands")
+
+
+def test_no_input_with_apply_writes_every_hunk(project, model_server):
+    _configure(project)
+    model_server.script(CHAT, text=TWO_HUNKS)
+    done = subprocess.run(
+        [*AIIDE, "chat", "--no-input", "--apply", "-C", str(project), "swap", "them"],
+        capture_output=True,
+        text=True,
+        env=_env(model_server),
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "wrote calc.py" in done.stdout
+    text = (project / "calc.py").read_text()
+    assert "return b + a" in text and "return -(b - a)" in text
+
+
+def _tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+
+
+def _wait_pane(session: str, needle: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        screen = _tmux("capture-pane", "-p", "-t", session)
+        if needle in screen:
+            return screen
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{needle!r} never showed:\n{screen}")
+        time.sleep(0.1)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_tmux_ask_and_accept_one_hunk(project, model_server, tmp_path):
+    _configure(project)
+    model_server.script(CHAT, text=TWO_HUNKS)
+    session = f"aiide-chat-{os.getpid()}"
+    env = _env(model_server)
+    exports = " ".join(
+        f"{k}={env[k]}" for k in ("OLLAMA_HOST", "AIIDE_CONFIG_DIR", "AIIDE_DATA_DIR")
+    )
+    command = f"env {exports} {sys.executable} -m aiide_tui chat -C {project}"
+    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(project), command)
+    try:
+        _wait_pane(session, "Ctrl-D quits")
+        _tmux("send-keys", "-t", session, "swap the operands", "Enter")
+        _wait_pane(session, "Apply this hunk?")
+        _tmux("send-keys", "-t", session, "y", "Enter")
+        _wait_pane(session, "return -(b - a)")
+        _tmux("send-keys", "-t", session, "n", "Enter")
+        _wait_pane(session, "wrote calc.py")
+        assert (project / "calc.py").read_text() == CALC.replace("return a + b", "return b + a")
+        _tmux("send-keys", "-t", session, "/undo", "Enter")
+        _wait_pane(session, "Reverted calc.py")
+        assert (project / "calc.py").read_text() == CALC
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

@@ -1,0 +1,62 @@
+"""The app under Textual's pilot: ask, watch the answer stream, accept one hunk of two."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiide_tui.ui.app import AiideApp
+from aiide_tui.ui.widgets.chat_panel import ChatPanel
+from aiide_tui.ui.widgets.review_pane import ReviewPane
+from tests.chat.conftest import CALC
+from tests.chat.test_service import CHAT, TWO_HUNKS
+from tests.ui.conftest import wait_for
+
+
+async def test_ask_stream_accept_one_hunk_of_two(project: Path, chat_config, model_server):
+    model_server.script(CHAT, text=TWO_HUNKS, chunk_delay=0.02)
+    app = AiideApp(project, chat_config, probe_environment=False, remember_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = pilot.app.screen
+        chat = screen.query_one(ChatPanel)
+        review = screen.query_one(ReviewPane)
+        await wait_for(pilot, lambda: screen.client is not None)
+        chat.query_one("#chat-input").focus()
+        await pilot.press(*"swap the operands", "enter")
+        await wait_for(pilot, lambda: chat.streaming)
+        await wait_for(pilot, lambda: len(chat.messages) == 2 and chat.messages[1].text)
+        partial = chat.messages[1].text
+        assert partial and "return -(b - a)" not in partial  # seen while streaming
+        await wait_for(pilot, lambda: review.source == "chat" and review.files, timeout=15)
+        assert chat.messages[1].text.startswith("I will change both functions.")
+        assert str(chat.query_one("#chat-context").render()).startswith("context ")
+        assert (project / "calc.py").read_text() == CALC
+        review.focus()
+        await wait_for(pilot, lambda: review.current_hunk is not None)
+        assert review.current_hunk == ("calc.py", 0)
+        await pilot.press("a", "x")
+        await wait_for(
+            pilot,
+            lambda: (
+                "-(b - a)" not in (project / "calc.py").read_text()
+                and (project / "calc.py").read_text() != CALC
+            ),
+        )
+        text = (project / "calc.py").read_text()
+        assert text == CALC.replace("return a + b", "return b + a")
+
+
+async def test_escape_stops_the_answer(project: Path, chat_config, model_server):
+    model_server.script(CHAT, text="one two three four five six", stall_after=2)
+    app = AiideApp(project, chat_config, probe_environment=False, remember_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = pilot.app.screen
+        chat = screen.query_one(ChatPanel)
+        await wait_for(pilot, lambda: screen.client is not None)
+        chat.query_one("#chat-input").focus()
+        await pilot.press(*"go on", "enter")
+        await wait_for(pilot, lambda: len(chat.messages) == 2 and chat.messages[1].text)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not chat.streaming)
+        record = await model_server.settled(CHAT)
+        assert record.outcome == "disconnected"
+        await wait_for(pilot, lambda: "Stopped" in chat.messages[-1].text)

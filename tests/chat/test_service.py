@@ -1,0 +1,210 @@
+"""The chat service end to end: real services, a real git project, the test model server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+
+from tests.chat.conftest import CALC, IGNORED_MARK, SECRET
+
+CHAT = "/api/chat"
+
+TWO_HUNKS = (
+    "I will change both functions.\n\n"
+    "calc.py\n```python\n<<<<<<< SEARCH\n"
+    "def add(a, b):\n    return a + b\n=======\n"
+    "def add(a, b):\n    return b + a\n>>>>>>> REPLACE\n```\n\n"
+    "calc.py\n```python\n<<<<<<< SEARCH\n"
+    "def sub(a, b):\n    return a - b\n=======\n"
+    "def sub(a, b):\n    return -(b - a)\n>>>>>>> REPLACE\n```\n"
+)
+
+
+async def test_answer_streams_with_context_and_num_ctx(client, model_server):
+    model_server.script(CHAT, text="The add function sums two numbers.", chunk_delay=0.01)
+    events = []
+    result = await client.chat_send("what does @calc.py do?", events.append)
+    texts = [e["text"] for e in events if e["kind"] == "text"]
+    assert len(texts) > 3 and "".join(texts) == result["answer"]
+    assert events[0]["kind"] == "context"
+    labels = [item["label"] for item in events[0]["context"]["items"]]
+    assert "calc.py" in labels and "map" in labels
+    (sent,) = model_server.requests_to(CHAT)
+    assert sent.body["options"]["num_ctx"] == 8192
+    assert "def add(a, b)" in sent.body["messages"][-1]["content"]
+
+
+async def test_blocks_arrive_whole_and_proposal_waits(client, model_server, project):
+    model_server.script(CHAT, text=TWO_HUNKS, chunk_delay=0.002)
+    events = []
+    result = await client.chat_send("swap the operands", events.append)
+    blocks = [e for e in events if e["kind"] == "block"]
+    assert len(blocks) == 2
+    assert all(b["text"].startswith("```python\n") and b["text"].endswith("```\n") for b in blocks)
+    proposal = result["proposal"]
+    assert proposal["files"][0]["hunks"] == 2
+    assert (project / "calc.py").read_text() == CALC  # nothing written before a yes
+
+
+async def test_accept_one_hunk_of_two_then_undo(client, model_server, project):
+    model_server.script(CHAT, text=TWO_HUNKS)
+    proposal = (await client.chat_send("swap the operands"))["proposal"]
+    first = await client.chat_decide(proposal["id"], "calc.py", 0, accept=True)
+    assert first["written"] == []
+    assert (project / "calc.py").read_text() == CALC
+    second = await client.chat_decide(proposal["id"], "calc.py", 1, accept=False)
+    assert second["written"] == ["calc.py"]
+    text = (project / "calc.py").read_text()
+    assert "return b + a" in text and "return a - b" in text and "-(b - a)" not in text
+    assert await client.chat_undo() == ["calc.py"]
+    assert (project / "calc.py").read_text() == CALC
+
+
+async def test_slash_undo_reverts_a_whole_proposal(client, model_server, project):
+    model_server.script(CHAT, text=TWO_HUNKS)
+    proposal = (await client.chat_send("swap"))["proposal"]
+    written = await client.chat_decide_all(proposal["id"], accept=True)
+    assert written["written"] == ["calc.py"]
+    assert "-(b - a)" in (project / "calc.py").read_text()
+    reply = await client.chat_send("/undo")
+    assert "calc.py" in reply["command"]
+    assert (project / "calc.py").read_text() == CALC
+
+
+async def test_stale_search_text_is_applied_with_a_note(client, model_server):
+    stale = (  # indented one level too deep, as if copied from inside a class
+        "calc.py\n```\n<<<<<<< SEARCH\n    def sub(a, b):  \n        return a - b\n=======\n"
+        "    def sub(a, b):\n        return a - b - 0\n>>>>>>> REPLACE\n```\n"
+    )
+    model_server.script(CHAT, text=stale)
+    result = await client.chat_send("change sub")
+    proposal = result["proposal"]
+    assert proposal is not None and "whitespace" in proposal["notes"][0]
+    assert "+    return a - b - 0" in proposal["diff"]
+
+
+async def test_failed_edit_is_offered_back_once_and_repaired(client, model_server):
+    wrong = (
+        "calc.py\n```\n<<<<<<< SEARCH\ndef mul(a, b):\n    return a * b\n=======\n"
+        "def mul(a, b):\n    return b * a\n>>>>>>> REPLACE\n```\n"
+    )
+    fixed = wrong.replace("def mul(a, b):\n    return a * b", "def sub(a, b):\n    return a - b")
+    model_server.script(CHAT, text=wrong)
+    model_server.script(CHAT, text=fixed)
+    events = []
+    result = await client.chat_send("fix it", events.append)
+    first, repair = model_server.requests_to(CHAT)
+    asked = repair.body["messages"][-1]["content"]
+    assert "did not apply" in asked and "not in calc.py" in asked
+    assert repair.body["messages"][: len(first.body["messages"])] == first.body["messages"]
+    assert result["proposal"] is not None and result["problems"] == []
+    assert any(e["kind"] == "notice" and "repair" in e["text"] for e in events)
+
+
+async def test_an_edit_that_stays_broken_is_reported_not_retried_forever(client, model_server):
+    wrong = "calc.py\n```\n<<<<<<< SEARCH\nnope\n=======\nyes\n>>>>>>> REPLACE\n```\n"
+    model_server.default(CHAT, text=wrong)
+    result = await client.chat_send("fix it")
+    assert len(model_server.requests_to(CHAT)) == 2
+    assert result["proposal"] is None and "not in calc.py" in result["problems"][0]
+
+
+async def test_stop_closes_the_model_stream(client, model_server):
+    model_server.script(CHAT, text="one two three four five six", stall_after=2)
+    started = asyncio.Event()
+
+    def seen(event):
+        if event["kind"] == "text":
+            started.set()
+
+    task = asyncio.create_task(client.chat_send("long answer please", seen))
+    await asyncio.wait_for(started.wait(), 10)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    record = await model_server.settled(CHAT)
+    assert record.outcome == "disconnected"
+
+
+async def test_truncation_is_reported(client, model_server):
+    model_server.script(CHAT, text="ok", prompt_tokens=12)
+    events = []
+    result = await client.chat_send("what does @calc.py do?", events.append)
+    assert result["truncated"] is True
+    assert any(e["kind"] == "notice" and "truncated" in e["text"] for e in events)
+
+
+async def test_secrets_and_ignored_files_never_reach_the_model(client, model_server):
+    model_server.default(CHAT, text="ok")
+    await client.chat_send("/add .env build/generated.py calc.py")
+    await client.chat_send("what is in @.env and @build/generated.py and @debug.log? API_KEY TOKEN")
+    await client.chat_send("show me the TOKEN and API_KEY definitions", open_file=None)
+    files = await client.chat_files()
+    assert ".env" not in files and "build/generated.py" not in files and "calc.py" in files
+    requests = model_server.requests_to(CHAT)
+    assert len(requests) == 2
+    for request in requests:
+        assert SECRET not in request.raw and IGNORED_MARK not in request.raw
+
+
+async def test_prompt_prefix_is_byte_identical_across_turns(client, model_server):
+    model_server.default(CHAT, text="An answer.")
+    await client.chat_send("/add main.py")
+    for question in ("what does add do?", "and sub?", "who calls @add?"):
+        await client.chat_send(question)
+    requests = [r.body["messages"] for r in model_server.requests_to(CHAT)]
+    for before, after in itertools.pairwise(requests):
+        assert after[: len(before)] == before
+        assert after[0]["content"] == before[0]["content"]
+
+
+async def test_whole_file_for_a_new_file_is_created_on_accept(client, model_server, project):
+    model_server.script(
+        CHAT, text="```python util/strings.py\ndef shout(s):\n    return s.upper()\n```\n"
+    )
+    proposal = (await client.chat_send("add a shout helper"))["proposal"]
+    assert not (project / "util/strings.py").exists()
+    await client.chat_decide(proposal["id"], "util/strings.py", 0, accept=True)
+    assert (project / "util/strings.py").read_text() == "def shout(s):\n    return s.upper()\n"
+
+
+async def test_unified_diff_edit(client, model_server):
+    diff = (
+        "```diff\n--- a/main.py\n+++ b/main.py\n@@ -1,3 +1,3 @@\n from calc import add\n"
+        " \n-print(add(1, 2))\n+print(add(2, 3))\n```\n"
+    )
+    model_server.script(CHAT, text=diff)
+    proposal = (await client.chat_send("use other numbers"))["proposal"]
+    assert "+print(add(2, 3))" in proposal["diff"]
+
+
+async def test_think_is_kept_apart_and_never_sent_back(client, model_server):
+    model_server.script(CHAT, text="<think>secret plan</think>The answer is 3.")
+    model_server.script(CHAT, text="Sure.")
+    events = []
+    first = await client.chat_send("what is add(1, 2)?", events.append)
+    assert first["think"] == "secret plan" and first["answer"] == "The answer is 3."
+    await client.chat_send("thanks")
+    second = model_server.requests_to(CHAT)[1]
+    assert "secret plan" not in second.raw and "The answer is 3." in second.raw
+
+
+async def test_history_survives_a_restart(project, chat_config, model_server):
+    from aiide_tui.services.client import ServicesClient
+
+    model_server.default(CHAT, text="Remembered.")
+    first = await ServicesClient.in_process(project, chat_config)
+    try:
+        await first.chat_send("my name is Ada")
+    finally:
+        await first.close()
+    second = await ServicesClient.in_process(project, chat_config)
+    try:
+        await second.chat_send("what is my name?")
+        markdown = await second.chat_export()
+    finally:
+        await second.close()
+    last = model_server.requests_to(CHAT)[-1]
+    assert "my name is Ada" in last.raw
+    assert "my name is Ada" in markdown and "what is my name?" in markdown

@@ -1,10 +1,11 @@
 """The Docker backend: one hardened container per run, always removed.
 
-Each run gets a fresh container whose first process only waits (it exits by
-itself if aiide dies), a tmpfs volume of limited size at /work holding the
-copy of the project, and the command as an `exec` in it. Containers and
-volumes carry the `aiide.sandbox` label and their owner (host, PID and the
-PID's start time), so a later aiide removes what a crashed one left behind.
+Each run gets a fresh container whose first process only waits (it exits
+when aiide goes away) and then sends the work folder back (box.py), a tmpfs
+volume of limited size at /work holding the copy of the project, and the
+command as an `exec` in it. Containers and volumes carry the `aiide.sandbox`
+label and their owner (host, PID and the PID's start time), so a later aiide
+removes what a crashed one left behind.
 Works with a remote engine (`DOCKER_HOST`, also `ssh://`): nothing is bind-mounted.
 """
 
@@ -19,7 +20,8 @@ import uuid
 from typing import Any
 
 from aiide_tui.sandbox.backend import CANCELLED_EXIT, TIMEOUT_EXIT, Backend, Job, Outcome
-from aiide_tui.sandbox.errors import ImageMissingError, NoEngineError, SandboxError
+from aiide_tui.sandbox.box import Box, first_process
+from aiide_tui.sandbox.errors import ImageMissingError, NoEngineError
 from aiide_tui.sandbox.output import OutputCapture
 from aiide_tui.sandbox.policy import (
     WORK_DIR,
@@ -27,7 +29,6 @@ from aiide_tui.sandbox.policy import (
     docker_host_config,
     work_volume_options,
 )
-from aiide_tui.sandbox.workcopy import pack, read_tree
 
 LABEL = "aiide.sandbox"
 OWNER_LABEL = "aiide.owner"
@@ -118,8 +119,8 @@ class DockerBackend(Backend):
             ) from None
         self._checked_images.add(image)
 
-    def create(self, policy: SandboxPolicy, hold_s: float) -> Any:
-        """Start a container for `policy` whose first process waits `hold_s` seconds."""
+    def create(self, policy: SandboxPolicy, hold_s: float) -> Box:
+        """Start a container for `policy` whose first process waits `hold_s` seconds at most."""
         self.check_image(policy.image)
         labels = {LABEL: "1", OWNER_LABEL: self.owner, SESSION_LABEL: self.session}
         name = f"aiide-sbx-{uuid.uuid4().hex[:12]}"
@@ -129,17 +130,18 @@ class DockerBackend(Backend):
         try:
             container = self.client.containers.create(
                 policy.image,
-                ["sleep", str(int(hold_s))],
+                first_process(hold_s),
                 name=name,
                 labels=labels,
-                detach=True,
+                detach=False,  # with stdin_open, docker-py sets StdinOnce: stdin closes
+                stdin_open=True,  # when the channel does, so the first process exits
                 **docker_host_config(policy, volume.name),
             )
             container.start()
+            return Box.attach(self.client.api, container)
         except Exception:
             self.destroy(name)
             raise
-        return container
 
     def destroy(self, name: str) -> None:
         """Remove a container and its volume, whatever state they are in."""
@@ -176,17 +178,15 @@ class DockerBackend(Backend):
     # -- running ------------------------------------------------------------------
 
     def execute(self, job: Job, capture: OutputCapture) -> Outcome:
-        container = self._take(job.policy)
+        box = self._take(job)
         try:
-            if not container.put_archive(WORK_DIR, pack(job.snapshot)):
-                raise SandboxError("Could not copy the project into the sandbox")
-            exit_code, timed_out = self._exec(container, job, capture)
+            exit_code, timed_out = self._exec(box.container, job, capture)
             if timed_out or job.cancelled.is_set():
                 return Outcome(exit_code, timed_out, None)
-            chunks, _ = container.get_archive(WORK_DIR)
-            return Outcome(exit_code, False, read_tree(chunks, "work", job.policy.work_mb << 20))
+            return Outcome(exit_code, False, box.fetch(job.policy.work_mb << 20))
         finally:
-            self._destroy_later(container.name)
+            box.close()
+            self._destroy_later(box.name)
 
     def _destroy_later(self, name: str) -> None:
         """Remove a used container off the caller's path; `close` waits for every removal."""
@@ -202,12 +202,29 @@ class DockerBackend(Backend):
         for thread in pending:
             thread.join()
 
-    def _take(self, policy: SandboxPolicy) -> Any:
+    def _take(self, job: Job) -> Box:
+        """A started container whose work folder holds exactly the job's snapshot."""
         if self.pool is not None:
-            container = self.pool.take(policy)
-            if container is not None:
-                return container
-        return self.create(policy, policy.timeout_s + HOLD_MARGIN_S)
+            box = self.pool.take(job.policy)
+            if box is not None:
+                try:
+                    if box.load(job.snapshot):
+                        return box
+                except Exception:
+                    self._discard(box)
+                    raise
+                self._discard(box)
+        box = self.create(job.policy, job.policy.timeout_s + HOLD_MARGIN_S)
+        try:
+            box.load(job.snapshot)
+        except Exception:
+            self._discard(box)
+            raise
+        return box
+
+    def _discard(self, box: Box) -> None:
+        box.close()
+        self._destroy_later(box.name)
 
     def _exec(self, container: Any, job: Job, capture: OutputCapture) -> tuple[int, bool]:
         """Run the command, streaming its output: (exit status, killed at the time limit)."""

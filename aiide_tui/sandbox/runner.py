@@ -110,7 +110,13 @@ class Sandbox:
         if self.config.pool_size and backend.name == "docker":
             from aiide_tui.sandbox.pool import WarmPool
 
-            pool = WarmPool(backend, self.policy, self.config.pool_size)
+            limit = self.policy.work_mb << 20
+            pool = WarmPool(
+                backend,
+                self.policy,
+                self.config.pool_size,
+                prepare=lambda: snapshot(self.root, limit),
+            )
             backend.pool = pool  # type: ignore[attr-defined]
             await asyncio.to_thread(pool.fill)
             pool.start()

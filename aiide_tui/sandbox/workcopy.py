@@ -142,8 +142,8 @@ def _info(name: str, kind: bytes, mode: int) -> tarfile.TarInfo:
     return info
 
 
-def read_tree(chunks: Iterable[bytes], prefix: str, limit_bytes: int) -> dict[str, bytes]:
-    """Files from a tar stream (as `get_archive` sends it), relative to `prefix`/.
+def read_tree(chunks: Iterable[bytes], limit_bytes: int) -> dict[str, bytes]:
+    """Files from a tar stream of the work folder, relative to its root.
 
     Only regular files and links are taken; devices, fifos and the like are
     ignored. Nothing is written to disk: the tar comes from an untrusted run.
@@ -156,7 +156,7 @@ def read_tree(chunks: Iterable[bytes], prefix: str, limit_bytes: int) -> dict[st
     total = 0
     with tarfile.open(fileobj=stream, mode="r|") as tar:
         for member in tar:
-            rel = _relative(member.name, prefix)
+            rel = _relative(member.name)
             if rel is None:
                 continue
             if member.issym():
@@ -170,10 +170,8 @@ def read_tree(chunks: Iterable[bytes], prefix: str, limit_bytes: int) -> dict[st
     return files
 
 
-def _relative(name: str, prefix: str) -> str | None:
+def _relative(name: str) -> str | None:
     parts = PurePosixPath(name).parts
-    if parts and parts[0] == prefix:
-        parts = parts[1:]
     if not parts or any(part in ("..", "") for part in parts) or parts[0] == "/":
         return None
     return PurePosixPath(*parts).as_posix()

@@ -321,7 +321,9 @@ class CompleteConfig:
     prompt_tokens: int = setting(
         400, "Prompt budget (prefix, suffix, snippets); 300-500 keeps CPU models fast.", minimum=64
     )
-    max_tokens: int = setting(128, "Most tokens one suggestion may have.", minimum=1)
+    max_tokens: int = setting(
+        128, "Most tokens one suggestion may have (overrides [models.fim] max_tokens).", minimum=1
+    )
     multiline: bool = setting(True, "Allow suggestions that span several lines.")
 
 

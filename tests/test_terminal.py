@@ -115,3 +115,26 @@ def test_narrow_terminal_shows_one_region(project: Path, isolated_user_dirs: Pat
         assert "─ Files ─" not in screen and "─ Chat ─" not in screen
     finally:
         term.close()
+
+
+def test_ghost_text_in_a_real_terminal(project: Path, isolated_user_dirs: Path, model_server):
+    user_config = isolated_user_dirs / "config" / "config.toml"
+    user_config.parent.mkdir(parents=True, exist_ok=True)
+    user_config.write_text(model_server.config_toml("ollama") + "[index]\nvectors = false\n")
+    model_server.default("/api/generate", text="describe_stock_level(sku)")
+    term = launch(project, 160, 48, isolated_user_dirs)
+    try:
+        term.wait_for(lambda s: "─ Files ─" in s and "README.md" in s)
+        term.wait_for(lambda s: "fim:" in s)
+        term.send("Down", "Down", "Down", "Down", "Enter")
+        term.wait_for(lambda s: "A small stock-keeping library" in s)
+        term.send(*["Down"] * 8)  # the empty last line
+        term.type("call ")
+        term.wait_for(lambda s: "describe_stock_level(sku)" in s)
+        term.send("Tab")
+        term.send("C-s")
+        term.wait_for(lambda s: "Saved README.md" in s)
+        term.send("C-q")
+    finally:
+        term.close()
+    assert (project / "README.md").read_text().endswith("call describe_stock_level(sku)")

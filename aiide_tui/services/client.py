@@ -168,6 +168,18 @@ class ServicesClient:
         """Hybrid code search: each hit has path, start_line, end_line, symbol, score, parts."""
         return await self._call("index/search", {"query": query, "k": k})
 
+    async def complete(self, request: dict[str, Any]) -> dict[str, Any] | None:
+        """A fill-in-the-middle suggestion, or None; cancelling the caller cancels the model."""
+        return await self._call("complete/request", request)
+
+    async def completion_accepted(self, completion_id: str, chars: int, kind: str) -> None:
+        await self._call("complete/accepted", {"id": completion_id, "chars": chars, "kind": kind})
+
+    async def completion_state(self, on_change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        """The FIM model's state now; later changes arrive through `on_change`."""
+        self.endpoint.on_notification("complete/state", on_change)
+        return await self._call("complete/state")
+
     async def watch(self, on_change: ChangeCallback) -> None:
         """Call `on_change` for each batch of file changes until this task is cancelled."""
 

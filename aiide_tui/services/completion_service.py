@@ -18,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from aiide_tui.bus import Endpoint, RequestContext, Router
+from aiide_tui.bus import Endpoint, InvalidParams, RequestContext, Router
 from aiide_tui.complete import cache as cache_module
 from aiide_tui.complete import stats as stats_module
 from aiide_tui.complete.context import SnippetSource
@@ -49,6 +49,7 @@ class CompletionService:
         self._error: str | None = None
         """Why the engine could not be built (bad role config), shown as its state."""
         self._notifying: set[asyncio.Task[None]] = set()
+        self._warming: asyncio.Task[None] | None = None
 
     def register(self, router: Router) -> None:
         methods = {
@@ -61,12 +62,22 @@ class CompletionService:
             router.method(name)(handler)
 
     async def request(self, params: dict, ctx: RequestContext) -> dict[str, Any] | None:
-        """A suggestion for `CompletionRequest` params, or None."""
+        """A suggestion for `CompletionRequest` params, or None.
+
+        Raises:
+            InvalidParams: `path`, `prefix` or `suffix` is missing.
+        """
         self._clients.add(ctx.endpoint)
+        try:
+            request = CompletionRequest.from_params(params)
+        except TypeError as error:
+            raise InvalidParams(f"complete/request: {error}") from None
+        if not self.config.complete.enabled:
+            return None
         engine = await self._engine_or_none()
         if engine is None:
             return None
-        completion = await engine.complete(CompletionRequest.from_params(params))
+        completion = await engine.complete(request)
         return completion.to_result() if completion else None
 
     async def accepted(self, params: dict, ctx: RequestContext) -> None:
@@ -75,9 +86,21 @@ class CompletionService:
             self._engine.accepted(str(params["id"]), int(params.get("chars", 0)))
 
     async def state(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
-        """The model, whether a request is in flight, the last error, whether enabled."""
+        """The model, whether a request is in flight, the last error, whether enabled.
+
+        The first call also starts the engine in the background (the provider's
+        client, the cache file, a first question to the server), so the first
+        suggestion is as quick as the rest; its outcome arrives as `complete/state`.
+        """
         self._clients.add(ctx.endpoint)
+        if self._engine is None and self._warming is None and self.config.complete.enabled:
+            self._warming = asyncio.get_running_loop().create_task(self._warm())
         return self._state_params(self._current_state())
+
+    async def _warm(self) -> None:
+        engine = await self._engine_or_none()
+        if engine is not None:
+            await engine.warm()
 
     async def stats(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
         """This project's figures (as `aiide stats` prints them)."""
@@ -96,6 +119,9 @@ class CompletionService:
 
     async def aclose(self) -> None:
         """Write the cache and figures and close the model connection."""
+        if self._warming is not None:
+            self._warming.cancel()
+            await asyncio.gather(self._warming, return_exceptions=True)
         if self._engine is not None:
             engine, self._engine = self._engine, None
             await engine.aclose()

@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiide_tui.bus import Router
+from aiide_tui.complete.snippets import IndexSnippets
 from aiide_tui.config import Config
 from aiide_tui.index.project import CodeIndex, embedder_from_config
 from aiide_tui.services.chat_service import ChatService
+from aiide_tui.services.completion_service import CompletionService
 from aiide_tui.services.environment_service import EnvironmentService
 from aiide_tui.services.index_service import IndexService
 from aiide_tui.services.sandbox_service import SandboxService
@@ -43,9 +45,14 @@ async def project_services(root: Path, config: Config) -> AsyncIterator[Router]:
     index.register(router)
     chat = ChatService(root, config, workspace, index, sandbox)
     chat.register(router)
+    completion = CompletionService(
+        root, config, project_state_dir(root), snippets=IndexSnippets(index.index)
+    )
+    completion.register(router)
     try:
         yield router
     finally:
+        await completion.aclose()
         await chat.close()
         await sandbox.close()
         await asyncio.to_thread(index.close)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -52,6 +53,13 @@ class AiideApp(App[None]):
         self.push_screen(
             MainScreen(self.root, self.config, probe_environment=self.probe_environment)
         )
+        self.call_after_refresh(self._freeze_startup_objects)
+
+    def _freeze_startup_objects(self) -> None:
+        """Move what start-up made out of the collector's way, so full collections stay
+        short and never land in a frame while a suggestion streams."""
+        gc.collect()
+        gc.freeze()
 
     def _remember_theme(self, theme) -> None:
         if not self.remember_theme:

@@ -112,6 +112,8 @@ class Handler(BaseHTTPRequestHandler):
     """One connection; HTTP/1.1 with keep-alive and chunked streams, as Go's server."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    """Stream chunks leave at once, as from Ollama (no 40 ms delayed-ACK stall)."""
 
     def log_message(self, format: str, *args: object) -> None:
         pass

@@ -14,7 +14,9 @@ from tests.ui.conftest import wait_for
 
 
 def snapshot_app(project: Path) -> AiideApp:
-    config = load_config(project, overrides={"index": {"vectors": False}})
+    # No model server answers (a closed port), whatever runs on this machine.
+    overrides = {"index": {"vectors": False}, "models": {"ollama_host": "http://127.0.0.1:9"}}
+    config = load_config(project, overrides=overrides)
     return AiideApp(project, config, remember_theme=False, probe_environment=False)
 
 
@@ -23,6 +25,7 @@ async def with_open_file(pilot) -> None:
     await wait_for(pilot, lambda: screen.query_one(FileTree).file_count > 0)
     status = screen.query_one("#status")
     await wait_for(pilot, lambda: "full-text" in status.segment_text("index"), timeout=30)
+    await wait_for(pilot, lambda: "fim:" in status.segment_text("fim"), timeout=30)
     screen.open_file("inventory/store.py")
     editor = screen.query_one(Editor)
     await wait_for(pilot, lambda: editor.is_open("inventory/store.py"))

@@ -24,6 +24,7 @@ from aiide_tui.services.client import Document, ServicesClient
 from aiide_tui.ui import layout
 from aiide_tui.ui.screens.confirm import ConfirmScreen
 from aiide_tui.ui.widgets.chat_panel import ChatPanel
+from aiide_tui.ui.widgets.code_view import CodeView
 from aiide_tui.ui.widgets.editor import Editor
 from aiide_tui.ui.widgets.file_tree import FileTree
 from aiide_tui.ui.widgets.review_pane import ReviewPane
@@ -69,6 +70,7 @@ class MainScreen(Screen[None]):
                 "tab_size": config.editor.tab_size,
                 "soft_wrap": config.editor.soft_wrap,
                 "show_line_numbers": config.editor.show_line_numbers,
+                "complete": config.complete.enabled,
             },
         )
         self.chat = ChatPanel(id="chat")
@@ -279,9 +281,44 @@ class MainScreen(Screen[None]):
         await self.refresh_files()
         self.refresh_git()
         self.watch_workspace()
+        self.watch_completion()
         self.keep_index()
         if self.probe_environment:
             self.check_environment()
+
+    @on(CodeView.CompletionRequested)
+    def on_completion_requested(self, event: CodeView.CompletionRequested) -> None:
+        self.request_completion(event.view, event.request)
+
+    @work(exclusive=True, group="complete", exit_on_error=False, description="Suggest code")
+    async def request_completion(self, view: CodeView, request: dict) -> None:
+        """Exclusive: each keystroke's request cancels the one before (and its model stream)."""
+        if self.client is not None and (result := await self.client.complete(request)):
+            view.show_completion(result)
+
+    @on(CodeView.CompletionAccepted)
+    def on_completion_accepted(self, event: CodeView.CompletionAccepted) -> None:
+        self.report_acceptance(event.completion_id, event.chars, event.kind)
+
+    @work(group="complete-accepted", exit_on_error=False, description="Count an acceptance")
+    async def report_acceptance(self, completion_id: str, chars: int, kind: str) -> None:
+        if self.client is not None:
+            await self.client.completion_accepted(completion_id, chars, kind)
+
+    @work(group="complete-state", description="Follow the completion model's state")
+    async def watch_completion(self) -> None:
+        assert self.client is not None
+        self._show_fim(await self.client.completion_state(self._show_fim))
+
+    def _show_fim(self, state: dict) -> None:
+        if not state["enabled"]:
+            self.status.set_segment("fim", "fim: off")
+        elif state["error"]:
+            self.status.set_segment("fim", f"fim: {state['model']} ✗", state="warn")
+            self.status.query_one("#status-fim").tooltip = state["error"]
+        else:
+            busy = " ●" if state["in_flight"] else ""
+            self.status.set_segment("fim", f"fim: {state['model']}{busy}", state="ok")
 
     @work(group="index", description="Index the project and keep it fresh")
     async def keep_index(self) -> None:

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
-SEGMENTS = ("project", "branch", "model", "index", "sandbox")
+SEGMENTS = ("project", "branch", "model", "fim", "index", "sandbox")
 
 
 class StatusBar(Horizontal):

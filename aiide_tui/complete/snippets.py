@@ -1,0 +1,89 @@
+"""Cross-file snippets from the project's index: definitions of the names near the cursor.
+
+A model completing `total = cents(` writes better code when it sees
+`def cents(amount):` from `lib/money.py`. `IndexSnippets` is the
+`SnippetSource` over a `CodeIndex`: it takes the identifiers in the lines just
+before the cursor (nearest first), looks up where the index says each is
+defined in another file, and returns the head of each definition (its
+signature and docstring, where the parameters' meaning is).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import keyword
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from aiide_tui.complete.context import Snippet
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+LINES_SCANNED = 4
+"""Lines before the cursor whose names are looked up (the cursor's line included)."""
+NAMES_LOOKED_UP = 6
+DEFINITIONS_PER_NAME = 2
+HEAD_LINES = 12
+"""Lines of a definition shown: its signature and docstring, rarely its whole body."""
+COMMON = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"self", "cls", "this"}
+
+
+class DefinitionIndex(Protocol):
+    """What `IndexSnippets` needs of `aiide_tui.index.project.CodeIndex`."""
+
+    root: Path
+
+    def definitions(self, name: str) -> Sequence[Any]:
+        """Symbols with `path`, `start_line` and `end_line` (1-based, inclusive)."""
+        ...
+
+
+class IndexSnippets:
+    """A `SnippetSource` answering from the index's symbol table (blocking work in a thread)."""
+
+    def __init__(self, index: DefinitionIndex) -> None:
+        self.index = index
+
+    async def snippets(
+        self, path: str, prefix: str, suffix: str, *, max_tokens: int
+    ) -> Sequence[Snippet]:
+        return await asyncio.to_thread(self._snippets, path, prefix)
+
+    def _snippets(self, path: str, prefix: str) -> list[Snippet]:
+        found: list[Snippet] = []
+        seen: set[tuple[str, int]] = set()
+        for rank, name in enumerate(names_near_cursor(prefix)):
+            symbols = [s for s in self.index.definitions(name) if s.path != path]
+            for symbol in symbols[:DEFINITIONS_PER_NAME]:
+                if (symbol.path, symbol.start_line) in seen:
+                    continue
+                seen.add((symbol.path, symbol.start_line))
+                text = self._head(symbol)
+                if text:
+                    found.append(Snippet(symbol.path, text, 1 / (1 + rank), "definition"))
+        return found
+
+    def _head(self, symbol: Any) -> str:
+        """The first lines of a definition, read from the file as it is on disk."""
+        try:
+            with open(self.index.root / symbol.path, encoding="utf-8", errors="replace") as file:
+                lines = file.read().splitlines()
+        except OSError:
+            return ""
+        last = min(symbol.end_line, symbol.start_line - 1 + HEAD_LINES)
+        return "\n".join(lines[symbol.start_line - 1 : last]) + "\n"
+
+
+def names_near_cursor(prefix: str) -> list[str]:
+    """Identifiers in the last lines before the cursor, nearest first, common words left out."""
+    recent = "\n".join(prefix.split("\n")[-LINES_SCANNED:])
+    names: list[str] = []
+    for match in reversed(list(IDENTIFIER.finditer(recent))):
+        name = match.group(0)
+        if len(name) > 2 and name not in COMMON and name not in names:
+            names.append(name)
+            if len(names) == NAMES_LOOKED_UP:
+                break
+    return names

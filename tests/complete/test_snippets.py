@@ -1,0 +1,73 @@
+"""Cross-file snippets from a real index of a real project on disk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aiide_tui.complete.request import CompletionRequest
+from aiide_tui.complete.snippets import IndexSnippets, names_near_cursor
+from aiide_tui.index.project import CodeIndex
+from tests.complete.conftest import MakeEngine
+from tests.support.model_server import ModelServer
+
+MONEY = '''def cents(amount):
+    """Whole cents, rounded half to even."""
+    return round(amount * 100)
+
+
+class Cart:
+    def total(self):
+        return sum(item.price for item in self.items)
+'''
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Iterator[CodeIndex]:
+    root = tmp_path / "shop"
+    (root / "lib").mkdir(parents=True)
+    (root / "lib" / "money.py").write_text(MONEY)
+    (root / "app.py").write_text("from lib.money import cents\n\nprice = cents(3)\n")
+    code_index = CodeIndex(root, state_dir=tmp_path / "state")
+    code_index.index()
+    yield code_index
+    code_index.close()
+
+
+def test_names_near_the_cursor_nearest_first() -> None:
+    prefix = (
+        "import os\n\ndef ship(cart):\n    for item in cart.items:\n        total = cents(item."
+    )
+    assert names_near_cursor(prefix) == ["item", "cents", "total", "items", "cart", "ship"]
+
+
+async def test_definitions_of_names_near_the_cursor(index: CodeIndex) -> None:
+    found = await IndexSnippets(index).snippets(
+        "app.py", "from lib.money import cents\n\nprice = cents(", "", max_tokens=200
+    )
+    assert [(snippet.path, snippet.reason) for snippet in found] == [("lib/money.py", "definition")]
+    assert found[0].text == MONEY.split("\n\n\n")[0] + "\n"
+
+
+async def test_no_snippets_from_the_file_itself(index: CodeIndex) -> None:
+    source = IndexSnippets(index)
+    assert await source.snippets("lib/money.py", "x = cents(", "", max_tokens=200) == []
+
+
+async def test_the_prompt_carries_them(
+    index: CodeIndex, model_server: ModelServer, make_engine: MakeEngine
+) -> None:
+    model_server.script("/api/generate", "3)")
+    engine = make_engine()
+    engine.snippets = IndexSnippets(index)
+    engine.repo_name = "shop"
+    request = CompletionRequest("app.py", "price = cents(", "", language="python")
+    completion = await engine.complete(request)
+    assert completion is not None and completion.text == "3)"
+    prompt = model_server.requests_to("/api/generate")[0].body["prompt"]
+    assert prompt.startswith("<|repo_name|>shop\n<|file_sep|>lib/money.py\ndef cents(amount):")
+    assert prompt.endswith(
+        "<|file_sep|>app.py\n<|fim_prefix|>price = cents(<|fim_suffix|><|fim_middle|>"
+    )

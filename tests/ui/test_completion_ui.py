@@ -1,0 +1,39 @@
+"""Ghost text in the whole app: the real services, the FIM role at the test model server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiide_tui.config import load_config
+from aiide_tui.ui.app import AiideApp
+from aiide_tui.ui.widgets.editor import Editor
+from tests.ui.conftest import wait_for
+
+
+async def test_type_see_ghost_text_accept_and_save(project: Path, model_server):
+    (project / ".aiide.toml").write_text(model_server.config_toml("ollama"))
+    model_server.default("/api/generate", text="self._levels[sku] * 2")
+    config = load_config(project, overrides={"index": {"vectors": False}})
+    app = AiideApp(project, config, remember_theme=False, probe_environment=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = app.screen
+        status = screen.query_one("#status")
+        await wait_for(pilot, lambda: "fim:" in status.segment_text("fim"), timeout=20)
+        screen.open_file("inventory/store.py")
+        editor = screen.query_one(Editor)
+        await wait_for(pilot, lambda: editor.is_open("inventory/store.py"))
+        await wait_for(pilot, lambda: app.focused is editor.active)
+        view = editor.active
+        last = view.document.line_count - 1
+        view.move_cursor((last, 0))
+        await pilot.press(*"def doubled(self, sku):", "enter", *"return ")
+        await wait_for(pilot, lambda: view.ghost is not None, timeout=15)
+        await pilot.press("tab")
+        assert view.ghost is None
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: "return self._levels[sku] * 2" in (project / "inventory/store.py").read_text(),
+        )
+        sent = model_server.requests_to("/api/generate")[-1].body
+        assert "def doubled(self, sku):" in (sent.get("prompt") or "")

@@ -47,6 +47,7 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("cycle_region", "Next region", "f6", show=True),
     Action("theme", "Choose theme", "f9"),
     Action("search", "Search code", "ctrl+t"),
+    Action("toggle_completion", "Toggle code suggestions", "f4"),
     Action("run_command", "Run a command in the sandbox", "f8"),
     Action("run_log", "Sandbox run log", "f7"),
     Action("focus_files", "Focus files", "alt+1"),

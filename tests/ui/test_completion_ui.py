@@ -37,3 +37,23 @@ async def test_type_see_ghost_text_accept_and_save(project: Path, model_server):
         )
         sent = model_server.requests_to("/api/generate")[-1].body
         assert "def doubled(self, sku):" in (sent.get("prompt") or "")
+
+
+async def test_suggestions_can_be_switched_off(project: Path, model_server):
+    (project / ".aiide.toml").write_text(model_server.config_toml("ollama"))
+    model_server.default("/api/generate", text="never shown")
+    config = load_config(project, overrides={"index": {"vectors": False}})
+    app = AiideApp(project, config, remember_theme=False, probe_environment=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: "fim:" in screen.status.segment_text("fim"), timeout=20)
+        screen.open_file("README.md")
+        editor = screen.query_one(Editor)
+        await wait_for(pilot, lambda: editor.is_open("README.md") and app.focused is editor.active)
+        await pilot.press("f4")
+        assert screen.status.segment_text("fim") == "fim: off"
+        before = len(model_server.requests_to("/api/generate"))
+        await pilot.press(*"x = ")
+        await pilot.pause(1.0)
+        assert editor.active.ghost is None
+        assert len(model_server.requests_to("/api/generate")) == before

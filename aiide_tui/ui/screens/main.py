@@ -223,6 +223,16 @@ class MainScreen(Screen[None]):
         if new_run:
             screen.call_after_refresh(screen.action_new_run)
 
+    def action_toggle_completion(self) -> None:
+        enabled = not self.editor.view_options.get("complete", True)
+        self.editor.view_options["complete"] = enabled
+        for view in self.editor.documents:
+            view.complete = enabled
+            if not enabled:
+                view.dismiss_ghost()
+        self.status.set_segment("fim", "fim: off" if not enabled else "fim: on")
+        self.notify(f"Code suggestions {'on' if enabled else 'off'}", timeout=2)
+
     def action_search(self) -> None:
         if self.client is None:
             self.notify("Still starting up; try again in a moment.")

@@ -128,7 +128,16 @@ def test_ghost_text_in_a_real_terminal(project: Path, isolated_user_dirs: Path, 
         term.wait_for(lambda s: "fim:" in s)
         term.send("Down", "Down", "Down", "Down", "Enter")
         term.wait_for(lambda s: "A small stock-keeping library" in s)
-        term.send(*["Down"] * 8)  # the empty last line
+        # The editor takes focus once the document is mounted: wait until a key lands there.
+        term.type("x")
+        term.wait_for(lambda s: "● README.md" in s)
+        term.send("BSpace")
+        term.send("C-g")  # go to the empty last line
+        term.wait_for(lambda s: "line 1 to" in s)
+        time.sleep(0.3)  # the dialog's input takes focus after it paints
+        term.type("8")
+        term.send("Enter")
+        term.wait_for(lambda s: "line 1 to" not in s)
         term.type("call ")
         term.wait_for(lambda s: "describe_stock_level(sku)" in s)
         term.send("Tab")

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.chat.conftest import CALC
 from tests.chat.test_service import CHAT, TWO_HUNKS
+from tests.support.components import require_command
 
 AIIDE = [sys.executable, "-m", "aiide_tui"]
 
@@ -76,8 +74,8 @@ def _wait_pane(session: str, needle: str, timeout: float = 30) -> str:
         time.sleep(0.1)
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_tmux_ask_and_accept_one_hunk(project, model_server, tmp_path):
+    require_command("tmux", "install it with `apt-get install tmux` (make test does)")
     _configure(project)
     model_server.script(CHAT, text=TWO_HUNKS)
     session = f"aiide-chat-{os.getpid()}"

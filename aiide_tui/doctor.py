@@ -198,6 +198,8 @@ def _tty_size(stream: TextIO) -> str:
 async def check_model_server(config: Config) -> Check:
     """Ask Ollama for its version and pulled models; warn with the fix when it is not there."""
     host = config.models.ollama_host
+    if not _uses_ollama(config):
+        return Check("model server", "ok", "no role uses Ollama", summary="no Ollama needed")
     try:
         version, tags = await asyncio.to_thread(_ask_ollama, host)
     except (OSError, ValueError) as error:
@@ -239,6 +241,17 @@ async def check_model_roles(config: Config) -> Check:
     status: Status = "ok" if all(item.ok for item in statuses) else "warn"
     detail = "; ".join(item.line for item in statuses)
     return Check("model roles", status, detail, summary=summary(statuses))
+
+
+def _uses_ollama(config: Config) -> bool:
+    """Whether any role is served by Ollama (a bad role table counts as yes: its check says why)."""
+    from aiide_tui.llm.roles import resolve_roles
+
+    try:
+        roles = resolve_roles(config)
+    except AiideError:
+        return True
+    return any(role.provider == "ollama" for role in roles.values())
 
 
 def _ask_ollama(host: str) -> tuple[dict[str, Any], dict[str, Any]]:

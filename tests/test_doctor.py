@@ -288,3 +288,13 @@ async def test_run_checks_outside_git_and_with_no_data_dir(tmp_path, monkeypatch
     assert "git init" in by_name["repository"].detail
     assert by_name["data directory"].status == "fail"
     assert not essentials_ok(checks)
+
+
+async def test_no_ollama_warning_when_no_role_uses_it(tmp_path):
+    tables = "".join(
+        f'[models.{role}]\nprovider = "openai"\nbase_url = "http://127.0.0.1:9/v1"\nmodel = "m"\n'
+        for role in ("fim", "chat", "reasoning", "embed")
+    )
+    (tmp_path / ".aiide.toml").write_text(tables)
+    check = await check_model_server(load_config(tmp_path, env={}))
+    assert check.status == "ok" and "no role uses Ollama" in check.detail

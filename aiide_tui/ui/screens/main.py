@@ -324,8 +324,9 @@ class MainScreen(Screen[None]):
         if not state["enabled"]:
             self.status.set_segment("fim", "fim: off")
         elif state["error"]:
-            self.status.set_segment("fim", f"fim: {state['model']} ✗", state="warn")
-            self.status.query_one("#status-fim").tooltip = state["error"]
+            self.status.set_segment(
+                "fim", f"fim: {state['model']} ✗", state="warn", tooltip=state["error"]
+            )
         else:
             busy = " ●" if state["in_flight"] else ""
             self.status.set_segment("fim", f"fim: {state['model']}{busy}", state="ok")

@@ -28,10 +28,19 @@ class StatusBar(Horizontal):
         for name in SEGMENTS:
             yield Static(id=f"status-{name}")
 
-    def set_segment(self, name: str, text: str, *, state: str | None = None) -> None:
-        """Show `text` in segment `name`; `state` ("ok" or "warn") colours it."""
-        segment = self.query_one(f"#status-{name}", Static)
+    def set_segment(
+        self, name: str, text: str, *, state: str | None = None, tooltip: str | None = None
+    ) -> None:
+        """Show `text` in segment `name`; `state` ("ok" or "warn") colours it.
+
+        A late update (a service reporting while the app shuts down) is dropped.
+        """
+        found = self.query(f"#status-{name}").results(Static)
+        segment = next(found, None)
+        if segment is None:
+            return
         segment.update(text)
+        segment.tooltip = tooltip
         segment.set_class(state == "ok", "-ok")
         segment.set_class(state == "warn", "-warn")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,22 +12,13 @@ import pytest
 
 from aiide_tui.bus import connect_subprocess, connect_unix_socket
 from aiide_tui.errors import PathPolicyError, StaleFileError
-
-EXAMPLE = Path(__file__).parent.parent / "examples" / "inventory"
+from tests.support.projects import committed_example
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "inventory"
-    shutil.copytree(EXAMPLE, root)
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "init"],
-        cwd=root,
-        check=True,
-    )
-    return root
+    """A copy of the example project, committed in a fresh git repository."""
+    return committed_example(tmp_path)
 
 
 async def exercise(client, root: Path) -> None:

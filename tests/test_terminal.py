@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 import time
@@ -14,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.components import require_command
+from tests.support.projects import committed_example
 
-EXAMPLE = Path(__file__).parent.parent / "examples" / "inventory"
 AIIDE = Path(sys.executable).parent / "aiide"
 
 pytestmark = pytest.mark.tmux
@@ -58,13 +57,8 @@ class Tmux:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "inventory"
-    shutil.copytree(EXAMPLE, root)
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], cwd=root, check=True)
-    return root
+    """A copy of the example project, committed in a fresh git repository."""
+    return committed_example(tmp_path)
 
 
 def launch(project: Path, width: int, height: int, user_dirs: Path) -> Tmux:

@@ -130,36 +130,82 @@ class _RawDef(NamedTuple):
     name: str
     kind: str
     node: Node
+    receiver: str
+    """The type a Go method is declared on ("" elsewhere): it joins the symbol path."""
 
 
 def _tags(root: Node, language: str) -> tuple[list[_RawDef], list[tuple[int, int, str]], list[str]]:
-    """Definitions (outermost node per range), calls (byte, row, name) and imports."""
+    """Definitions (outermost node per range), calls (byte, row, name) and imports.
+
+    `captures()` builds far fewer Python objects than `matches()` (one list per
+    capture name instead of a dict per match), so names are paired with their
+    definitions here: innermost definitions first, each taking the first name
+    inside it that no inner definition took (a name precedes the body).
+    """
     from tree_sitter import QueryCursor
 
     query = tag_query(language)
     if query is None:
         return [], [], []
-    defs: dict[tuple[int, int], _RawDef] = {}
-    refs: list[tuple[int, int, str]] = []
-    imports: list[str] = []
-    for _, captures in QueryCursor(query).matches(root):
-        for key, nodes in captures.items():
-            if key.startswith("def.") and "name" in captures:
-                node, name = nodes[0], captures["name"][0]
-                span = (node.start_byte, node.end_byte)
-                if span not in defs:
-                    text = name.text.decode("utf-8", "replace").strip()
-                    row = node.start_point[0], node.end_point[0]
-                    defs[span] = _RawDef(*span, *row, text, key[4:], node)
-            elif key == "ref.call":
-                for node in nodes:
-                    name = node.text.decode("utf-8", "replace")
-                    refs.append((node.start_byte, node.start_point[0], name))
-            elif key == "import":
-                imports.extend(
-                    node.text.decode("utf-8", "replace").strip("\"'<>") for node in nodes
-                )
-    return sorted(defs.values(), key=lambda d: (d.start, -d.end)), refs, imports
+    captures = QueryCursor(query).captures(root)
+    refs = [
+        (node.start_byte, node.start_point[0], node.text.decode("utf-8", "replace"))
+        for node in captures.get("ref.call", ())
+    ]
+    imports = [
+        node.text.decode("utf-8", "replace").strip("\"'<>") for node in captures.get("import", ())
+    ]
+    return _definitions(captures), refs, imports
+
+
+def _definitions(captures: dict[str, list[Node]]) -> list[_RawDef]:
+    nodes: dict[tuple[int, int], tuple[Node, str]] = {}
+    for key, found in captures.items():  # capture names in query order: the first kind wins
+        if key.startswith("def."):
+            for node in found:
+                nodes.setdefault((node.start_byte, node.end_byte), (node, key[4:]))
+    if not nodes:
+        return []
+    names = _Claims(captures.get("name", []))
+    receivers = _Claims(captures.get("receiver", []))
+    defs = []
+    for (start, end), (node, kind) in sorted(nodes.items(), key=lambda i: (-i[0][0], i[0][1])):
+        name = names.take(start, end)
+        if name is None:
+            continue
+        receiver = receivers.take(start, end) if receivers.nodes else None
+        defs.append(
+            _RawDef(
+                start, end, node.start_point[0], node.end_point[0],
+                name.text.decode("utf-8", "replace").strip(), kind, node,
+                receiver.text.decode("utf-8", "replace") if receiver else "",
+            )
+        )  # fmt: skip
+    defs.reverse()
+    return defs
+
+
+class _Claims:
+    """Capture nodes in document order, each taken by at most one definition."""
+
+    def __init__(self, nodes: list[Node]) -> None:
+        unique = {(node.start_byte, node.end_byte): node for node in nodes}  # one per span
+        self.nodes = [unique[span] for span in sorted(unique)]
+        self.starts = [node.start_byte for node in self.nodes]
+        self.taken: set[int] = set()
+
+    def take(self, start: int, end: int) -> Node | None:
+        """The first untaken node inside start..end."""
+        from bisect import bisect_left
+
+        for index in range(bisect_left(self.starts, start), len(self.nodes)):
+            node = self.nodes[index]
+            if node.start_byte >= end:
+                return None
+            if index not in self.taken and node.end_byte <= end:
+                self.taken.add(index)
+                return node
+        return None
 
 
 class _Span(NamedTuple):
@@ -186,7 +232,10 @@ def _nest(
         kind = item.kind
         if kind == "function" and parent is not None and parent.kind in CONTAINER_KINDS:
             kind = "method"
-        path = f"{parent.path if parent else module}.{item.name}".lstrip(".")
+        owner = parent.path if parent else module
+        if item.receiver:
+            owner = f"{owner}.{item.receiver}"
+        path = f"{owner}.{item.name}".lstrip(".")
         signature = lines[item.start_row].decode("utf-8", "replace").strip()[:200]
         index = len(defs)
         defs.append(

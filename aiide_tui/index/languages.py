@@ -86,7 +86,10 @@ _TS = (
 )
 _GO = (
     "(function_declaration name: (identifier) @name) @def.function",
-    "(method_declaration name: (field_identifier) @name) @def.method",
+    "(method_declaration receiver: (parameter_list (parameter_declaration type: [(type_identifier)"
+    " @receiver (pointer_type (type_identifier) @receiver) (generic_type type: (type_identifier)"
+    " @receiver) (pointer_type (generic_type type: (type_identifier) @receiver))]))"
+    " name: (field_identifier) @name) @def.method",
     "(type_declaration (type_spec name: (type_identifier) @name)) @def.type",
     "(call_expression function: [(identifier) @ref.call"
     " (selector_expression field: (field_identifier) @ref.call)])",

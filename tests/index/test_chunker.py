@@ -55,7 +55,7 @@ CASES = {
         'package main\n\nimport "fmt"\n\ntype Server struct{ port int }\n\n'
         "func (s *Server) Start() error {\n\treturn run(s.port)\n}\n\n"
         "func run(p int) error {\n\tfmt.Println(p)\n\treturn nil\n}\n",
-        {"srv.main.Server", "srv.main.Start", "srv.main.run"},
+        {"srv.main.Server", "srv.main.Server.Start", "srv.main.run"},
         ["fmt"],
     ),
     "rust": (

@@ -52,6 +52,8 @@ class CodeIndex:
         self.embedder: Embedder | None = None
         self.vectors: VectorIndex | None = None
         self.vector_state = "off (no embedder configured)"
+        self.focus_files: tuple[str, ...] = ()
+        """Root-relative files in view: their chunks are embedded first."""
 
     @classmethod
     def from_config(cls, root: Path, config: Config) -> CodeIndex:
@@ -159,7 +161,10 @@ class CodeIndex:
         if self.vectors is None or self.embedder is None:
             return 0
         try:
-            return fill_vectors(self.store, self.vectors, self.embedder, cancel=cancel)
+            return fill_vectors(
+                self.store, self.vectors, self.embedder, cancel=cancel,
+                prefer=lambda: self.focus_files,
+            )  # fmt: skip
         except EmbedderError as error:
             self.vector_state = f"paused ({error.message})"
             return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Collection
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,6 +58,10 @@ class VectorIndex:
     def count(self) -> int:
         return self.collection.count()
 
+    def delete(self, hashes: list[str]) -> None:
+        for start in range(0, len(hashes), 500):
+            self.collection.delete(ids=hashes[start : start + 500])
+
 
 def fill_vectors(
     store: IndexStore,
@@ -64,21 +69,19 @@ def fill_vectors(
     embedder: Embedder,
     *,
     cancel: threading.Event | None = None,
+    prefer: Callable[[], Collection[str]] | None = None,
 ) -> int:
-    """Embed every chunk whose content hash has no vector yet; returns how many were added."""
+    """Embed every chunk whose content hash has no vector yet; returns how many were added.
+
+    Each batch takes the chunks of the files in `prefer()` (those in view) first,
+    then the most recently modified files: on a CPU embedder a full fill takes
+    long, and what the user is working on should improve first.
+    """
     _reset_on_model_change(store, embedder.name)
+    prune_vectors(store, vectors)
     added = 0
     while cancel is None or not cancel.is_set():
-        rows = (
-            store.read()
-            .execute(
-                "SELECT c.hash, f.path, c.symbol, c.header, c.text FROM chunks c"
-                " JOIN files f ON f.id = c.file_id WHERE c.hash NOT IN (SELECT hash FROM vectors)"
-                " GROUP BY c.hash LIMIT ?",
-                (BATCH,),
-            )
-            .fetchall()
-        )
+        rows = _next_batch(store, list(prefer() if prefer else ()))
         if not rows:
             break
         texts = [
@@ -91,6 +94,37 @@ def fill_vectors(
             db.executemany("INSERT OR IGNORE INTO vectors(hash) VALUES (?)", [(h,) for h in hashes])
         added += len(hashes)
     return added
+
+
+def _next_batch(store: IndexStore, preferred: list[str]) -> list[tuple[str, str, str, str, str]]:
+    preferred = preferred[:500]
+    marks = ",".join("?" * len(preferred)) or "NULL"
+    return (
+        store.read()
+        .execute(
+            "SELECT c.hash, f.path, c.symbol, c.header, c.text FROM chunks c"
+            " JOIN files f ON f.id = c.file_id WHERE c.hash NOT IN (SELECT hash FROM vectors)"
+            f" GROUP BY c.hash ORDER BY MAX(f.path IN ({marks})) DESC, MAX(f.mtime_ns) DESC,"
+            " MIN(c.id) LIMIT ?",
+            (*preferred, BATCH),
+        )
+        .fetchall()
+    )
+
+
+def prune_vectors(store: IndexStore, vectors: VectorIndex) -> int:
+    """Drop the vectors of content no chunk has any more (edited or deleted code)."""
+    stale = [
+        row[0]
+        for row in store.read().execute(
+            "SELECT hash FROM vectors WHERE hash NOT IN (SELECT hash FROM chunks)"
+        )
+    ]
+    if stale:
+        vectors.delete(stale)
+        with store.transaction() as db:
+            db.executemany("DELETE FROM vectors WHERE hash = ?", [(h,) for h in stale])
+    return len(stale)
 
 
 def vector_search(vectors: VectorIndex, embedder: Embedder):

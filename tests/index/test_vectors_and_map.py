@@ -31,6 +31,31 @@ def test_vectors_are_keyed_by_content_hash(index, model_server, project):
     assert top[0].symbol == "shop.shell.only_new_code" and "vector" in top[0].parts
 
 
+def test_vectors_of_replaced_code_are_dropped(index, model_server, project):
+    assert index.attach_vectors(Embedder(model_server.url, "nomic-embed-text"))
+    index.fill_vectors()
+    before = index.vectors.count()
+    (project / "shop/shell.py").unlink()
+    index.update([], ["shop/shell.py"])
+    index.fill_vectors()
+    assert index.vectors.count() == index.status()["chunks"] < before
+    hits = index.search("shell escaped string", 5, signals=("vector",))
+    assert all(hit.path != "shop/shell.py" for hit in hits)
+
+
+def test_files_in_view_are_embedded_first(index, model_server, monkeypatch):
+    from aiide_tui.index import vectors
+
+    monkeypatch.setattr(vectors, "BATCH", 1)
+    assert index.attach_vectors(Embedder(model_server.url, "nomic-embed-text"))
+    index.focus_files = ("shop/users.py",)
+    index.fill_vectors()
+    inputs = [request.body["input"][0] for request in model_server.requests_to("/api/embed")]
+    first = [text.split("\n", 1)[0] for text in inputs if text != "ping"]
+    users = first.count("shop/users.py")
+    assert users > 1 and first[:users] == ["shop/users.py"] * users
+
+
 def test_without_an_embedder_search_still_works_and_says_so(index):
     assert not index.attach_vectors(Embedder("http://127.0.0.1:9", "nomic-embed-text"))
     assert index.status()["vectors"].startswith("off (Embeddings from")

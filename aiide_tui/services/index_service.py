@@ -4,8 +4,9 @@ Index work runs in threads (parsing itself in processes), so the bus and the
 UI never wait on it. `index/index` reports progress as `index/progress`
 notifications; `index/watch` keeps the index fresh until cancelled, sending
 `index/updated` after each batch. Vectors are attached and filled in the
-background after the first full pass: search answers at once and improves
-as embeddings arrive.
+background after the first full pass and again after every update (one
+thread, woken by each): search answers at once and improves as embeddings
+arrive. `index/focus` names the files in view, whose chunks are embedded first.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class IndexService:
         self.debounce_ms = debounce_ms
         self._indexed = asyncio.Event()
         self._vector_thread: threading.Thread | None = None
+        self._vectors_wanted = threading.Event()
         self._cancel = threading.Event()
 
     def register(self, router: Router) -> None:
@@ -47,6 +49,7 @@ class IndexService:
             "index/dependents": self.dependents,
             "index/explain": self.explain,
             "index/watch": self.watch,
+            "index/focus": self.focus,
         }
         for name, handler in methods.items():
             router.method(name)(handler)
@@ -72,7 +75,12 @@ class IndexService:
         if not paths and not deleted:
             return await self.run_index(params, ctx)
         report = await asyncio.to_thread(self.index.update, paths or [], deleted or [])
+        self._start_vectors()
         return asdict(report)
+
+    async def focus(self, params: dict, ctx: RequestContext) -> None:
+        """The files in view (root-relative): their chunks get vectors first."""
+        self.index.focus_files = tuple(str(path) for path in params.get("paths", []))
 
     async def status(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
         return await asyncio.to_thread(self.index.status)
@@ -126,6 +134,7 @@ class IndexService:
         async def updated(report, batch) -> None:
             payload = {**asdict(report), "changes": sorted([kind, path] for kind, path in batch)}
             await ctx.notify("index/updated", payload)
+            self._start_vectors()
 
         await self._ensure_indexed(ctx)
         await keep_fresh(self.index, debounce_ms=self.debounce_ms, on_update=updated)
@@ -135,22 +144,32 @@ class IndexService:
             await self.run_index({}, ctx)
 
     def _start_vectors(self) -> None:
-        if self.embedder is None or self._vector_thread is not None:
+        """Wake the vector thread (started on first use); it embeds whatever has no vector."""
+        if self.embedder is None:
             return
+        self._vectors_wanted.set()
+        if self._vector_thread is None:
+            self._vector_thread = threading.Thread(
+                target=self._fill_vectors, name="index-vectors", daemon=True
+            )
+            self._vector_thread.start()
 
-        def fill() -> None:
+    def _fill_vectors(self) -> None:
+        while True:
+            self._vectors_wanted.wait()
+            if self._cancel.is_set():
+                return
+            self._vectors_wanted.clear()
             if self.index.vectors is None and not self.index.attach_vectors(
                 self.embedder, chroma_url=self.chroma_url
             ):
-                return
+                continue  # the embedder is down: the next update tries again
             self.index.fill_vectors(self._cancel)
-
-        self._vector_thread = threading.Thread(target=fill, name="index-vectors", daemon=True)
-        self._vector_thread.start()
 
     def close(self) -> None:
         """Stop filling vectors and release the index."""
         self._cancel.set()
+        self._vectors_wanted.set()
         if self._vector_thread is not None:
             self._vector_thread.join(timeout=10)
         self.index.close()

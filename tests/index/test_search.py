@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -101,3 +102,36 @@ async def test_service_search_map_and_graph(project, tmp_path):
         await client.close()
         service.close()
     assert progress and progress[-1]["phase"] == "linking"
+
+
+async def test_service_embeds_new_code_after_each_update(project, tmp_path, model_server):
+    from aiide_tui.index.project import CodeIndex
+
+    embedder = Embedder(model_server.url, "nomic-embed-text")
+    service = IndexService(CodeIndex(project, state_dir=tmp_path / "svc"), embedder=embedder)
+    router = Router()
+    service.register(router)
+    client = await connect_in_process(router)
+
+    async def embedded_all() -> dict:
+        for _ in range(200):
+            status = await client.request("index/status", {})
+            if status["embedded"] == status["chunks"]:
+                return status
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"vectors never caught up: {status}")
+
+    try:
+        await client.request("index/focus", {"paths": ["shop/users.py"]})
+        await client.request("index/index", {})
+        assert (await embedded_all())["vectors"].startswith("on")
+        (project / "shop/shell.py").write_text("def only_new_code():\n    return 42\n")
+        await client.request("index/reindex", {"paths": ["shop/shell.py"]})
+        await embedded_all()
+        hits = await client.request("index/search", {"query": "only new code", "k": 1})
+        assert hits[0]["symbol"] == "shop.shell.only_new_code" and "vector" in hits[0]["parts"]
+    finally:
+        await client.close()
+        service.close()
+    sent = [r.body["input"] for r in model_server.requests_to("/api/embed")]
+    assert sent[1][0].startswith("shop/users.py")  # after the probe, the file in view first

@@ -3,10 +3,12 @@
 Prints `name: value` lines with targets: `context_p95_ms` (20 questions on
 an index of a copy of the standard library, repo map already computed, as
 in a conversation), `prefix_shared_pct` (over a scripted 10-turn
-conversation through the test model server: bytes of each prompt that
-repeat the previous prompt's start, as a share of the new prompt) and
-`first_token_overhead_ms` (Enter to the request reaching the server, less
-context assembly). Run: `python bench/chat.py [--tree PATH]`.
+conversation through the test model server: the leading bytes of each
+request body, as the server received it, that repeat the previous request's,
+as a share of the previous one) and `first_token_overhead_ms` (Enter to the
+request reaching the server, less context assembly), warm (turns 2-10) and
+cold (turn 1, the process's first model request; and, in a fresh process,
+a question that opens the session itself). Run: `python bench/chat.py [--tree PATH]`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import asyncio
 import itertools
 import json
 import math
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -77,9 +81,8 @@ def make_session(root: Path, state: Path, index, url: str):
     workspace = Workspace(root, state)
     store = ChatStore(state / "chat.sqlite")
     files = ProjectFiles(workspace)
-    return ChatSession(
-        files, store, resolve_roles(config), IndexRetriever(index), provider_for_role
-    )
+    retriever = IndexRetriever(index) if index is not None else None
+    return ChatSession(files, store, resolve_roles(config), retriever, provider_for_role)
 
 
 async def context_times(session) -> tuple[float, list[float]]:
@@ -94,9 +97,8 @@ async def context_times(session) -> tuple[float, list[float]]:
     return map_ms, times
 
 
-async def conversation(session, server) -> tuple[list[float], list[float]]:
-    """Shared-prefix shares per turn, and send overheads (ms) beyond context assembly."""
-    server.default("/api/chat", "The answer, with no edits: see the code above.")
+def time_assembly(session) -> list[float]:
+    """Record how long each context assembly of `session` takes (ms), in the returned list."""
     assembly: list[float] = []
     original = session.context_for
 
@@ -108,18 +110,61 @@ async def conversation(session, server) -> tuple[list[float], list[float]]:
             assembly.append((time.perf_counter() - started) * 1000)
 
     session.context_for = timed
+    return assembly
+
+
+async def conversation(session, server) -> tuple[list[float], list[float]]:
+    """Shared-prefix shares per turn, and send overheads (ms) beyond context assembly."""
+    assembly = time_assembly(session)
     overheads = []
     for question in QUESTIONS[:TURNS]:
         sent_at = time.time()
         await session.send(question)
         arrived = server.requests_to("/api/chat")[-1].started
         overheads.append((arrived - sent_at) * 1000 - assembly[-1])
-    prompts = [json.dumps(r.body["messages"]) for r in server.requests_to("/api/chat")]
+    prompts = [r.raw for r in server.requests_to("/api/chat")[-TURNS:]]
     shares = [
         (100 * shared_prefix(a, b) / len(a), 100 * shared_prefix(a, b) / len(b))
         for a, b in itertools.pairwise(prompts)
     ]
     return shares, overheads
+
+
+async def open_and_ask(url: str, checks: bool) -> dict[str, float]:
+    """Open a session on a small project and ask at once (run in a fresh process).
+
+    With `checks`, first run the model checks the app runs as it starts (they load
+    the client library), as in the app, where the first question opens the session.
+    """
+    if checks:
+        from aiide_tui.config import load_config
+        from aiide_tui.doctor import check_model_roles
+
+        await check_model_roles(load_config(None, env={"OLLAMA_HOST": url}))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "project"
+        root.mkdir()
+        (root / "app.py").write_text("def main():\n    return 1\n")
+        sent_at = time.time()
+        session = make_session(root, Path(tmp) / "state", None, url)
+        assembly = time_assembly(session)
+        await session.send("what does @app.py do?")
+        await session.aclose()
+        return {"sent_at": sent_at, "assembly_ms": assembly[0]}
+
+
+def open_overhead(server, checks: bool = False, runs: int = 3) -> float:
+    """Enter to request, less assembly, when the question opens the session in a fresh
+    process (the median of `runs` processes)."""
+    child = [sys.executable, __file__, "--open-and-ask", server.url]
+    child += ["--after-checks"] if checks else []
+    overheads = []
+    for _ in range(runs):
+        done = subprocess.run(child, check=True, capture_output=True, text=True)
+        timing = json.loads(done.stdout)
+        arrived = server.requests_to("/api/chat")[-1].started
+        overheads.append((arrived - timing["sent_at"]) * 1000 - timing["assembly_ms"])
+    return statistics.median(overheads)
 
 
 async def run(root: Path, work: Path) -> None:
@@ -131,8 +176,9 @@ async def run(root: Path, work: Path) -> None:
     index.index()
     print(f"index_s: {time.perf_counter() - started:.1f} (setup, not a figure)")
     server = ModelServer.start()
+    server.default("/api/chat", "The answer, with no edits: see the code above.")
     try:
-        session = make_session(root, work, index, server.url)
+        session = make_session(root, work, index, server.url)  # the provider warms up meanwhile
         map_ms, times = await context_times(session)
         print(f"repo_map_first_ms: {map_ms:.1f} (once per conversation)")
         print(f"context_p95_ms: {p95(times):.1f} (target < 100)")
@@ -143,7 +189,18 @@ async def run(root: Path, work: Path) -> None:
         print(f"prefix_shared_min_pct: {min(reused):.1f} (a turn that dropped old history)")
         print(f"prefix_shared_of_new_pct: {sum(of_new) / len(of_new):.1f} (of the new prompt)")
         print(f"first_token_overhead_ms: {p95(overheads[1:]):.1f} (p95 of turns 2-10; target < 20)")
-        print(f"first_token_overhead_cold_ms: {overheads[0]:.1f} (turn 1: model client loads)")
+        print(
+            f"first_token_overhead_cold_ms: {overheads[0]:.1f} (turn 1: the process's first "
+            "model request; the provider was made as the session opened)"
+        )
+        print(
+            f"first_token_overhead_open_ms: {open_overhead(server, checks=True):.1f} (a fresh "
+            "process whose first question opens the session, after the app's startup checks)"
+        )
+        print(
+            f"first_token_overhead_open_bare_ms: {open_overhead(server):.1f} (the same with "
+            "nothing loaded: `aiide chat --no-input`; the warm-up overlaps assembly only)"
+        )
         await session.aclose()
     finally:
         server.close()
@@ -153,7 +210,12 @@ async def run(root: Path, work: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tree", type=Path, help="Index a copy of this folder instead.")
+    parser.add_argument("--open-and-ask", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--after-checks", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.open_and_ask:
+        print(json.dumps(asyncio.run(open_and_ask(args.open_and_ask, args.after_checks))))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         root = copy_tree(work / "tree", args.tree)

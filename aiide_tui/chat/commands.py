@@ -83,6 +83,7 @@ async def _model(session: ChatSession, rest: str) -> str:
         session.role_name, session.model_override = rest, ""
     elif rest:
         session.model_override = rest
+    session.warm_up()
     return f"Model: {session.role.describe()} ({session.role_name} role)"
 
 
@@ -100,10 +101,7 @@ async def _context(session: ChatSession, rest: str) -> str:
     pack = session.last_context
     if pack is None:
         return "No question asked yet in this session."
-    lines = [pack.summary(), ""]
-    lines += [f"- {item.kind}: {item.label} ({item.tokens} tok)" for item in pack.items]
-    lines += [f"- left out: {label}: {why}" for label, why in pack.left_out]
-    return "\n".join(lines)
+    return "\n".join(pack.describe())
 
 
 async def _run(session: ChatSession, rest: str) -> str:

@@ -1,18 +1,21 @@
 """Context assembly: what the model gets to read, chosen under a visible token budget.
 
-Sources, in the order they claim the budget: pinned files (`/add`), files
-and symbols named with `@`, the selection, the open file (clipped around
-the cursor when it is long), command output (`/run`), the repo map, then
-hybrid-search hits for the question. Whatever does not fit is listed as
-left out, never dropped silently. Ignored files and anything the path
-policy calls a secret are refused at the door, whichever source names them.
+Sources, in the order they claim the budget: the stable ones first, so the
+prompt's cached prefix holds from turn to turn (pinned files (`/add`), then
+the repo map), then this question's own: files and symbols named with `@`,
+the selection, the open file (clipped around the cursor, to a share of the
+room), command output (`/run`), then hybrid-search hits (to a share of the
+room, since each turn's context stays in the conversation). Whatever does
+not fit is listed as left out, never dropped silently. Ignored files and
+anything the path policy calls a secret are refused at the door, whichever
+source names them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any, Literal, Protocol
 
@@ -47,15 +50,32 @@ class ContextItem:
 
 @dataclass(frozen=True)
 class ContextPack:
-    """What went in, what was left out and why, and the budget it was chosen under."""
+    """What went in, what was left out and why, and the budget it was chosen under.
+
+    The earlier turns sent with the question share the budget; they are counted
+    here (`history_*`) so the context bar tells the whole prompt.
+    """
 
     items: tuple[ContextItem, ...]
     left_out: tuple[tuple[str, str], ...]
     budget: int
+    repeated: tuple[str, ...] = ()
+    """Labels of items already sent, unchanged, in an earlier turn still in the prompt."""
+    history_turns: int = 0
+    history_tokens: int = 0
+    dropped_turns: int = 0
+    """Older turns of the conversation no longer sent (trimmed to fit the window)."""
 
     @property
     def tokens(self) -> int:
         return sum(item.tokens for item in self.items)
+
+    def minus(self, items: Iterable[ContextItem]) -> ContextPack:
+        """This pack without `items`, which are listed as repeated (already in the prompt)."""
+        gone = list(items)
+        kept = tuple(item for item in self.items if item not in gone)
+        repeated = self.repeated + tuple(item.label for item in gone)
+        return replace(self, items=kept, repeated=repeated)
 
     def stable(self) -> list[ContextItem]:
         return [item for item in self.items if item.stable]
@@ -64,20 +84,47 @@ class ContextPack:
         return [item for item in self.items if not item.stable]
 
     def summary(self) -> str:
-        """One line for the context bar: `context 2.1k/5.0k · map 0.9k · app.py 0.4k · 3 hits`."""
-        parts = [f"context {_k(self.tokens)}/{_k(self.budget)} tok"]
+        """One line for the context bar.
+
+        e.g. `context 4.1k/5.8k tok · map 0.9k · app.py 0.4k · 3 hits 0.7k · history 2 turns 2.1k`.
+        """
+        parts = [f"context {_k(self.tokens + self.history_tokens)}/{_k(self.budget)} tok"]
         hits = [item for item in self.items if item.kind == "hit"]
         parts += [f"{item.label} {_k(item.tokens)}" for item in self.items if item.kind != "hit"]
         if hits:
             parts.append(f"{len(hits)} hits {_k(sum(item.tokens for item in hits))}")
+        if self.history_turns:
+            parts.append(f"history {_turns(self.history_turns)} {_k(self.history_tokens)}")
+        if self.dropped_turns:
+            parts.append(f"{_turns(self.dropped_turns, 'older')} dropped")
+        if self.repeated:
+            parts.append(f"{len(self.repeated)} already above")
         if self.left_out:
             parts.append(f"{len(self.left_out)} left out")
         return " · ".join(parts)
+
+    def describe(self) -> list[str]:
+        """The summary, then one line per item, repeat, earlier turns and what was left out."""
+        lines = [self.summary(), ""]
+        lines += [f"- {item.kind}: {item.label} ({item.tokens} tok)" for item in self.items]
+        lines += [f"- already above: {label} (sent in an earlier turn)" for label in self.repeated]
+        if self.history_turns:
+            lines.append(f"- history: {_turns(self.history_turns)} ({self.history_tokens} tok)")
+        if self.dropped_turns:
+            lines.append(f"- left out: {_turns(self.dropped_turns, 'older')} (over the window)")
+        lines += [f"- left out: {label}: {why}" for label, why in self.left_out]
+        return lines
 
     def to_json(self) -> dict[str, Any]:
         return {
             "items": [{k: v for k, v in asdict(i).items() if k != "text"} for i in self.items],
             "left_out": [list(pair) for pair in self.left_out],
+            "repeated": list(self.repeated),
+            "history": {
+                "turns": self.history_turns,
+                "tokens": self.history_tokens,
+                "dropped": self.dropped_turns,
+            },
             "budget": self.budget,
             "tokens": self.tokens,
             "summary": self.summary(),
@@ -86,6 +133,11 @@ class ContextPack:
 
 def _k(tokens: int) -> str:
     return f"{tokens / 1000:.1f}k" if tokens >= 1000 else str(tokens)
+
+
+def _turns(count: int, what: str = "") -> str:
+    noun = "turn" if count == 1 else "turns"
+    return " ".join(part for part in (str(count), what, noun) if part)
 
 
 class Retriever(Protocol):
@@ -188,6 +240,8 @@ class Request:
     dropped: set[str] = field(default_factory=set)
     hits_tokens: int | None = None
     """At most this many tokens of search hits (None: whatever is left)."""
+    open_tokens: int | None = None
+    """The open file is clipped to at most this many tokens (None: half of what is left)."""
 
 
 def mentions(question: str) -> list[str]:
@@ -226,12 +280,12 @@ async def assemble(
     fit = _Fitter(request.budget, request.dropped)
     for path in request.pinned:
         _add_file(fit, files, "pinned", path)
-    await _add_mentions(fit, files, retriever, request.question)
-    _add_open(fit, files, request.open_file)
-    for item in request.extra:
-        fit.add(item)
     if request.repo_map:
         fit.add(ContextItem.of("map", "map", request.repo_map))
+    await _add_mentions(fit, files, retriever, request.question)
+    _add_open(fit, files, request.open_file, request.open_tokens)
+    for item in request.extra:
+        fit.add(item)
     if retriever is not None and "hits" not in request.dropped:
         await _add_hits(fit, files, retriever, request.question, request.hits_tokens)
     return ContextPack(tuple(fit.items), tuple(fit.left_out), request.budget)
@@ -289,7 +343,9 @@ def _lines(files: ProjectFiles, path: str, start: int, end: int) -> str | None:
     return f"# {path} lines {start}-{end}\n" + "".join(lines)
 
 
-def _add_open(fit: _Fitter, files: ProjectFiles, open_file: OpenFile | None) -> None:
+def _add_open(
+    fit: _Fitter, files: ProjectFiles, open_file: OpenFile | None, cap: int | None
+) -> None:
     if open_file is None or files.refusal(open_file.path) is not None:
         return
     if open_file.selection:
@@ -299,8 +355,9 @@ def _add_open(fit: _Fitter, files: ProjectFiles, open_file: OpenFile | None) -> 
     if text is None or open_file.path in fit.paths:
         return
     item = ContextItem.of("open", open_file.path, text)
-    if item.tokens > fit.left // 2:
-        clipped = clip_around(text, open_file.line, fit.left // 2)
+    room = fit.left // 2 if cap is None else min(cap, fit.left // 2)
+    if item.tokens > room:
+        clipped = clip_around(text, open_file.line, room)
         item = ContextItem.of("open", f"{open_file.path} (around line {open_file.line})", clipped)
     fit.add(item, open_file.path)
 
@@ -334,7 +391,7 @@ async def _add_hits(
         if path in fit.paths or files.refusal(path) is not None:
             continue
         label = f"{path}:{hit['start_line']}-{hit['end_line']}"
-        item = ContextItem.of("hit", label, f"# {label}\n{hit['text']}")
+        item = ContextItem.of("hit", label, hit["text"])
         if fit.left - item.tokens < floor:
             fit.left_out.append((label, "over the share for search hits"))
             continue

@@ -5,13 +5,15 @@ files, in a fixed order, so it is byte-identical from turn to turn while
 they do not change. Earlier turns follow exactly as they were sent (the
 `<think>` part of an answer is never sent back). The new question comes
 last, with the context that belongs to it alone (search hits, the open
-file, command output). Ollama, llama.cpp and vLLM then reuse the KV cache
-for everything up to the new message.
+file, command output), and it is sent again verbatim in later turns. So
+each prompt begins with the previous prompt plus its answer, and Ollama,
+llama.cpp and vLLM reuse the KV cache for everything up to the new message.
 """
 
 from __future__ import annotations
 
 from aiide_tui.chat.context import ContextItem, ContextPack
+from aiide_tui.chat.history import message_tokens
 from aiide_tui.llm.base import ChatMessage
 
 SYSTEM_PROMPT = """\
@@ -49,10 +51,20 @@ _KIND_TITLES = {
 }
 
 
+REPEATABLE_KINDS = frozenset({"mention", "symbol", "open", "hit"})
+"""Kinds not sent again while an earlier turn holds the same text (a selection or command
+output is sent every time: that it was chosen again is the point)."""
+
+
 def render_item(item: ContextItem) -> str:
     """One context item as a titled, fenced section."""
+    return f"## {_KIND_TITLES[item.kind]}: {item.label}\n{fenced(item)}"
+
+
+def fenced(item: ContextItem) -> str:
+    """The item's text in its fence, as it appears in a prompt whatever its title."""
     body = item.text if item.text.endswith("\n") else item.text + "\n"
-    return f"## {_KIND_TITLES[item.kind]}: {item.label}\n````\n{body}````\n"
+    return f"````\n{body}````\n"
 
 
 def system_message(pack: ContextPack, system_prompt: str = SYSTEM_PROMPT) -> ChatMessage:
@@ -77,6 +89,12 @@ def build_messages(
 ) -> tuple[ChatMessage, ...]:
     """System (stable), earlier turns as sent, then the new question with its context."""
     return (system_message(pack), *history, user_message(pack, question))
+
+
+def new_tokens(pack: ContextPack, question: str) -> int:
+    """Tokens of the prompt apart from the earlier turns: the system message and the question."""
+    messages = (system_message(pack), user_message(pack, question))
+    return sum(message_tokens(message) for message in messages)
 
 
 def shared_prefix(previous: str, current: str) -> int:

@@ -27,6 +27,9 @@ class Action:
     description: str
     default_keys: str
     show: bool = False
+    widget: str = ""
+    """When set, the key works only while that widget has focus (it binds it, by the
+    same id); the screen does not bind it, but the palette and help still list it."""
 
 
 DEFAULT_ACTIONS: tuple[Action, ...] = (
@@ -54,6 +57,8 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("focus_editor", "Focus editor", "alt+2"),
     Action("focus_chat", "Focus chat", "alt+3"),
     Action("focus_review", "Focus review", "alt+4"),
+    Action("conversations", "Conversations: resume, search, export", "ctrl+o"),
+    Action("edit_hunk", "Edit the proposed hunk (review pane)", "e", widget="review"),
 )
 
 ACTIONS_BY_ID: Mapping[str, Action] = {action.id: action for action in DEFAULT_ACTIONS}

@@ -4,7 +4,9 @@ A proposal remembers each file's text as it was when the edits were
 applied in memory; accepting builds the file from that text plus the
 accepted hunks only. A file is written once every one of its hunks is
 decided, so one journal entry per file (grouped per proposal) holds the
-change and `/undo` reverts it in one step.
+change and `/undo` reverts it in one step. Until then the user may rewrite
+a hunk's new side (`edit_hunk`); the diff shown is always the structured
+diff that will be applied, never a re-diff.
 """
 
 from __future__ import annotations
@@ -13,6 +15,13 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Literal
 
+from aiide_tui.chat.hunk_edit import (
+    HunkEditError,
+    check_applies,
+    format_file_diff,
+    replace_new_side,
+    split_lines,
+)
 from aiide_tui.review import FileDiff, Hunk, parse_diff
 
 Decision = Literal["accepted", "rejected"]
@@ -72,6 +81,8 @@ class FileProposal:
     written: bool = False
     mtime_ns: int | None = None
     """The file's mtime when it was read: writing refuses a file changed since."""
+    edited: set[int] = field(default_factory=set)
+    """Hunks whose new side the user rewrote."""
 
     @property
     def decided(self) -> bool:
@@ -84,12 +95,35 @@ class FileProposal:
             return self.after
         return apply_hunks(self.before, self.diff, accepted)
 
+    @property
+    def diff_text(self) -> str:
+        return format_file_diff(self.diff, new_file=self.before is None)
+
+    def edit_hunk(self, index: int, text: str) -> None:
+        """Replace hunk `index`'s new side (file-form `text`); it waits for a decision again.
+
+        Raises:
+            HunkEditError: the file is already written, no such hunk, or the edited
+                hunk no longer fits the file or cannot be shown as a diff.
+        """
+        if self.written:
+            raise HunkEditError(f"{self.path} is already decided; /undo reverts it")
+        diff = replace_new_side(self.diff, index, split_lines(text))
+        check_applies(self.before, diff)
+        if parse_diff(format_file_diff(diff, new_file=self.before is None)) != [diff]:
+            raise HunkEditError("The edited lines hold characters a diff cannot carry.")
+        self.diff = diff
+        self.after = apply_hunks(self.before, diff, set(range(len(diff.hunks))))
+        self.decisions.pop(index, None)
+        self.edited.add(index)
+
     def to_json(self) -> dict:
         return {
             "path": self.path,
             "new_file": self.before is None,
             "hunks": len(self.diff.hunks),
             "decisions": {str(i): d for i, d in self.decisions.items()},
+            "edited": sorted(self.edited),
             "written": self.written,
         }
 
@@ -118,7 +152,7 @@ class Proposal:
 
     @property
     def diff_text(self) -> str:
-        return "".join(unified_diff(f.path, f.before, f.after) for f in self.files)
+        return "".join(f.diff_text for f in self.files)
 
     @property
     def pending(self) -> bool:
@@ -129,6 +163,18 @@ class Proposal:
             if item.path == path:
                 return item
         raise KeyError(path)
+
+    def edit_hunk(self, path: str, index: int, text: str) -> None:
+        """Replace the new side of hunk `index` of `path` (see `FileProposal.edit_hunk`).
+
+        Raises:
+            HunkEditError: the proposal does not change `path`, or the edit does not fit.
+        """
+        try:
+            item = self.file(path)
+        except KeyError:
+            raise HunkEditError(f"proposal #{self.id} does not change {path}") from None
+        item.edit_hunk(index, text)
 
     def to_json(self) -> dict:
         return {

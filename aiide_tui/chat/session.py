@@ -1,11 +1,14 @@
 """A chat session: one conversation, from a question to proposals waiting for a yes.
 
-Stages, top to bottom: budget -> context (`context.assemble`) -> prompt
-(`prompt.build_messages`) -> stream (`stream.StreamParser`, events passed
-on as they come) -> edits (`edits.parse_edits`) -> in-memory apply
-(`apply.apply_edits`), with one repair round for what did not apply ->
-a `Proposal`. Files change only in `decide`, hunk by hunk, through the
-workspace. Events are JSON-ready dicts, since they cross the bus as they are.
+Stages, top to bottom: context (`context.assemble`) -> room (items that
+earlier turns already hold are not sent again; whole old turns go when the
+prompt is over the window) -> prompt (`prompt.build_messages`) -> stream
+(`stream.StreamParser`, events passed on as they come) -> edits
+(`edits.parse_edits`) -> in-memory apply (`apply.apply_edits`), with one
+repair round for what did not apply -> a `Proposal`. Files change only in
+`decide`, hunk by hunk, through the workspace. Events are JSON-ready dicts,
+since they cross the bus as they are. The model's provider is made in a
+thread as the session opens, so the first question does not wait for it.
 """
 
 from __future__ import annotations
@@ -31,22 +34,34 @@ from aiide_tui.chat.context import (
     assemble,
 )
 from aiide_tui.chat.edits import parse_edits
-from aiide_tui.chat.prompt import SYSTEM_PROMPT, build_messages
+from aiide_tui.chat.history import History
+from aiide_tui.chat.prompt import (
+    REPEATABLE_KINDS,
+    SYSTEM_PROMPT,
+    build_messages,
+    fenced,
+    new_tokens,
+)
 from aiide_tui.chat.proposal import Decision, Proposal
+from aiide_tui.chat.providers import ProviderFactory, ProviderPool
 from aiide_tui.chat.store import ChatStore
 from aiide_tui.chat.stream import CodeBlock, StreamParser
 from aiide_tui.errors import AiideError
-from aiide_tui.llm.base import ChatMessage, ChatRequest, Provider, Usage, estimate_tokens
+from aiide_tui.llm.base import ChatMessage, ChatRequest, Usage, estimate_tokens
 from aiide_tui.llm.roles import Role
 
 EventSink = Callable[[dict[str, Any]], "Awaitable[None] | None"]
-ProviderFactory = Callable[[Role], Provider]
 CommandRunner = Callable[[list[str]], Awaitable[tuple[int, str]]]
 """Runs argv (in the sandbox) and returns (exit code, output)."""
 RUN_OUTPUT_TOKENS = 2000
-HITS_SHARE = 6
-"""Search hits get at most 1/HITS_SHARE of the room: history (sent with each turn's context,
-for prefix-cache reuse) then holds several turns before the oldest are dropped."""
+IMPLICIT_SHARE = 8
+"""Search hits, and the open file, each get at most 1/IMPLICIT_SHARE of the room: each turn's
+context stays in the conversation (for prefix-cache reuse), which then holds several turns
+before whole old ones are dropped."""
+MAP_SHARE = 4
+"""The repo map takes at most 1/MAP_SHARE of the room (small windows), MAP_TOKENS at most."""
+FIXED_TOKENS = 64
+"""Room kept for the message framing and section titles around the context."""
 
 
 class ChatError(AiideError):
@@ -117,7 +132,6 @@ class ChatSession:
         self.store = store
         self.roles = roles
         self.retriever = retriever
-        self.provider_factory = provider_factory
         self.run_command = run_command
         self.role_name = "chat"
         self.model_override = ""
@@ -128,10 +142,11 @@ class ChatSession:
         self.applied: list[int] = []
         self.last_context: ContextPack | None = None
         self._map: str | None = None
-        self._providers: dict[tuple[str, str], Provider] = {}
+        self.providers = ProviderPool(provider_factory)
         self._token = uuid.uuid4().hex[:8]
         self.conversation_id = conversation_id or store.latest() or store.new_conversation()
         self.history = self._load_history()
+        self.warm_up()
 
     # -- state ---------------------------------------------------------------------------
 
@@ -140,16 +155,26 @@ class ChatSession:
         role = self.roles.get(self.role_name) or self.roles["chat"]
         return dataclasses.replace(role, model=self.model_override) if self.model_override else role
 
-    def _load_history(self) -> list[ChatMessage]:
-        history = []
-        for message in self.store.messages(self.conversation_id):
-            if message.role in ("user", "assistant"):
-                history.append(ChatMessage(message.role, message.sent or message.content))
-        return history
+    def _load_history(self) -> History:
+        stored = self.store.messages(self.conversation_id)
+        return History.from_messages(
+            ChatMessage(message.role, message.sent or message.content)  # type: ignore[arg-type]
+            for message in stored
+            if message.role in ("user", "assistant")
+        )
 
     def new_conversation(self) -> None:
         self.conversation_id = self.store.new_conversation()
-        self.history = []
+        self.history = History()
+        self._map = None
+        self.extra = []
+
+    def resume(self, conversation_id: int) -> None:
+        """Continue a stored conversation: the next question follows its history."""
+        if self.store.conversation(conversation_id) is None:
+            raise ChatError(f"no conversation #{conversation_id} in this project")
+        self.conversation_id = conversation_id
+        self.history = self._load_history()
         self._map = None
         self.extra = []
 
@@ -157,48 +182,39 @@ class ChatSession:
         """Compute the repo map again before the next question (pins or drops changed)."""
         self._map = None
 
-    def _provider(self) -> Provider:
-        role = self.role
-        key = (role.name, role.model)
-        if key not in self._providers:
-            self._providers[key] = self.provider_factory(role)
-        return self._providers[key]
+    def warm_up(self) -> None:
+        """Start making the current role's provider in a thread (see `ProviderPool`)."""
+        self.providers.warm(self.role)
 
     async def aclose(self) -> None:
-        providers, self._providers = list(self._providers.values()), {}
-        for provider in providers:
-            await provider.aclose()
+        await self.providers.aclose()
 
     # -- a turn --------------------------------------------------------------------------
 
     def budget(self, question: str) -> int:
-        """Tokens left for context: the window, less the answer's share, prompt and history."""
-        room = self._room()
-        if self._history_tokens() > room // 2:
-            while self.history and self._history_tokens() > room // 4:
-                del self.history[:2]
-        fixed = estimate_tokens(SYSTEM_PROMPT) + estimate_tokens(question) + 64
-        return max(0, room - fixed - self._history_tokens())
+        """Tokens for context and earlier turns: the room, less the instructions and question."""
+        fixed = estimate_tokens(SYSTEM_PROMPT) + estimate_tokens(question) + FIXED_TOKENS
+        return max(0, self._room() - fixed)
 
     def _room(self) -> int:
         """The window less the answer's share."""
         role = self.role
         return role.num_ctx - min(role.max_tokens, role.num_ctx // 4)
 
-    def _history_tokens(self) -> int:
-        return sum(estimate_tokens(message.content) for message in self.history)
-
     async def _repo_map(self) -> str:
         if self._map is None:
             self._map = ""
             if self.retriever is not None and "map" not in self.dropped:
                 try:
-                    self._map = await self.retriever.repo_map(MAP_TOKENS, list(self.pinned))
+                    tokens = min(MAP_TOKENS, self._room() // MAP_SHARE)
+                    self._map = await self.retriever.repo_map(tokens, list(self.pinned))
                 except AiideError:
                     self._map = ""
         return self._map
 
     async def context_for(self, question: str, open_file: OpenFile | None = None) -> ContextPack:
+        """This question's context, with room made for it in the conversation."""
+        share = self._room() // IMPLICIT_SHARE
         request = Request(
             question,
             self.budget(question),
@@ -207,9 +223,33 @@ class ChatSession:
             list(self.extra),
             await self._repo_map(),
             set(self.dropped),
-            hits_tokens=self._room() // HITS_SHARE,
+            hits_tokens=share,
+            open_tokens=share,
         )
-        return await assemble(request, self.files, self.retriever)
+        return self._make_room(await assemble(request, self.files, self.retriever), question)
+
+    def _make_room(self, pack: ContextPack, question: str) -> ContextPack:
+        """Leave out items an earlier turn still holds verbatim; when the prompt is then
+        over the room, drop whole old turns in one step (`History.trim`)."""
+        room, history = self._room(), self.history
+        lean = pack.minus(self._repeats(pack))
+        if new_tokens(lean, question) + history.tokens > room:
+            history.trim(room - new_tokens(pack, question))
+            lean = pack.minus(self._repeats(pack))
+        return dataclasses.replace(
+            lean,
+            history_turns=len(history.turns),
+            history_tokens=history.tokens,
+            dropped_turns=history.dropped,
+        )
+
+    def _repeats(self, pack: ContextPack) -> list[ContextItem]:
+        """This question's items whose exact text an earlier turn still in the prompt holds."""
+        return [
+            item
+            for item in pack.volatile()
+            if item.kind in REPEATABLE_KINDS and self.history.holds(fenced(item))
+        ]
 
     async def send(
         self, question: str, *, open_file: OpenFile | None = None, on_event: EventSink | None = None
@@ -224,7 +264,7 @@ class ChatSession:
         self.extra = []
         self.last_context = pack
         await emit({"kind": "context", "context": pack.to_json()})
-        messages = build_messages(pack, self.history, question)
+        messages = build_messages(pack, self.history.messages(), question)
         answer = await self._turn(messages, question, pack, emit)
         applied, problems = await self._edits(messages, answer, emit)
         proposal = self._proposal(applied)
@@ -255,12 +295,13 @@ class ChatSession:
     def _record(self, sent: ChatMessage, answer: Answer, *, stopped: bool = False) -> None:
         text = answer.text + ("\n\n*(stopped)*" if stopped else "")
         self.store.add_message(self.conversation_id, "assistant", text, think=answer.think)
-        self.history += [sent, ChatMessage("assistant", text)]
+        self.history.add(sent, ChatMessage("assistant", text))
 
     async def _stream(self, messages: tuple[ChatMessage, ...], answer: Answer, emit) -> None:
         parser = StreamParser()
         request = ChatRequest(messages)
-        async with aclosing(self._provider().stream_chat(request)) as stream:
+        provider = await self.providers.get(self.role)
+        async with aclosing(provider.stream_chat(request)) as stream:
             async for chunk in stream:
                 for event in parser.feed(chunk.text):
                     await _route(event, answer, emit)
@@ -282,7 +323,7 @@ class ChatSession:
         await emit({"kind": "notice", "text": f"{len(failures)} edit(s) did not apply; "
                     "asking the model to repair them"})  # fmt: skip
         request = repair_request(failures)
-        repair_messages = (messages[0], *self.history, ChatMessage("user", request))
+        repair_messages = (messages[0], *self.history.messages(), ChatMessage("user", request))
         repair = await self._turn(repair_messages, "(repair request)", None, emit)
         edits, problems = parse_edits(repair.blocks)
         apply_edits(edits, self.files.read_for_edit, into=applied)

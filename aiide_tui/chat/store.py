@@ -11,9 +11,11 @@ server's prefix cache); reasoning is kept apart and never sent again.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from aiide_tui.errors import WorkspaceError
 
 SCHEMA_VERSION = 1
 DB_NAME = "chat.sqlite"
+EXPORT_SLUG_MAX = 60
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -142,6 +145,15 @@ class ChatStore:
             )
             return int(cursor.lastrowid or 0)
 
+    def conversation(self, conversation_id: int) -> Conversation | None:
+        """One conversation with its message count, or None when there is no such id."""
+        row = self._db.execute(
+            "SELECT c.id, c.title, c.created_at, c.updated_at, COUNT(m.id) FROM conversations c"
+            " LEFT JOIN messages m ON m.conversation_id = c.id WHERE c.id = ? GROUP BY c.id",
+            (conversation_id,),
+        ).fetchone()
+        return Conversation(*row) if row else None
+
     def messages(self, conversation_id: int) -> list[StoredMessage]:
         rows = self._db.execute(
             "SELECT id, role, content, sent, think, context, created_at FROM messages"
@@ -190,6 +202,20 @@ class ChatStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def export_name(title: str, exists: Callable[[str], bool]) -> str:
+    """A file name for a conversation's Markdown: its title as a slug, numbered if taken.
+
+    "Why does add() fail?" gives `why-does-add-fail.md`, then `why-does-add-fail-2.md`.
+    """
+    slug = re.sub(r"[\W_]+", "-", title.lower())[:EXPORT_SLUG_MAX].strip("-")
+    slug = slug or "conversation"
+    name, number = f"{slug}.md", 1
+    while exists(name):
+        number += 1
+        name = f"{slug}-{number}.md"
+    return name
 
 
 class _Transaction:

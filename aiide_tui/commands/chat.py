@@ -2,11 +2,12 @@
 
 The same services and proposals as the app: answers stream as they come
 (code blocks shown whole, highlighted, once complete); each proposed hunk
-is shown as a coloured diff and confirmed inline (y yes, n no, a all the
-rest, q none of the rest). Interactive input uses prompt-toolkit: history
-per project, Esc Enter for a new line, completion of `@` paths and slash
-commands. With `--no-input` (or stdin not a terminal) stdin is one question,
-and proposals are only applied with `--apply`.
+is shown as a coloured diff and confirmed inline (y yes, n no, e edit its
+new lines in $VISUAL or $EDITOR first, a all the rest, q none of the
+rest). Interactive input uses prompt-toolkit: history per project, Esc Enter
+for a new line, completion of `@` paths and slash commands. With
+`--no-input` (or stdin not a terminal) stdin is one question, nothing is
+asked (so no editor opens), and proposals are only applied with `--apply`.
 """
 
 from __future__ import annotations
@@ -133,14 +134,17 @@ def _markdown(text: str):
     return Markdown(text)
 
 
+def _hunk(diff: str, path: str, index: int):
+    from aiide_tui.review import parse_diff
+
+    return next(f for f in parse_diff(diff) if f.path == path).hunks[index]
+
+
 def hunk_text(diff: str, path: str, index: int):
     """One hunk of a proposal's diff as coloured Rich text."""
     from rich.text import Text
 
-    from aiide_tui.review import parse_diff
-
-    file = next(f for f in parse_diff(diff) if f.path == path)
-    hunk = file.hunks[index]
+    hunk = _hunk(diff, path, index)
     text = Text(f"{path}  {hunk.header}\n", style="bold")
     styles = {"+": "green", "-": "red", " ": ""}
     for line in hunk.lines:
@@ -158,16 +162,65 @@ async def _decide(client, console, proposal: dict, *, ask, apply_all: bool) -> N
         console.print(proposal["diff"], markup=False, highlight=False)
         console.print(f"[dim]Proposal #{pid} not applied (use --apply to apply it).[/]")
         return
+    diff = proposal["diff"]
     for file in proposal["files"]:
         for index in range(file["hunks"]):
-            console.print(hunk_text(proposal["diff"], file["path"], index))
-            answer = await ask("Apply this hunk? [y]es [n]o [a]ll [q]uit ")
+            answer, diff = await _confirm_hunk(client, console, pid, diff, file["path"], index, ask)
             if answer in ("a", "q"):
                 reply = await client.chat_decide_all(pid, accept=answer == "a")
                 _written(console, reply["written"])
                 return
             reply = await client.chat_decide(pid, file["path"], index, accept=answer == "y")
             _written(console, reply["written"])
+
+
+async def _confirm_hunk(client, console, pid: int, diff: str, path: str, index: int, ask):
+    """Show a hunk and ask about it until the answer is not "edit"; returns (answer, diff).
+
+    Editing is offered only when stdin is a terminal, which the editor needs.
+    """
+    editable = sys.stdin.isatty()
+    question = "Apply this hunk? [y]es [n]o " + ("[e]dit " if editable else "") + "[a]ll [q]uit "
+    while True:
+        console.print(hunk_text(diff, path, index))
+        answer = await ask(question, "ynaq" + ("e" if editable else ""))
+        if answer != "e":
+            return answer, diff
+        diff = await _edit_hunk(client, console, pid, diff, path, index)
+
+
+async def _edit_hunk(client, console, pid: int, diff: str, path: str, index: int) -> str:
+    """Open the hunk's new lines in the user's editor; returns the proposal's diff after."""
+    import asyncio
+
+    from aiide_tui.chat.hunk_edit import new_side_text
+    from aiide_tui.errors import AiideError
+
+    try:
+        edited = await asyncio.to_thread(_edit_text, new_side_text(_hunk(diff, path, index)), path)
+    except click.ClickException as error:
+        console.print(error.format_message(), style="red", markup=False)
+        return diff
+    if edited is None:
+        console.print("Hunk unchanged (the editor did not save).", style="dim", markup=False)
+        return diff
+    try:
+        proposal = await client.chat_edit_hunk(pid, path, index, edited)
+    except AiideError as error:
+        console.print(f"{error.title}: {error.message}", style="red", markup=False)
+        return diff
+    console.print("Edited hunk:", style="dim", markup=False)
+    return proposal["diff"]
+
+
+def _edit_text(text: str, path: str) -> str | None:
+    """`text` after the user edited it in $VISUAL, $EDITOR or vi; None when not saved."""
+    import os
+    from pathlib import PurePath
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    suffix = PurePath(path).suffix or ".txt"
+    return click.edit(text, editor=editor, extension=suffix, require_save=True)
 
 
 def _written(console, paths: list[str]) -> None:
@@ -197,10 +250,11 @@ class _LineUI:
         history = FileHistory(str(project_state_dir(root) / "chat_prompt_history"))
         self.session = PromptSession(history=history, completer=_completer(self), key_bindings=keys)
 
-    async def confirm(self, question: str) -> str:
+    async def confirm(self, question: str, choices: str) -> str:
+        """Ask until the first letter typed is one of `choices`."""
         while True:
             answer = (await self.session.prompt_async(question)).strip().lower()[:1]
-            if answer in ("y", "n", "a", "q"):
+            if answer and answer in choices:
                 return answer
 
     async def loop(self, apply: bool) -> None:

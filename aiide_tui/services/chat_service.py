@@ -4,8 +4,10 @@
 token) and answers with the whole turn; cancelling the request (the bus's
 `$/cancelRequest`) cancels the handler, which closes the model's HTTP
 stream, so the server stops generating. Slash commands go through the same
-method. Proposals wait here until `chat/accept_hunk` / `chat/reject_hunk`;
-a file is written (through the workspace) once all its hunks are decided.
+method. Proposals wait here until `chat/accept_hunk` / `chat/reject_hunk`
+(`chat/edit_hunk` rewrites a hunk's new side first, in memory); a file is
+written (through the workspace) once all its hunks are decided. Past
+conversations are listed, searched, resumed and exported to Markdown here.
 """
 
 from __future__ import annotations
@@ -83,11 +85,16 @@ class ChatService:
             "chat/accept_hunk": self.accept_hunk,
             "chat/reject_hunk": self.reject_hunk,
             "chat/decide_all": self.decide_all,
+            "chat/edit_hunk": self.edit_hunk,
             "chat/undo": self.undo,
             "chat/history": self.history,
             "chat/messages": self.messages,
             "chat/search": self.search,
             "chat/export": self.export,
+            "chat/export_file": self.export_file,
+            "chat/conversations": self.conversations,
+            "chat/resume": self.resume,
+            "chat/open": self.open,
             "chat/files": self.files,
             "chat/state": self.state,
         }
@@ -171,6 +178,17 @@ class ChatService:
         written = await asyncio.to_thread(session.decide_all, proposal_id, decision)
         return {"written": written, "proposal": session.proposals[proposal_id].to_json()}
 
+    async def edit_hunk(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        """Replace a hunk's new side with the user's text; nothing is written."""
+        from aiide_tui.chat.session import ChatError
+
+        proposal_id = int(params["proposal"])
+        proposal = self.session.proposals.get(proposal_id)
+        if proposal is None:
+            raise ChatError(f"no proposal #{proposal_id} in this session")
+        proposal.edit_hunk(str(params["path"]), int(params["hunk"]), str(params["text"]))
+        return {"proposal": proposal.to_json()}
+
     async def undo(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
         return {"paths": await asyncio.to_thread(self.session.undo)}
 
@@ -195,6 +213,57 @@ class ChatService:
         session = self.session
         conversation = int(params.get("conversation") or session.conversation_id)
         return {"markdown": session.store.export_markdown(conversation)}
+
+    async def export_file(self, params: dict, ctx: RequestContext) -> dict[str, str]:
+        """Write a conversation as `<title-slug>.md` in the project root (a free name)."""
+        from aiide_tui.chat.session import ChatError
+        from aiide_tui.chat.store import export_name
+
+        store = self.session.store
+        conversation = int(params.get("conversation") or self.session.conversation_id)
+        found = store.conversation(conversation)
+        if found is None:
+            raise ChatError(f"no conversation #{conversation} in this project")
+        policy = self.workspace.policy
+        name = export_name(found.title, lambda rel: policy.resolve(rel).exists())
+        markdown = store.export_markdown(conversation)
+        await asyncio.to_thread(self.workspace.write, name, markdown, label="chat export")
+        return {"path": name}
+
+    async def conversations(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+        """Recent conversations, or those with a message containing `query` (with an excerpt)."""
+        store = self.session.store
+        limit = int(params.get("limit", 100))
+        query = str(params.get("query") or "").strip()
+        if not query:
+            return [{**dataclasses.asdict(c), "excerpt": ""} for c in store.conversations(limit)]
+        found: dict[int, dict[str, Any]] = {}
+        for conversation_id, _, _, excerpt in store.search(query, limit * 5):
+            if conversation_id not in found and (item := store.conversation(conversation_id)):
+                found[conversation_id] = {**dataclasses.asdict(item), "excerpt": excerpt}
+        return sorted(found.values(), key=lambda c: (-c["updated_at"], -c["id"]))[:limit]
+
+    async def resume(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        """Make a stored conversation the current one: the next question continues it."""
+        conversation = int(params["conversation"])
+        async with self._busy:
+            self.session.resume(conversation)
+        return {
+            "conversation": conversation,
+            "messages": await self.messages({"conversation": conversation}, ctx),
+        }
+
+    async def open(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        """Open the session ahead of the first question (its modules load in a thread, its
+        model client warms up) and return the conversation it continues."""
+        import importlib
+
+        await asyncio.to_thread(importlib.import_module, "aiide_tui.chat.session")
+        conversation = self.session.conversation_id
+        return {
+            "conversation": conversation,
+            "messages": await self.messages({"conversation": conversation}, ctx),
+        }
 
     async def files(self, params: dict, ctx: RequestContext) -> list[str]:
         """Files a `@` mention may name (ignored and secrets files left out)."""

@@ -164,6 +164,10 @@ class ServicesClient:
     async def index_status(self) -> dict[str, Any]:
         return await self._call("index/status")
 
+    async def focus_index(self, paths: list[str]) -> None:
+        """Name the files in view, the active one first: the index embeds their code first."""
+        await self._call("index/focus", {"paths": paths})
+
     async def search(self, query: str, k: int = 20) -> list[dict[str, Any]]:
         """Hybrid code search: each hit has path, start_line, end_line, symbol, score, parts."""
         return await self._call("index/search", {"query": query, "k": k})
@@ -230,6 +234,17 @@ class ServicesClient:
     async def chat_decide_all(self, proposal: int, *, accept: bool) -> dict[str, Any]:
         return await self._call("chat/decide_all", {"proposal": proposal, "accept": accept})
 
+    async def chat_edit_hunk(
+        self, proposal: int, path: str, hunk: int, text: str
+    ) -> dict[str, Any]:
+        """Replace a hunk's new side with `text` (file form); returns the updated proposal.
+
+        Nothing is written: the hunk waits for accept or reject again. Raises
+        HunkEditError when the edited hunk does not fit.
+        """
+        params = {"proposal": proposal, "path": path, "hunk": hunk, "text": text}
+        return (await self._call("chat/edit_hunk", params))["proposal"]
+
     async def chat_undo(self) -> list[str]:
         """Revert the last applied chat proposal; returns the paths restored."""
         return (await self._call("chat/undo"))["paths"]
@@ -243,3 +258,21 @@ class ServicesClient:
 
     async def chat_export(self, conversation: int | None = None) -> str:
         return (await self._call("chat/export", {"conversation": conversation}))["markdown"]
+
+    async def chat_export_file(self, conversation: int) -> str:
+        """Write the conversation as Markdown in the project root; returns the file's path."""
+        return (await self._call("chat/export_file", {"conversation": conversation}))["path"]
+
+    async def chat_conversations(self, query: str = "", limit: int = 100) -> list[dict[str, Any]]:
+        """Stored conversations, newest first: id, title, created_at, updated_at, messages,
+        excerpt (where `query` matched, when one is given)."""
+        return await self._call("chat/conversations", {"query": query, "limit": limit})
+
+    async def chat_open(self) -> list[dict[str, Any]]:
+        """Open the chat session before the first question; returns the messages of the
+        conversation it continues (role, content, think)."""
+        return (await self._call("chat/open"))["messages"]
+
+    async def chat_resume(self, conversation: int) -> list[dict[str, Any]]:
+        """Continue a stored conversation; returns its messages (role, content, think)."""
+        return (await self._call("chat/resume", {"conversation": conversation}))["messages"]

@@ -219,7 +219,7 @@ async def test_proposal_hunks_can_be_accepted_and_rejected(tmp_path: Path) -> No
         pane = app.query_one(ReviewPane)
         await pane.show_diff(two_file_diff(tmp_path), source="proposal 1")
         pane.focus()
-        assert pane.border_subtitle.endswith("a accept · x reject")
+        assert pane.border_subtitle.endswith("a accept · x reject · e edit")
         await pilot.press("a", "x")
         await pilot.pause()
         assert app.posted == [("accepted", "a.py", 0), ("rejected", "a.py", 1)]

@@ -20,6 +20,7 @@ from textual.widgets import Footer
 from aiide_tui.config import Config
 from aiide_tui.errors import AiideError, FileTooLargeError, StaleFileError
 from aiide_tui.keymap import DEFAULT_ACTIONS
+from aiide_tui.review import parse_diff
 from aiide_tui.services.client import Document, ServicesClient
 from aiide_tui.ui import layout
 from aiide_tui.ui.screens.confirm import ConfirmScreen
@@ -34,10 +35,12 @@ CHANGE_SETTLE_SECONDS = 0.2
 
 
 def keymap_bindings() -> list[Binding]:
-    """One binding per keymap action, each with an id so `App.set_keymap` can remap it."""
+    """One binding per screen-wide keymap action, each with an id so `App.set_keymap` can
+    remap it (a widget's own actions, such as `edit_hunk`, are bound by that widget)."""
     return [
         Binding(a.default_keys, a.id, a.description, show=a.show, id=a.id, priority=a.id == "quit")
         for a in DEFAULT_ACTIONS
+        if not a.widget
     ]
 
 
@@ -248,6 +251,29 @@ class MainScreen(Screen[None]):
     def action_refresh_review(self) -> None:
         self.refresh_git()
 
+    def action_edit_hunk(self) -> None:
+        self.show_region("review")
+        self.review.action_edit_hunk()
+
+    def action_conversations(self) -> None:
+        if self.client is None:
+            self.notify("Still starting up; try again in a moment.")
+            return
+        from aiide_tui.ui.screens.conversations import ConversationsScreen
+
+        self.app.push_screen(ConversationsScreen(self.client), self._show_conversation)
+
+    def _show_conversation(self, messages: list[dict] | None) -> None:
+        if messages is not None:
+            self.show_conversation(messages)
+
+    @work(group="chat-resume", description="Show a resumed conversation")
+    async def show_conversation(self, messages: list[dict]) -> None:
+        shown = [(m["role"], m["content"], m["think"]) for m in messages]
+        await self.chat.show_history(shown)
+        self.show_region("chat")
+        self.notify("Conversation resumed: your next question continues it.", timeout=3)
+
     def action_copy(self) -> None:
         self.app.action_copy_selection()
 
@@ -293,8 +319,18 @@ class MainScreen(Screen[None]):
         self.watch_workspace()
         self.watch_completion()
         self.keep_index()
+        self.open_chat()
         if self.probe_environment:
             self.check_environment()
+
+    @work(group="chat-open", exit_on_error=False, description="Open the chat session")
+    async def open_chat(self) -> None:
+        """Open the chat session now, so the first question pays nothing for it, and show
+        the conversation it continues."""
+        assert self.client is not None
+        messages = await self.client.chat_open()
+        if messages and not self.chat.messages:  # the user has not asked anything meanwhile
+            await self.chat.show_history([(m["role"], m["content"], m["think"]) for m in messages])
 
     @on(CodeView.CompletionRequested)
     def on_completion_requested(self, event: CodeView.CompletionRequested) -> None:
@@ -427,6 +463,19 @@ class MainScreen(Screen[None]):
     @on(FileTree.FileOpened)
     def on_file_opened(self, event: FileTree.FileOpened) -> None:
         self.open_file(event.path)
+
+    @on(Editor.ActiveChanged)
+    def on_active_document_changed(self) -> None:
+        self.focus_index()
+
+    @work(exclusive=True, group="index-focus", exit_on_error=False, description="Files in view")
+    async def focus_index(self) -> None:
+        """Tell the index which files are open, the active one first: their vectors come first."""
+        if self.client is None:
+            return
+        active = self.editor.active
+        paths = [view.path for view in self.editor.documents if view is not active]
+        await self.client.focus_index(([active.path] if active else []) + paths)
 
     @on(FileTree.RefreshRequested)
     async def on_tree_refresh(self) -> None:
@@ -643,8 +692,8 @@ class MainScreen(Screen[None]):
         await self.review.show_diff(proposal["diff"], source="chat")
         notes = "; ".join(proposal["notes"])
         self.notify(
-            f"Proposal #{proposal['id']} is in the review pane: a accepts, x rejects a hunk."
-            + (f" ({notes})" if notes else ""),
+            f"Proposal #{proposal['id']} is in the review pane: a accepts, x rejects, "
+            "e edits a hunk." + (f" ({notes})" if notes else ""),
             timeout=6,
         )
 
@@ -657,6 +706,26 @@ class MainScreen(Screen[None]):
     def on_hunk_rejected(self, event: ReviewPane.HunkRejected) -> None:
         if event.source == "chat":
             self.decide_hunk(event.path, event.hunk_index, accept=False)
+
+    @on(ReviewPane.HunkEditRequested)
+    def on_hunk_edit_requested(self, event: ReviewPane.HunkEditRequested) -> None:
+        if event.source != "chat" or self.client is None or self._proposal_id is None:
+            return
+        from aiide_tui.ui.screens.hunk_edit import HunkEditScreen
+
+        screen = HunkEditScreen(
+            self.client, self._proposal_id, event.path, event.hunk_index, event.hunk
+        )
+        self.app.push_screen(screen, lambda proposal: self._hunk_edited(event.path, proposal))
+
+    def _hunk_edited(self, path: str, proposal: dict | None) -> None:
+        """Redraw the edited file's hunks; the edited one waits for a decision again."""
+        if proposal is None or proposal["id"] != self._proposal_id:
+            return
+        info = next(f for f in proposal["files"] if f["path"] == path)
+        file_diff = next(f for f in parse_diff(proposal["diff"]) if f.path == path)
+        decisions = {int(index): value for index, value in info["decisions"].items()}
+        self.review.replace_file(file_diff, decisions=decisions, edited=set(info["edited"]))
 
     @work(group="chat-decide", description="Apply a decision on a proposed hunk")
     async def decide_hunk(self, path: str, hunk: int, *, accept: bool) -> None:

@@ -9,6 +9,7 @@ than the widget can re-render.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from textual import on
@@ -251,6 +252,19 @@ class ChatPanel(Vertical):
         for message in messages:
             await message.finish()
         await self.query_one("#chat-log").remove_children(messages)
+
+    async def show_history(self, messages: Iterable[tuple[Role, str, str]]) -> None:
+        """Replace the log with a stored conversation: (role, Markdown, reasoning) each."""
+        for message in self._messages:
+            await message.finish()
+        self._messages, self._thinking = [], None
+        await self.query_one("#chat-log").remove_children()
+        self.set_context("")
+        for role, markdown, think in messages:
+            if think:
+                await self.append_thinking(think)
+                self._thinking = None
+            self.add_message(role, markdown)
 
     def copy_selected_message(self) -> str | None:
         """Markdown of the focused message, else the last assistant reply, for OSC 52 copy."""

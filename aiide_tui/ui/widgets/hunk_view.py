@@ -105,6 +105,8 @@ class HunkView(Widget):
     """Show old and new side by side instead of interleaved."""
     decision: reactive[Decision | None] = reactive(None, layout=True)
     """The user's answer for this hunk, shown in its header, once given."""
+    edited: reactive[bool] = reactive(False, layout=True)
+    """The user rewrote this hunk's new side (shown in its header)."""
 
     class Selected(Message):
         """The hunk was clicked."""
@@ -142,9 +144,16 @@ class HunkView(Widget):
     def on_click(self) -> None:
         self.post_message(self.Selected(self))
 
+    def set_hunk(self, hunk: Hunk) -> None:
+        """Show `hunk` instead (the same place in the file, rewritten or renumbered)."""
+        self.hunk = hunk
+        self._highlighted = None
+        self._strips_key = None
+        self.refresh(layout=True)
+
     def _render_strips(self, width: int) -> list[Strip]:
         """All lines of the hunk at this width, cached until the width or mode changes."""
-        key = (width, self.split, self.decision, self.app.theme)
+        key = (width, self.split, self.decision, self.edited, self.app.theme)
         if key != self._strips_key:
             rows = self._header_rows(width)
             rows += self._split_rows(width) if self.split else self._unified_rows(width)
@@ -170,6 +179,8 @@ class HunkView(Widget):
 
     def _header_rows(self, width: int) -> list[Content]:
         header = Content(self.hunk.header.translate(VISIBLE_CONTROLS))
+        if self.edited:
+            header = Content.assemble(header, "  ", ("✎ edited", self._style("hunk-view--note")))
         if self.decision is not None:
             mark = "✓ accepted" if self.decision == "accepted" else "✗ rejected"
             header = Content.assemble(header, "  ", (mark, self._style("hunk-view--note")))

@@ -15,6 +15,7 @@ mount their hunks only when expanded, so a 200-file diff paints at once.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import ClassVar
 
 from textual import on
@@ -28,7 +29,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
-from aiide_tui.review import DiffParseError, FileDiff, parse_diff
+from aiide_tui.keymap import ACTIONS_BY_ID
+from aiide_tui.review import DiffParseError, FileDiff, Hunk, parse_diff
 from aiide_tui.ui.widgets.hunk_view import VISIBLE_CONTROLS, Decision, HunkView
 
 __all__ = ["FileSection", "HunkView", "ReviewPane"]
@@ -76,6 +78,13 @@ class FileSection(Collapsible):
             return
         self._populated = True
         self.get_child_by_type(Collapsible.Contents).mount_all(self._make_hunk_views())
+
+    def set_file(self, file_diff: FileDiff) -> None:
+        """Show a new version of this file's diff with the same hunks (one of them edited)."""
+        self.file_diff = file_diff
+        self.title = _file_title(file_diff)
+        for view, hunk in zip(self.hunk_views, file_diff.hunks, strict=False):
+            view.set_hunk(hunk)
 
     def set_split(self, split: bool) -> None:
         """Switch every hunk of this file (mounted now or later) to split or unified."""
@@ -133,6 +142,7 @@ class ReviewPane(VerticalScroll, can_focus=True):
         Binding("r", "refresh_diff", "Refresh"),
         Binding("a", "accept_hunk", "Accept hunk"),
         Binding("x", "reject_hunk", "Reject hunk"),
+        Binding(ACTIONS_BY_ID["edit_hunk"].default_keys, "edit_hunk", "Edit hunk", id="edit_hunk"),
     ]
     """
     | Key(s) | Description |
@@ -144,6 +154,8 @@ class ReviewPane(VerticalScroll, can_focus=True):
     | r | Ask the screen to reload the diff. |
     | a | Accept the current hunk (proposals only). |
     | x | Reject the current hunk (proposals only). |
+    | e | Edit the current hunk's new lines before deciding (proposals only; keymap id
+    `edit_hunk`). |
     """
 
     DEFAULT_CSS = """
@@ -194,6 +206,23 @@ class ReviewPane(VerticalScroll, can_focus=True):
 
     class HunkRejected(HunkDecided):
         """The user rejected hunk `hunk_index` of `path` in a diff from `source`."""
+
+    class HunkEditRequested(Message):
+        """The user wants to rewrite the new side of `hunk` (hunk `hunk_index` of `path`)."""
+
+        def __init__(
+            self, pane: ReviewPane, path: str, hunk_index: int, hunk: Hunk, source: str
+        ) -> None:
+            super().__init__()
+            self.pane = pane
+            self.path = path
+            self.hunk_index = hunk_index
+            self.hunk = hunk
+            self.source = source
+
+        @property
+        def control(self) -> ReviewPane:
+            return self.pane
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
@@ -255,6 +284,27 @@ class ReviewPane(VerticalScroll, can_focus=True):
         self._update_subtitle()
         return done
 
+    def replace_file(
+        self, file_diff: FileDiff, *, decisions: Mapping[int, Decision], edited: set[int]
+    ) -> AwaitComplete:
+        """Show a new version of one file's diff in place, keeping cursor and folds.
+
+        With the same number of hunks (a hunk was edited) only its hunks are
+        redrawn; otherwise the whole diff is shown again.
+        """
+        index = next((i for i, f in enumerate(self.files) if f.path == file_diff.path), None)
+        if index is None or len(self.files[index].hunks) != len(file_diff.hunks):
+            files = [file_diff if f.path == file_diff.path else f for f in self.files]
+            return self.show_files(files, source=self.source)
+        self.files[index] = file_diff
+        section = self._sections[index]
+        section.set_file(file_diff)
+        for hunk_index, view in enumerate(section.hunk_views):
+            view.decision = decisions.get(hunk_index)
+            view.edited = hunk_index in edited
+        self._update_subtitle()
+        return AwaitComplete.nothing()
+
     def show_message(self, text: str) -> AwaitComplete:
         """Replace the diff with a plain message ("Not a git repository")."""
         self.files = []
@@ -293,6 +343,20 @@ class ReviewPane(VerticalScroll, can_focus=True):
 
     def action_reject_hunk(self) -> None:
         self._decide("rejected")
+
+    def action_edit_hunk(self) -> None:
+        """Ask the screen to open the current hunk for editing; git diffs are read-only."""
+        current = self.current_hunk
+        if current is None:
+            self.app.bell()
+            return
+        if self.source == "git":
+            self.notify("The working tree diff is read-only.", severity="warning")
+            return
+        path, hunk_index = current
+        assert self._current is not None
+        hunk = self.files[self._current[0]].hunks[hunk_index]
+        self.post_message(self.HunkEditRequested(self, path, hunk_index, hunk, self.source))
 
     # Handlers
 
@@ -373,7 +437,7 @@ class ReviewPane(VerticalScroll, can_focus=True):
         parts = [label, f"{count} file{'s' if count != 1 else ''}", f"+{added} -{removed}"]
         if self.split:
             parts.append("split")
-        parts.append("read-only" if self.source == "git" else "a accept · x reject")
+        parts.append("read-only" if self.source == "git" else "a accept · x reject · e edit")
         self.border_subtitle = " · ".join(parts)
 
     def _stops(self) -> list[tuple[int, int | None]]:

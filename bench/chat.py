@@ -130,17 +130,8 @@ async def conversation(session, server) -> tuple[list[float], list[float]]:
     return shares, overheads
 
 
-async def open_and_ask(url: str, checks: bool) -> dict[str, float]:
-    """Open a session on a small project and ask at once (run in a fresh process).
-
-    With `checks`, first run the model checks the app runs as it starts (they load
-    the client library), as in the app, where the first question opens the session.
-    """
-    if checks:
-        from aiide_tui.config import load_config
-        from aiide_tui.doctor import check_model_roles
-
-        await check_model_roles(load_config(None, env={"OLLAMA_HOST": url}))
+async def open_and_ask(url: str) -> dict[str, float]:
+    """Open a session on a small project and ask at once (run in a fresh process)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "project"
         root.mkdir()
@@ -153,11 +144,10 @@ async def open_and_ask(url: str, checks: bool) -> dict[str, float]:
         return {"sent_at": sent_at, "assembly_ms": assembly[0]}
 
 
-def open_overhead(server, checks: bool = False, runs: int = 3) -> float:
+def open_overhead(server, runs: int = 3) -> float:
     """Enter to request, less assembly, when the question opens the session in a fresh
     process (the median of `runs` processes)."""
     child = [sys.executable, __file__, "--open-and-ask", server.url]
-    child += ["--after-checks"] if checks else []
     overheads = []
     for _ in range(runs):
         done = subprocess.run(child, check=True, capture_output=True, text=True)
@@ -190,16 +180,12 @@ async def run(root: Path, work: Path) -> None:
         print(f"prefix_shared_of_new_pct: {sum(of_new) / len(of_new):.1f} (of the new prompt)")
         print(f"first_token_overhead_ms: {p95(overheads[1:]):.1f} (p95 of turns 2-10; target < 20)")
         print(
-            f"first_token_overhead_cold_ms: {overheads[0]:.1f} (turn 1: the process's first "
-            "model request; the provider was made as the session opened)"
+            f"first_token_overhead_cold_ms: {overheads[0]:.1f} (turn 1, the process's first "
+            "model request: the app opens the session as it starts, and its provider warms up)"
         )
         print(
-            f"first_token_overhead_open_ms: {open_overhead(server, checks=True):.1f} (a fresh "
-            "process whose first question opens the session, after the app's startup checks)"
-        )
-        print(
-            f"first_token_overhead_open_bare_ms: {open_overhead(server):.1f} (the same with "
-            "nothing loaded: `aiide chat --no-input`; the warm-up overlaps assembly only)"
+            f"first_token_overhead_open_ms: {open_overhead(server):.1f} (a fresh process whose "
+            "question opens the session: `echo q | aiide chat --no-input`)"
         )
         await session.aclose()
     finally:
@@ -211,10 +197,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tree", type=Path, help="Index a copy of this folder instead.")
     parser.add_argument("--open-and-ask", metavar="URL", help=argparse.SUPPRESS)
-    parser.add_argument("--after-checks", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.open_and_ask:
-        print(json.dumps(asyncio.run(open_and_ask(args.open_and_ask, args.after_checks))))
+        print(json.dumps(asyncio.run(open_and_ask(args.open_and_ask))))
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

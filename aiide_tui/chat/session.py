@@ -420,10 +420,14 @@ class ChatSession:
         if self.run_command is None:
             raise ChatError("no sandbox to run commands in")
         code, output = await self.run_command(argv)
-        label = f"$ {' '.join(argv)} (exit {code})"
-        tail = output[-RUN_OUTPUT_TOKENS * 4 :]
-        self.extra.append(ContextItem.of("run", label, tail))
-        return f"{label}\n\n```\n{tail.rstrip()}\n```"
+        item = self.add_output(f"$ {' '.join(argv)} (exit {code})", output)
+        return f"{item.label}\n\n```\n{item.text.rstrip()}\n```"
+
+    def add_output(self, label: str, output: str) -> ContextItem:
+        """Add a command's output (its tail) to the next question's context."""
+        item = ContextItem.of("run", label, output[-RUN_OUTPUT_TOKENS * 4 :])
+        self.extra.append(item)
+        return item
 
 
 def truncation_notice(usage: Usage, role: Role) -> str:

@@ -8,18 +8,25 @@ method. Proposals wait here until `chat/accept_hunk` / `chat/reject_hunk`
 (`chat/edit_hunk` rewrites a hunk's new side first, in memory); a file is
 written (through the workspace) once all its hunks are decided. Past
 conversations are listed, searched, resumed and exported to Markdown here.
+The output of the user's latest sandbox run, when it failed in the last
+minutes, joins the next question's context once (it shows in the context bar).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import shlex
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiide_tui.bus import RequestContext, Router
 from aiide_tui.config import Config
 from aiide_tui.workspace import Workspace
+
+RECENT_RUN_S = 900
+"""A failing sandbox run this recent joins the next question's context, once."""
 
 if TYPE_CHECKING:
     from aiide_tui.chat.session import ChatSession
@@ -77,6 +84,7 @@ class ChatService:
         self._store: ChatStore | None = None
         self._retriever = _IndexRetriever(index) if index is not None else None
         self._busy = asyncio.Lock()
+        self._offered_runs: set[int] = set()
 
     def register(self, router: Router) -> None:
         methods = {
@@ -147,8 +155,27 @@ class ChatService:
                 return {"command": await commands.run(session, text)}
             opened = params.get("open_file")
             open_file = OpenFile(**opened) if opened else None
+            await self._add_recent_failure(session)
             result = await session.send(text, open_file=open_file, on_event=forward)
             return result.to_json()
+
+    async def _add_recent_failure(self, session: ChatSession) -> None:
+        """The output of the user's latest sandbox run, once, when it failed lately: "why does
+        this fail?" right after a failing test run should not need a `/run` again."""
+        if self.sandbox is None:
+            return
+        runs = await asyncio.to_thread(self.sandbox.audit.list, 1)
+        run = runs[0] if runs else None
+        if run is None or run.id in self._offered_runs or run.requester != "user":
+            return
+        failed = run.timed_out or run.exit_code not in (0, None) or run.status == "failed"
+        ended = run.started_at + (run.duration_s or 0)
+        if not failed or run.status == "running" or time.time() - ended > RECENT_RUN_S:
+            return
+        self._offered_runs.add(run.id)
+        verdict = "timed out" if run.timed_out else f"exit {run.exit_code}"
+        output = "\n".join(part for part in (run.stdout, run.stderr, run.error or "") if part)
+        session.add_output(f"$ {shlex.join(run.argv)} ({verdict}, run #{run.id})", output)
 
     async def proposals(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
         return [p.to_json() for p in self.session.proposals.values()]

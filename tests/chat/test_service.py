@@ -208,3 +208,44 @@ async def test_history_survives_a_restart(project, chat_config, model_server):
     last = model_server.requests_to(CHAT)[-1]
     assert "my name is Ada" in last.raw
     assert "my name is Ada" in markdown and "what is my name?" in markdown
+
+
+def _record_run(project, argv, *, exit_code, stdout="", ago_s=0.0):
+    from aiide_tui.sandbox import AuditStore
+
+    audit = AuditStore.for_project(project)
+    try:
+        run_id = audit.start(argv=argv, requester="user", backend="docker", image="i", limits={})
+        audit._db.execute(
+            "UPDATE runs SET started_at = started_at - ? WHERE id = ?", (ago_s, run_id)
+        )
+        audit._db.commit()
+        audit.finish(run_id, status="finished", exit_code=exit_code, duration_s=1.0, stdout=stdout)
+    finally:
+        audit._db.close()
+
+
+async def test_a_recent_failing_run_joins_the_next_question_once(client, model_server, project):
+    model_server.script(CHAT, text="The test expects 4.")
+    failure = "FAILED test_calc.py::test_add - AssertionError: 3 != 4"
+    _record_run(project, ["pytest", "-x"], exit_code=1, stdout=failure)
+    first = await client.chat_send("why does it fail?", lambda event: None)
+    labels = [item["label"] for item in first["context"]["items"]]
+    assert any(label.startswith("$ pytest -x (exit 1") for label in labels)
+    await client.chat_send("and now?", lambda event: None)
+    asked, again = model_server.requests_to(CHAT)
+    assert failure in asked.body["messages"][-1]["content"]
+    assert failure not in again.body["messages"][-1]["content"]  # offered once
+
+
+async def test_passing_or_old_runs_stay_out_of_the_context(client, model_server, project):
+    model_server.script(CHAT, text="Fine.")
+    _record_run(project, ["pytest"], exit_code=1, stdout="OLD-FAILURE", ago_s=3600)
+    _record_run(project, ["pytest"], exit_code=0, stdout="1 passed")
+    await client.chat_send("all good?", lambda event: None)
+    _record_run(project, ["make"], exit_code=2, stdout="STALE-FAILURE", ago_s=3600)
+    await client.chat_send("and make?", lambda event: None)
+    for request in model_server.requests_to(CHAT):
+        sent = request.body["messages"][-1]["content"]
+        assert "1 passed" not in sent and "OLD-FAILURE" not in sent
+        assert "STALE-FAILURE" not in sent

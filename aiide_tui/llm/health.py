@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from aiide_tui.errors import AiideError
@@ -70,8 +71,9 @@ async def _status(role: Role, draft: Role | None) -> RoleStatus:
 
 
 def summary(statuses: list[RoleStatus]) -> str:
-    """A few words for the status bar: the fim and chat models (and the draft)."""
-    models = {status.role: status.model for status in statuses}
+    """A few words for the status bar: the fim and chat models (and the draft), a GGUF
+    file by its name (its folder is in `aiide doctor`)."""
+    models = {status.role: _short(status.model) for status in statuses}
     parts = []
     if "fim" in models:
         draft = f"+{models['draft']}" if "draft" in models else ""
@@ -79,3 +81,7 @@ def summary(statuses: list[RoleStatus]) -> str:
     if "chat" in models:
         parts.append(f"chat {models['chat']}")
     return ", ".join(parts) or "no models"
+
+
+def _short(model: str) -> str:
+    return PurePath(model).name if model.endswith(".gguf") else model

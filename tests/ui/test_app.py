@@ -224,6 +224,15 @@ async def test_narrow_layout_cycles_one_region_at_a_time(project: Path):
         assert seen == [{"editor"}, {"chat"}, {"review"}, {"files"}]
 
 
+async def test_focus_chat_puts_the_cursor_in_the_prompt(project: Path):
+    async with make_app(project).run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("alt+3")
+        await pilot.pause()
+        assert shown(pilot) == {"chat"}
+        assert pilot.app.focused is pilot.app.screen.query_one("#chat-input")
+
+
 async def test_resizing_switches_layout(project: Path):
     async with make_app(project).run_test(size=(160, 48)) as pilot:
         await ready(pilot)
@@ -287,3 +296,14 @@ async def test_status_bar_names_the_models_serving_each_role(project: Path, mode
         assert "fim" in text and "chat" in text, text
         notice = pilot.app.screen.query_one("#chat").query_one("#chat-notice")
         assert not notice.display
+
+
+async def test_without_ollama_the_chat_names_its_model(project: Path, model_server):
+    (project / ".aiide.toml").write_text(model_server.config_toml("openai"))
+    app = AiideApp(project, load_config(project), remember_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        chat = pilot.app.screen.query_one("#chat")
+        status = pilot.app.screen.query_one("#status")
+        await wait_for(pilot, lambda: "checking" not in status.segment_text("model"))
+        await wait_for(pilot, lambda: "chat " in str(chat.border_subtitle))
+        assert "Ollama" not in str(chat.border_subtitle)

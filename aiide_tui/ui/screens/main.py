@@ -193,6 +193,7 @@ class MainScreen(Screen[None]):
 
     def action_focus_chat(self) -> None:
         self.show_region("chat")
+        self.chat.action_focus_prompt()  # where the user means to type
 
     def action_focus_review(self) -> None:
         self.show_region("review")
@@ -451,6 +452,8 @@ class MainScreen(Screen[None]):
         detail = model.detail
         if model.summary == "offline":
             detail = f"Ollama is not reachable at {self.config.models.ollama_host}."
+        elif connected and roles.summary:
+            detail = roles.summary  # which models answer, not the server's model list
         self.chat.set_model_state(connected, detail)
         self.status.set_segment(
             "sandbox",

@@ -116,6 +116,9 @@ class CodeIndex:
     def dependents(self, path: str) -> list[str]:
         return self.graph.dependents(path)
 
+    def dependencies(self, path: str) -> list[str]:
+        return self.graph.dependencies(path)
+
     def status(self) -> dict[str, Any]:
         """Counts and the state of vectors, for the status bar, `aiide doctor` and the service."""
         db = self.store.read()

@@ -40,7 +40,15 @@ def test_names_near_the_cursor_nearest_first() -> None:
     prefix = (
         "import os\n\ndef ship(cart):\n    for item in cart.items:\n        total = cents(item."
     )
-    assert names_near_cursor(prefix) == ["item", "cents", "total", "items", "cart", "ship"]
+    assert names_near_cursor(prefix) == ["cents", "items"]  # no parameter, loop variable
+
+
+def test_words_of_comments_and_strings_are_not_names() -> None:
+    prefix = (
+        'def scan(text, port):\n    """Read through the port; NOTE callback."""\n'
+        '    log("through Decoder")  # see Encoder\n    value = Scanner(text).next_token(port'
+    )
+    assert names_near_cursor(prefix) == ["next_token", "Scanner", "log"]
 
 
 async def test_definitions_of_names_near_the_cursor(index: CodeIndex) -> None:
@@ -71,3 +79,21 @@ async def test_the_prompt_carries_them(
     assert prompt.endswith(
         "<|file_sep|>app.py\n<|fim_prefix|>price = cents(<|fim_suffix|><|fim_middle|>"
     )
+
+
+async def test_a_name_defined_in_many_places_needs_an_import(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    for page in ("home", "about", "blog"):
+        (root / page).mkdir(parents=True)
+        (root / page / "view.py").write_text(f'def render(req):\n    """The {page} page."""\n')
+    (root / "app.py").write_text("from blog.view import render\n\nrender(1)\n")
+    (root / "other.py").write_text("x = 1\n")
+    code_index = CodeIndex(root, state_dir=tmp_path / "state")
+    try:
+        code_index.index()
+        source = IndexSnippets(code_index)
+        imported = await source.snippets("app.py", "page = render(", "", max_tokens=200)
+        assert [snippet.path for snippet in imported] == ["blog/view.py"]
+        assert await source.snippets("other.py", "page = render(", "", max_tokens=200) == []
+    finally:
+        code_index.close()

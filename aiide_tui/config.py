@@ -174,6 +174,9 @@ class RoleSettings:
     idle_timeout_s: float = 0.0
     server: str = ""
     """What serves it, shown by `aiide doctor`: e.g. llama-server, vllm."""
+    fim_format: str = ""
+    """The model's fill-in-the-middle family (e.g. qwen2.5-coder, codestral) when its name
+    does not say (a GGUF file called model.gguf); empty: told by the name."""
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     """Extra sampling options passed through (e.g. top_p, repeat_penalty)."""
 

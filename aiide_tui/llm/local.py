@@ -136,7 +136,8 @@ class LocalProvider(Provider):
                 yield chunk
 
     async def fim_style(self) -> FimStyle:
-        return FimStyle(self.model, template_for(self.model), native_suffix=False)
+        family = self.role.fim_format
+        return FimStyle(self.model, template_for(self.model, family=family), native_suffix=False)
 
     # -- the rest --------------------------------------------------------------------------------
 

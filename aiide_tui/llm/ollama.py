@@ -185,7 +185,9 @@ class OllamaProvider(Provider):
                     shown = await self._client.show(self.model)
             template = shown.template or ""
             self._style = FimStyle(
-                self.model, template_for(self.model, template), ".Suffix" in template
+                self.model,
+                template_for(self.model, template, self.role.fim_format),
+                ".Suffix" in template,
             )
         return self._style
 

@@ -147,7 +147,8 @@ class OpenAIProvider(Provider):
         ]
 
     async def fim_style(self) -> FimStyle:
-        return FimStyle(self.model, template_for(self.model), native_suffix=False)
+        family = self.role.fim_format
+        return FimStyle(self.model, template_for(self.model, family=family), native_suffix=False)
 
     async def health(self) -> Health:
         server = f"OpenAI-compatible server at {self.role.base_url}"

@@ -42,6 +42,7 @@ class Role:
     api_key_env: str = ""
     keep_alive: str = ""
     server: str = ""
+    fim_format: str = ""
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     source: str = "default"
     """Where the role was configured ("default" or FILE:LINE)."""
@@ -119,6 +120,7 @@ def resolve_role(config: Config, name: str) -> Role | None:
     if not model:
         return None
     provider = table.provider or "ollama"
+    _check_fim_format(name, table.fim_format)
     return Role(
         name=name,
         provider=provider,
@@ -132,9 +134,21 @@ def resolve_role(config: Config, name: str) -> Role | None:
         api_key_env=table.api_key_env,
         keep_alive=table.keep_alive,
         server=table.server,
+        fim_format=table.fim_format,
         options=table.options,
         source=config.sources.get(f"models.{name}", "default"),
     )
+
+
+def _check_fim_format(name: str, family: str) -> None:
+    from aiide_tui.llm.templates import FIM_TEMPLATES
+
+    families = [template.family for template in FIM_TEMPLATES]
+    if family and family not in families:
+        raise ConfigError(
+            f"[models.{name}] fim_format {family!r} is not a format aiide knows: "
+            f"one of {', '.join(families)}"
+        )
 
 
 def _base_url(name: str, provider: str, configured: str, ollama_host: str) -> str:

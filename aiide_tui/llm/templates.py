@@ -169,8 +169,13 @@ def template_named(family: str) -> FimTemplate:
     raise KeyError(family)
 
 
-def template_for(model: str, server_template: str | None = None) -> FimTemplate | None:
-    """The family template for a model: by the server's prompt template, else by name."""
+def template_for(
+    model: str, server_template: str | None = None, family: str = ""
+) -> FimTemplate | None:
+    """The family template for a model: the configured `family`, else by the server's prompt
+    template, else by the model's name."""
+    if family:
+        return template_named(family)
     if server_template:
         for template in FIM_TEMPLATES:
             if any(marker in server_template for marker in template.markers):
@@ -231,5 +236,5 @@ def build_fim_prompt(
     raise CapabilityMissing(
         f"{style.model} has no fill-in-the-middle format aiide knows ({families}) and its "
         "server cannot fill in by itself: set [models.fim] model to a FIM model such as "
-        "qwen2.5-coder:1.5b-base"
+        "qwen2.5-coder:1.5b-base, or fim_format to its family if its name does not say"
     )

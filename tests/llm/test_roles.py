@@ -91,6 +91,14 @@ def test_an_openai_role_needs_a_base_url(project):
         resolve_role(load_config(project), "chat")
 
 
+def test_fim_format_names_a_known_family(project):
+    write_project(project, '[models.fim]\nmodel = "model.gguf"\nfim_format = "codestral"\n')
+    assert resolve_role(load_config(project), "fim").fim_format == "codestral"
+    write_project(project, '[models.fim]\nfim_format = "gpt"\n')
+    with pytest.raises(ConfigError, match="fim_format 'gpt' is not a format aiide knows: one of"):
+        resolve_role(load_config(project), "fim")
+
+
 def test_a_project_sending_a_role_to_a_remote_server_is_flagged(project):
     write_project(project, '[models.embed]\nprovider = "openai"\nbase_url = "https://x.ai/v1"\n')
     warnings = load_config(project).warnings

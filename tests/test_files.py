@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from aiide_tui.workspace.files import (
     is_binary,
     read_text,
 )
+from tests.support.components import as_plain_user
 
 
 def _roundtrip(path: Path, raw: bytes) -> str:
@@ -139,16 +142,20 @@ def test_missing_file(tmp_path: Path) -> None:
         read_text(tmp_path / "nope.txt")
 
 
-@pytest.mark.skipif(
-    os.geteuid() == 0,
-    reason="running as root, which reads files whatever their mode says; unreadable"
-    " objects are still covered by the directory and FIFO tests",
-)
 def test_permission_denied(tmp_path: Path) -> None:
+    """In a process that cannot read everything (`as_plain_user`), as a user's would."""
     path = _file(tmp_path, b"secret\n")
     path.chmod(0)
-    with pytest.raises(WorkspaceError, match="Permission denied"):
-        read_text(path)
+    script = (
+        "import sys\nfrom aiide_tui.errors import WorkspaceError\n"
+        "from aiide_tui.workspace.files import read_text\n"
+        "try:\n    read_text(sys.argv[1])\nexcept WorkspaceError as error:\n    print(error)\n"
+    )
+    done = subprocess.run(
+        as_plain_user([sys.executable, "-c", script, str(path)]),
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert "Permission denied" in done.stdout
 
 
 def test_unencodable_text_is_a_workspace_error() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from aiide_tui.index.ignore import IgnoreRules
 from aiide_tui.index.project import CodeIndex
 from aiide_tui.index.store import DB_NAME
-from tests.support.components import require_command
+from tests.support.components import as_plain_user
 
 
 def test_bad_files_are_left_out_with_reasons(tmp_path):
@@ -55,8 +55,7 @@ def test_bad_files_are_left_out_with_reasons(tmp_path):
 
 
 def test_unreadable_file_is_left_out(tmp_path):
-    """Root reads anything, so as root the index runs without the capabilities that let it
-    (setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH), as a normal user would."""
+    """In a process that cannot read everything (`as_plain_user`), as a user's would."""
     root = tmp_path / "locked"
     root.mkdir()
     (root / "fine.py").write_text("def fine():\n    return 1\n")
@@ -74,11 +73,7 @@ def test_unreadable_file_is_left_out(tmp_path):
         index.close()
         """
     )
-    command = [sys.executable, "-c", script, str(root), str(tmp_path / "state")]
-    if os.geteuid() == 0:
-        caps = "-dac_override,-dac_read_search"
-        setpriv = require_command("setpriv", "apt-get install util-linux")
-        command = [setpriv, "--bounding-set", caps, "--inh-caps", caps, *command]
+    command = as_plain_user([sys.executable, "-c", script, str(root), str(tmp_path / "state")])
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
     finally:

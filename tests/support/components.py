@@ -21,3 +21,14 @@ def require_command(name: str, how: str) -> str:
     if in_ci():
         pytest.fail(f"CI needs {name}: {how}")
     pytest.skip(message)
+
+
+def as_plain_user(command: list[str]) -> list[str]:
+    """`command` run without the powers that let root read any file (CAP_DAC_OVERRIDE and
+    CAP_DAC_READ_SEARCH, dropped by setpriv), so a mode-000 file is unreadable to it even
+    when the tests run as root."""
+    if os.geteuid() != 0:
+        return command
+    caps = "-dac_override,-dac_read_search"
+    setpriv = require_command("setpriv", "apt-get install util-linux")
+    return [setpriv, "--bounding-set", caps, "--inh-caps", caps, *command]

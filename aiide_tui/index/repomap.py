@@ -136,10 +136,15 @@ class RepoMap:
                     personal[file_index] += FOCUS_WEIGHT / 10
         return personal / personal.sum()
 
+    @property
+    def is_current(self) -> bool:
+        """The graph is built for the index as it is: a map now costs one power iteration."""
+        graph = self._graph
+        return graph is not None and graph.generation == self.store.version()
+
     def _load(self) -> _Graph:
         with self._lock:
-            generation = self.store.read().execute("PRAGMA data_version").fetchone()[0]
-            generation = generation * 1_000_003 + self.store.generation
+            generation = self.store.version()
             if self._graph is None or self._graph.generation != generation:
                 self._graph = _read_graph(self.store, generation)
             return self._graph

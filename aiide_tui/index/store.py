@@ -146,6 +146,13 @@ class IndexStore:
             self.db.execute("COMMIT")
             self.generation += 1
 
+    def version(self) -> int:
+        """Changes whenever the index may have changed, by this process or another; the same
+        in every thread (read connections each count `data_version` their own way)."""
+        with self._lock:
+            data_version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        return data_version * 1_000_003 + self.generation
+
     def read(self) -> sqlite3.Connection:
         """This thread's read connection (WAL readers never wait for the writer)."""
         db = getattr(self._local, "db", None)

@@ -12,6 +12,8 @@ arrive. `index/focus` names the files in view, whose chunks are embedded first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import threading
 from dataclasses import asdict
 from typing import Any
@@ -67,7 +69,13 @@ class IndexService:
         report = await asyncio.to_thread(self.index.index, progress)
         self._indexed.set()
         self._start_vectors()
+        asyncio.get_running_loop().run_in_executor(None, self._warm_repo_map)
         return asdict(report)
+
+    def _warm_repo_map(self) -> None:
+        """Build the repo map's graph (cached per index state) now, not on the first question."""
+        with contextlib.suppress(sqlite3.Error):  # the index closed meanwhile: nothing to warm
+            self.index.repo_map(64)
 
     async def reindex(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
         """Re-index `paths` (and forget `deleted`); with neither, a full pass."""

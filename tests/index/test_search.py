@@ -135,3 +135,25 @@ async def test_service_embeds_new_code_after_each_update(project, tmp_path, mode
         service.close()
     sent = [r.body["input"] for r in model_server.requests_to("/api/embed")]
     assert sent[1][0].startswith("shop/users.py")  # after the probe, the file in view first
+
+
+async def test_the_repo_map_is_ready_before_the_first_question(project, tmp_path):
+    from aiide_tui.index.project import CodeIndex
+
+    service = IndexService(CodeIndex(project, state_dir=tmp_path / "svc"))
+    router = Router()
+    service.register(router)
+    client = await connect_in_process(router)
+    try:
+        await client.request("index/index", {})
+        for _ in range(100):
+            if service.index.repomap.is_current:
+                break
+            await asyncio.sleep(0.05)
+        assert service.index.repomap.is_current
+        (project / "shop/shell.py").write_text("def changed():\n    return 1\n")
+        await client.request("index/reindex", {"paths": ["shop/shell.py"]})
+        assert not service.index.repomap.is_current  # a new index state needs a new graph
+    finally:
+        await client.close()
+        service.close()

@@ -51,6 +51,14 @@ class Tmux:
             time.sleep(0.2)
         raise AssertionError(f"screen never matched; last screen:\n{self.screen()}")
 
+    def quit(self, timeout: float = 10.0) -> None:
+        """Press ctrl+q and wait for aiide (the session) to end."""
+        self.send("C-q")
+        deadline = time.monotonic() + timeout
+        while "t" in self.tmux("list-sessions", "-F", "#{session_name}").split():
+            assert time.monotonic() < deadline, "aiide did not quit"
+            time.sleep(0.2)
+
     def close(self) -> None:
         self.tmux("kill-server")
 
@@ -87,11 +95,7 @@ def test_wide_terminal_edit_save_quit(project: Path, isolated_user_dirs: Path):
         term.type("Edited in tmux. ")
         term.send("C-s")
         term.wait_for(lambda s: "Saved README.md" in s)
-        term.send("C-q")
-        deadline = time.monotonic() + 10
-        while "t" in term.tmux("list-sessions", "-F", "#{session_name}").split():
-            assert time.monotonic() < deadline, "aiide did not quit"
-            time.sleep(0.2)
+        term.quit()
     finally:
         term.close()
     text = (project / "README.md").read_text()

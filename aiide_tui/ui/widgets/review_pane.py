@@ -187,8 +187,9 @@ class ReviewPane(VerticalScroll, can_focus=True):
         def control(self) -> ReviewPane:
             return self.pane
 
-    class HunkDecided(Message):
-        """Base of the two answers below; handle one or the other, not this."""
+    class HunkMessage(Message):
+        """Base of the messages about hunk `hunk_index` of `path` in a diff from `source`;
+        handle one of those below, not this."""
 
         def __init__(self, pane: ReviewPane, path: str, hunk_index: int, source: str) -> None:
             super().__init__()
@@ -201,28 +202,20 @@ class ReviewPane(VerticalScroll, can_focus=True):
         def control(self) -> ReviewPane:
             return self.pane
 
-    class HunkAccepted(HunkDecided):
-        """The user accepted hunk `hunk_index` of `path` in a diff from `source`."""
+    class HunkAccepted(HunkMessage):
+        """The user accepted the hunk."""
 
-    class HunkRejected(HunkDecided):
-        """The user rejected hunk `hunk_index` of `path` in a diff from `source`."""
+    class HunkRejected(HunkMessage):
+        """The user rejected the hunk."""
 
-    class HunkEditRequested(Message):
-        """The user wants to rewrite the new side of `hunk` (hunk `hunk_index` of `path`)."""
+    class HunkEditRequested(HunkMessage):
+        """The user wants to rewrite the new side of the hunk (`hunk`)."""
 
         def __init__(
             self, pane: ReviewPane, path: str, hunk_index: int, hunk: Hunk, source: str
         ) -> None:
-            super().__init__()
-            self.pane = pane
-            self.path = path
-            self.hunk_index = hunk_index
+            super().__init__(pane, path, hunk_index, source)
             self.hunk = hunk
-            self.source = source
-
-        @property
-        def control(self) -> ReviewPane:
-            return self.pane
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None

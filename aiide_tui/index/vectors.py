@@ -98,17 +98,22 @@ def fill_vectors(
 
 def _next_batch(store: IndexStore, preferred: list[str]) -> list[tuple[str, str, str, str, str]]:
     """The next chunks to embed: of the preferred files in their order (the active tab
-    first), then of the most recently modified files."""
+    first), then of the most recently modified files. Files are ranked first (a few
+    thousand rows), so each batch does not sort every chunk still waiting."""
     preferred = preferred[:200]
     ranks = " ".join(f"WHEN ? THEN {rank}" for rank in range(len(preferred)))
-    order = f"CASE f.path {ranks} ELSE {len(preferred)} END" if preferred else "0"
+    rank = f"CASE f.path {ranks} ELSE {len(preferred)} END" if preferred else "1"
+    waiting = "c.hash NOT IN (SELECT hash FROM vectors)"
     return (
         store.read()
         .execute(
             "SELECT c.hash, f.path, c.symbol, c.header, c.text FROM chunks c"
-            " JOIN files f ON f.id = c.file_id WHERE c.hash NOT IN (SELECT hash FROM vectors)"
-            f" GROUP BY c.hash ORDER BY MIN({order}), MAX(f.mtime_ns) DESC, MIN(c.id) LIMIT ?",
-            (*preferred, BATCH),
+            f" JOIN files f ON f.id = c.file_id WHERE {waiting} AND c.file_id IN ("
+            " SELECT f.id FROM files f WHERE EXISTS (SELECT 1 FROM chunks c"
+            f" WHERE c.file_id = f.id AND {waiting})"
+            f" ORDER BY {rank} + 0, f.mtime_ns DESC LIMIT ?)"
+            f" GROUP BY c.hash ORDER BY MIN({rank}), MAX(f.mtime_ns) DESC, MIN(c.id) LIMIT ?",
+            (*preferred, BATCH, *preferred, BATCH),
         )
         .fetchall()
     )

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from aiide_tui.index.indexer import IN_PROCESS_MAX
 from tests.support.components import require_command
-from tests.support.projects import committed_example
+from tests.support.projects import GIT, committed_example
 
 AIIDE = Path(sys.executable).parent / "aiide"
 
@@ -145,3 +146,25 @@ def test_ghost_text_in_a_real_terminal(project: Path, isolated_user_dirs: Path, 
     finally:
         term.close()
     assert (project / "README.md").read_text().endswith("call describe_stock_level(sku)")
+
+
+def test_the_app_indexes_a_project_big_enough_for_the_parse_pool(
+    tmp_path: Path, isolated_user_dirs: Path
+):
+    """More files than are parsed in-process: the pool's helper processes start inside the
+    app, where sys.stderr is Textual's capture (it once made every such index fail)."""
+    root = tmp_path / "many"
+    root.mkdir()
+    count = IN_PROCESS_MAX + 8
+    for number in range(count):
+        (root / f"mod_{number}.py").write_text(f"def f_{number}():\n    return {number}\n")
+    subprocess.run([*GIT, "init", "-q", "-b", "main"], cwd=root, check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*GIT, "commit", "-qm", "init"], cwd=root, check=True)
+    term = launch(root, 160, 48, isolated_user_dirs)
+    try:
+        term.wait_for(lambda s: f"index: {count} files" in s or "index: failed" in s, timeout=30)
+        assert f"index: {count} files" in term.screen()
+        term.quit()
+    finally:
+        term.close()

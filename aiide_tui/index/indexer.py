@@ -100,6 +100,25 @@ def git_ignored(root: Path, rels: list[str]) -> set[str]:
     return {os.fsdecode(name) for name in done.stdout.split(b"\0") if name}
 
 
+def _start_helpers(method: str | None) -> None:
+    """Start multiprocessing's helper processes (forkserver, resource tracker) with the real
+    stderr. They pass `sys.stderr.fileno()` to the child, and inside the app sys.stderr is
+    Textual's capture, whose fileno() is -1: starting them there fails ("bad value(s) in
+    fds_to_keep") and with them the whole index. Once running, they are reused."""
+    import sys
+    from multiprocessing import forkserver, resource_tracker
+
+    if sys.__stderr__ is None or sys.stderr is sys.__stderr__:
+        return
+    captured, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+        if method == "forkserver":
+            forkserver.ensure_running()
+    finally:
+        sys.stderr = captured
+
+
 def _under_any(rel: str, paths: set[str]) -> bool:
     """`rel` is one of `paths` or lies in a folder among them."""
     if rel in paths:
@@ -291,6 +310,7 @@ class Indexer:
             method = (
                 "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
             )
+            _start_helpers(method)
             context = multiprocessing.get_context(method)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=context,

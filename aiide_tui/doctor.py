@@ -23,12 +23,15 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 from urllib.parse import urlsplit
 
 from aiide_tui.config import LOOPBACK_HOSTS, Config
 from aiide_tui.errors import AiideError
 from aiide_tui.state import project_state_dir
+
+if TYPE_CHECKING:
+    from aiide_tui.llm.health import RoleStatus
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -235,12 +238,26 @@ async def check_model_server(config: Config) -> Check:
 
 async def check_model_roles(config: Config) -> Check:
     """Which model (and draft model) serves each role, and whether its server has it."""
-    from aiide_tui.llm.health import role_statuses, summary
+    from aiide_tui.llm.health import role_statuses
 
-    statuses = await role_statuses(config)
+    return roles_check(await role_statuses(config))
+
+
+def roles_check(statuses: list[RoleStatus]) -> Check:
+    from aiide_tui.llm.health import summary
+
     status: Status = "ok" if all(item.ok for item in statuses) else "warn"
     detail = "; ".join(item.line for item in statuses)
     return Check("model roles", status, detail, summary=summary(statuses))
+
+
+def chat_check(statuses: list[RoleStatus]) -> Check:
+    """Whether the chat role's model answers, whatever serves the other roles."""
+    chat = next((item for item in statuses if item.role == "chat"), None)
+    if chat is None:
+        problem = next((item.line for item in statuses if item.role == "config"), "")
+        return Check("chat model", "warn", problem or "no chat model is configured")
+    return Check("chat model", "ok" if chat.ok else "warn", chat.line, summary=chat.model)
 
 
 def _uses_ollama(config: Config) -> bool:

@@ -15,7 +15,7 @@ from aiide_tui.config import Config
 
 
 class EnvironmentService:
-    """`environment/checks`: the doctor's model-server, model-role and Docker checks."""
+    """`environment/checks`: the doctor's model-server, model-role, chat and Docker checks."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -24,9 +24,16 @@ class EnvironmentService:
         router.method("environment/checks")(self.checks)
 
     async def checks(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
-        from aiide_tui.doctor import check_docker, check_model_roles, check_model_server
+        """The Ollama server, every role, the chat role on its own (the chat panel's state
+        is whether its model answers, whatever serves the others) and Docker."""
+        from aiide_tui.doctor import chat_check, check_docker, check_model_server, roles_check
+        from aiide_tui.llm.health import role_statuses
 
-        model, roles, docker = await asyncio.gather(
-            check_model_server(self.config), check_model_roles(self.config), check_docker()
+        model, statuses, docker = await asyncio.gather(
+            check_model_server(self.config), role_statuses(self.config), check_docker()
         )
-        return {"model": asdict(model), "roles": asdict(roles), "sandbox": asdict(docker)}
+        checks = {
+            "model": model, "roles": roles_check(statuses), "chat": chat_check(statuses),
+            "sandbox": docker,
+        }  # fmt: skip
+        return {name: asdict(check) for name, check in checks.items()}

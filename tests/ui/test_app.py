@@ -307,3 +307,17 @@ async def test_without_ollama_the_chat_names_its_model(project: Path, model_serv
         await wait_for(pilot, lambda: "checking" not in status.segment_text("model"))
         await wait_for(pilot, lambda: "chat " in str(chat.border_subtitle))
         assert "Ollama" not in str(chat.border_subtitle)
+
+
+async def test_the_chat_is_connected_when_its_own_model_answers(project: Path, model_server):
+    """Chat on an OpenAI-compatible server, the reasoning role on an Ollama that is down."""
+    chat = f'[models.chat]\nprovider = "openai"\nbase_url = "{model_server.openai_url}"\n'
+    (project / ".aiide.toml").write_text(f'[models]\nollama_host = "http://127.0.0.1:9"\n{chat}')
+    app = AiideApp(project, load_config(project), remember_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        panel = pilot.app.screen.query_one("#chat")
+        status = pilot.app.screen.query_one("#status")
+        await wait_for(pilot, lambda: "checking" not in status.segment_text("model"))
+        await wait_for(pilot, lambda: "chat " in str(panel.border_subtitle))
+        assert not panel.query_one("#chat-notice").display
+        assert "offline" not in status.segment_text("model")

@@ -443,17 +443,18 @@ class MainScreen(Screen[None]):
     async def check_environment(self) -> None:
         assert self.client is not None
         checks = await self.client.environment_checks()
-        model, roles, docker = checks["model"], checks["roles"], checks["sandbox"]
-        connected = model.status == "ok"
-        shown = roles.summary if connected and roles.summary else model.summary
+        model, roles, chat = checks["model"], checks["roles"], checks["chat"]
+        docker = checks["sandbox"]
+        connected = chat.status == "ok"
+        answering = connected or model.status == "ok"
+        shown = roles.summary if answering and roles.summary else model.summary
         self.status.set_segment(
             "model", f"model: {shown}", state="ok" if roles.status == "ok" else "warn"
         )
-        detail = model.detail
-        if model.summary == "offline":
+        detail = roles.summary if connected else chat.detail  # which models answer, or why not
+        chat_on_ollama = (self.config.models.chat.provider or "ollama") == "ollama"
+        if not connected and chat_on_ollama and model.summary == "offline":
             detail = f"Ollama is not reachable at {self.config.models.ollama_host}."
-        elif connected and roles.summary:
-            detail = roles.summary  # which models answer, not the server's model list
         self.chat.set_model_state(connected, detail)
         self.status.set_segment(
             "sandbox",

@@ -4,12 +4,17 @@ Three formats, as the system prompt teaches them: SEARCH/REPLACE blocks
 (the primary one), unified diffs (read with `unidiff`; their line numbers
 are not trusted, each hunk is located by its text), and whole files (for
 new files, the path on the line before the fence or in its info string).
-A block that names no file is an example, not an edit.
+A block that names no file is an example, not an edit, with one exception:
+small local models often ignore the formats and answer with the changed
+function itself. When an answer has no edit at all and a block restates a
+definition whose first line appears exactly once in the files the question
+was about, that definition is what the block replaces (`restated_definitions`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,6 +26,8 @@ from aiide_tui.chat.stream import REPLACE_MARK, SEARCH_MARK, CodeBlock, path_hin
 DIVIDER = "======="
 _DIFF_INFOS = frozenset({"diff", "patch", "udiff"})
 _PREFIX = re.compile(r"^[ab]/")
+_OPENS_BLOCK = re.compile(r"[:{]\s*(?:#.*|//.*)?$")
+"""A definition's first line ends by opening its body (Python's colon, a brace)."""
 
 
 @dataclass(frozen=True)
@@ -127,3 +134,62 @@ def _unified(block: CodeBlock) -> list[Edit]:
             new = "".join(line.value for line in hunk if line.line_type in (" ", "+"))
             edits.append(Edit(path, old, new, "diff", str(hunk)))
     return edits
+
+
+def restated_definitions(blocks: list[CodeBlock], files: Mapping[str, str]) -> list[Edit]:
+    """Edits for blocks that name no file but restate a definition of one of `files`
+    (path -> text): the block replaces that definition, found by its first line, which
+    must appear exactly once in all of `files`."""
+    edits: list[Edit] = []
+    for block in blocks:
+        if not block.complete or SEARCH_MARK in block.body or block.path_hint:
+            continue
+        lines = block.body.splitlines(keepends=True)
+        header = next((line for line in lines if line.strip()), "")
+        if len(header.strip()) < 6 or not _OPENS_BLOCK.search(header.rstrip()):
+            continue
+        found = [
+            (path, number)
+            for path, text in files.items()
+            for number, line in enumerate(text.splitlines(keepends=True))
+            if line.strip() == header.strip()
+        ]
+        if len(found) != 1:
+            continue
+        path, start = found[0]
+        old_lines = files[path].splitlines(keepends=True)
+        old = "".join(old_lines[start : _definition_end(old_lines, start)])
+        shift = _indent(old_lines[start]) - _indent(header)
+        new = "".join(_shifted(line, shift) for line in lines[lines.index(header) :])
+        edits.append(Edit(path, old, new.rstrip("\n") + "\n", "search-replace", block.raw))
+    return edits
+
+
+def _definition_end(lines: list[str], start: int) -> int:
+    """The line after the definition starting at `start`: its body is indented deeper (or
+    is a brace block closed at the header's indent); trailing blank lines stay outside."""
+    indent = _indent(lines[start])
+    braces = lines[start].rstrip().endswith("{")
+    end = start + 1
+    while end < len(lines):
+        line = lines[end]
+        if line.strip() and _indent(line) <= indent:
+            if braces and line.strip().startswith("}"):
+                end += 1
+            break
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _shifted(line: str, shift: int) -> str:
+    if shift > 0 and line.strip():
+        return " " * shift + line
+    if shift < 0 and line[:-shift].strip() == "":
+        return line[-shift:]
+    return line

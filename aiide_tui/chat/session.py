@@ -33,7 +33,7 @@ from aiide_tui.chat.context import (
     Retriever,
     assemble,
 )
-from aiide_tui.chat.edits import parse_edits
+from aiide_tui.chat.edits import parse_edits, restated_definitions
 from aiide_tui.chat.history import History
 from aiide_tui.chat.prompt import (
     REPEATABLE_KINDS,
@@ -266,7 +266,7 @@ class ChatSession:
         await emit({"kind": "context", "context": pack.to_json()})
         messages = build_messages(pack, self.history.messages(), question)
         answer = await self._turn(messages, question, pack, emit)
-        applied, problems = await self._edits(messages, answer, emit)
+        applied, problems = await self._edits(messages, answer, emit, pack)
         proposal = self._proposal(applied)
         if proposal is not None:
             await emit({"kind": "proposal", "proposal": proposal.to_json()})
@@ -311,10 +311,12 @@ class ChatSession:
             await _route(event, answer, emit)
 
     async def _edits(
-        self, messages: tuple[ChatMessage, ...], answer: Answer, emit
+        self, messages: tuple[ChatMessage, ...], answer: Answer, emit, pack: ContextPack
     ) -> tuple[Applied, list[str]]:
         """Apply the answer's edits in memory; ask once for a repair of those that fail."""
         edits, problems = parse_edits(answer.blocks)
+        if not edits and not problems:
+            edits = restated_definitions(answer.blocks, self._files_in_question(pack))
         applied = apply_edits(edits, self.files.read_for_edit)
         failures = [(f.edit.source, f.reason) for f in applied.failures]
         failures += [(p.source, p.reason) for p in problems]
@@ -332,6 +334,22 @@ class ChatSession:
         for text in left:
             await emit({"kind": "notice", "text": f"Edit not applied: {text}"})
         return applied, left
+
+    def _files_in_question(self, pack: ContextPack) -> dict[str, str]:
+        """The files the question was about (pinned, mentioned, open) and their text."""
+        paths = dict.fromkeys(self.pinned)
+        for item in pack.items:
+            if item.kind in ("pinned", "mention", "open"):
+                paths[item.label.split(" (around line ", 1)[0]] = None
+        texts = {}
+        for path in paths:
+            try:
+                text = self.files.read_for_edit(path)
+            except AiideError:
+                continue
+            if text is not None:
+                texts[path] = text
+        return texts
 
     def _proposal(self, applied: Applied) -> Proposal | None:
         proposal_id = max(self.proposals, default=0) + 1

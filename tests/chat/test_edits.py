@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from aiide_tui.chat.apply import apply_edits
-from aiide_tui.chat.edits import parse_edits
+from aiide_tui.chat.edits import parse_edits, restated_definitions
 from aiide_tui.chat.proposal import Proposal
-from aiide_tui.chat.stream import StreamParser
+from aiide_tui.chat.stream import CodeBlock, StreamParser
 
 SOURCE = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
 
@@ -144,3 +144,33 @@ def test_proposal_for_a_file_without_final_newline():
     new = Proposal.build(2, {"n.py": None}, {"n.py": "x = 1\n"})
     new.files[0].decisions = {0: "accepted"}
     assert new.files[0].result() == "x = 1\n"
+
+
+def _block(body: str) -> CodeBlock:
+    return CodeBlock("python", body, f"```python\n{body}```\n")
+
+
+def test_a_restated_method_is_indented_as_the_one_it_replaces():
+    text = (
+        "class Cart:\n    def total(self):\n        return 0\n\n"
+        "    def clear(self):\n        pass\n"
+    )
+    (edit,) = restated_definitions(
+        [_block("def total(self):\n    return sum(self.items)\n")], {"cart.py": text}
+    )
+    assert (edit.path, edit.search) == ("cart.py", "    def total(self):\n        return 0\n")
+    assert edit.replace == "    def total(self):\n        return sum(self.items)\n"
+
+
+def test_a_restated_brace_function_ends_at_its_closing_brace():
+    text = "function add(a, b) {\n  return a + b;\n}\n\nfunction sub(a, b) {\n  return a - b;\n}\n"
+    (edit,) = restated_definitions(
+        [_block("function add(a, b) {\n  return b + a;\n}\n")], {"calc.js": text}
+    )
+    assert edit.search == "function add(a, b) {\n  return a + b;\n}\n"
+
+
+def test_prose_and_plain_statements_are_not_restated_definitions():
+    files = {"calc.py": "x = compute(1)\n"}
+    assert restated_definitions([_block("x = compute(1)\n")], files) == []
+    assert restated_definitions([_block("def missing(a):\n    pass\n")], files) == []

@@ -249,3 +249,31 @@ async def test_passing_or_old_runs_stay_out_of_the_context(client, model_server,
         sent = request.body["messages"][-1]["content"]
         assert "1 passed" not in sent and "OLD-FAILURE" not in sent
         assert "STALE-FAILURE" not in sent
+
+
+RESTATED = (
+    "Here is the function with a docstring:\n\n```python\ndef add(a, b):\n"
+    '    """Sum of a and b."""\n    return a + b\n```\n'
+)
+
+
+async def test_a_restated_function_becomes_a_proposal(client, model_server, project):
+    """Small models often answer with the changed function instead of a SEARCH/REPLACE
+    block: it replaces the one definition with that first line in the files asked about."""
+    model_server.script(CHAT, text=RESTATED)
+    proposal = (await client.chat_send("add a docstring to add in @calc.py"))["proposal"]
+    assert [item["path"] for item in proposal["files"]] == ["calc.py"]
+    assert (project / "calc.py").read_text() == CALC  # nothing written before a yes
+    await client.chat_decide_all(proposal["id"], accept=True)
+    expected = CALC.replace("def add(a, b):\n", 'def add(a, b):\n    """Sum of a and b."""\n')
+    assert (project / "calc.py").read_text() == expected
+
+
+async def test_a_restated_function_needs_a_file_in_question_and_one_match(
+    client, model_server, project
+):
+    model_server.script(CHAT, text=RESTATED)
+    assert (await client.chat_send("how would add look with a docstring?"))["proposal"] is None
+    (project / "more.py").write_text("def add(a, b):\n    return b + a\n")
+    ambiguous = await client.chat_send("add a docstring to add in @calc.py and @more.py")
+    assert ambiguous["proposal"] is None  # `def add(a, b):` is in both: no guess

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import inspect
 import uuid
 from collections.abc import Awaitable, Callable
@@ -32,6 +33,7 @@ from aiide_tui.chat.context import (
     Request,
     Retriever,
     assemble,
+    mentions,
 )
 from aiide_tui.chat.edits import parse_edits, restated_definitions
 from aiide_tui.chat.history import History
@@ -266,7 +268,8 @@ class ChatSession:
         await emit({"kind": "context", "context": pack.to_json()})
         messages = build_messages(pack, self.history.messages(), question)
         answer = await self._turn(messages, question, pack, emit)
-        applied, problems = await self._edits(messages, answer, emit, pack)
+        files = functools.partial(self._files_in_question, question, open_file, pack)
+        applied, problems = await self._edits(messages, answer, emit, files)
         proposal = self._proposal(applied)
         if proposal is not None:
             await emit({"kind": "proposal", "proposal": proposal.to_json()})
@@ -311,12 +314,17 @@ class ChatSession:
             await _route(event, answer, emit)
 
     async def _edits(
-        self, messages: tuple[ChatMessage, ...], answer: Answer, emit, pack: ContextPack
+        self,
+        messages: tuple[ChatMessage, ...],
+        answer: Answer,
+        emit,
+        files_in_question: Callable[[], dict[str, str]],
     ) -> tuple[Applied, list[str]]:
-        """Apply the answer's edits in memory; ask once for a repair of those that fail."""
+        """Apply the answer's edits in memory; ask once for a repair of those that fail.
+        An answer with no edit at all may restate a definition of the files in question."""
         edits, problems = parse_edits(answer.blocks)
-        if not edits and not problems:
-            edits = restated_definitions(answer.blocks, self._files_in_question(pack))
+        if not edits and not problems and answer.blocks:
+            edits = restated_definitions(answer.blocks, files_in_question())
         applied = apply_edits(edits, self.files.read_for_edit)
         failures = [(f.edit.source, f.reason) for f in applied.failures]
         failures += [(p.source, p.reason) for p in problems]
@@ -335,9 +343,14 @@ class ChatSession:
             await emit({"kind": "notice", "text": f"Edit not applied: {text}"})
         return applied, left
 
-    def _files_in_question(self, pack: ContextPack) -> dict[str, str]:
-        """The files the question was about (pinned, mentioned, open) and their text."""
-        paths = dict.fromkeys(self.pinned)
+    def _files_in_question(
+        self, question: str, open_file: OpenFile | None, pack: ContextPack
+    ) -> dict[str, str]:
+        """The files the question was about (pinned, mentioned, open; also when an earlier
+        turn already holds them) and their text."""
+        paths = dict.fromkeys([*self.pinned, *mentions(question)])
+        if open_file is not None:
+            paths[open_file.path] = None
         for item in pack.items:
             if item.kind in ("pinned", "mention", "open"):
                 paths[item.label.split(" (around line ", 1)[0]] = None

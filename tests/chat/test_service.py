@@ -277,3 +277,12 @@ async def test_a_restated_function_needs_a_file_in_question_and_one_match(
     (project / "more.py").write_text("def add(a, b):\n    return b + a\n")
     ambiguous = await client.chat_send("add a docstring to add in @calc.py and @more.py")
     assert ambiguous["proposal"] is None  # `def add(a, b):` is in both: no guess
+
+
+async def test_a_restated_function_counts_a_file_an_earlier_turn_holds(client, model_server):
+    model_server.script(CHAT, text="It adds its arguments.")
+    await client.chat_send("what does add in @calc.py do?")
+    model_server.script(CHAT, text=RESTATED)
+    again = await client.chat_send("now add a docstring to add in @calc.py")
+    assert "calc.py" in again["context"]["repeated"]  # not sent again, still the file asked about
+    assert [item["path"] for item in again["proposal"]["files"]] == ["calc.py"]

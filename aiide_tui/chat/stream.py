@@ -105,7 +105,10 @@ class BlockBuffer:
         return [event for event in events if event.text or event.block]
 
     def finish(self) -> list[StreamEvent]:
-        """End of the answer: an open block is released, marked incomplete."""
+        """End of the answer: an open block is released, marked incomplete (unless the
+        answer ended right on its closing fence, with no newline after it)."""
+        if self._block is not None and self._line and self._closes(self._line.strip()):
+            return self.feed("\n")
         events: list[StreamEvent] = []
         if self._block is not None:
             self._block.append(self._line)
@@ -145,9 +148,11 @@ class BlockBuffer:
             self._last_prose = line
         return [StreamEvent("text", line[shown:])]
 
+    def _closes(self, stripped: str) -> bool:
+        return stripped == REPLACE_MARK if self._bare else stripped == self._fence
+
     def _inside(self, line: str) -> list[StreamEvent]:
-        stripped = line.strip()
-        closes = stripped == REPLACE_MARK if self._bare else stripped == self._fence
+        closes = self._closes(line.strip())
         if closes and self._bare:
             assert self._block is not None
             self._block.append(line)

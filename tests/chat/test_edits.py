@@ -47,6 +47,13 @@ def test_unclosed_block_is_incomplete_and_never_an_edit():
     assert parse_edits([block]) == ([], [])
 
 
+def test_an_answer_ending_on_the_closing_fence_completes_its_block():
+    (block,) = blocks_of("x.py\n```python\nprint(1)\n```")
+    assert block.complete and block.body == "print(1)\n"
+    (unclosed,) = blocks_of("x.py\n```python\nprint(1)\n``")
+    assert not unclosed.complete
+
+
 def test_think_is_split_even_when_tags_are_cut():
     events = parse_stream("<think>plan it</think>The answer.", size=2)
     assert "".join(e.text for e in events if e.kind == "think") == "plan it"

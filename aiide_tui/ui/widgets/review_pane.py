@@ -339,12 +339,8 @@ class ReviewPane(VerticalScroll, can_focus=True):
 
     def action_edit_hunk(self) -> None:
         """Ask the screen to open the current hunk for editing; git diffs are read-only."""
-        current = self.current_hunk
+        current = self._proposed_hunk()
         if current is None:
-            self.app.bell()
-            return
-        if self.source == "git":
-            self.notify("The working tree diff is read-only.", severity="warning")
             return
         path, hunk_index = current
         assert self._current is not None
@@ -482,14 +478,20 @@ class ReviewPane(VerticalScroll, can_focus=True):
         section.populate()
         return section.hunk_views[stop[1]]
 
-    def _decide(self, decision: Decision) -> None:
-        """Forward an accept/reject for the current hunk; git diffs are read-only."""
+    def _proposed_hunk(self) -> tuple[str, int] | None:
+        """The current hunk when it belongs to a proposal; else say why not (None)."""
         current = self.current_hunk
         if current is None:
             self.app.bell()
-            return
-        if self.source == "git":
+        elif self.source == "git":
             self.notify("The working tree diff is read-only.", severity="warning")
+            return None
+        return current
+
+    def _decide(self, decision: Decision) -> None:
+        """Forward an accept/reject for the current hunk; git diffs are read-only."""
+        current = self._proposed_hunk()
+        if current is None:
             return
         path, hunk_index = current
         message_type = self.HunkAccepted if decision == "accepted" else self.HunkRejected

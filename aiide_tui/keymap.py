@@ -29,7 +29,9 @@ class Action:
     show: bool = False
     widget: str = ""
     """When set, the key works only while that widget has focus (it binds it, by the
-    same id); the screen does not bind it, but the palette and help still list it."""
+    same id); the screen does not bind it, but help lists it."""
+    palette: bool = True
+    """Whether the command palette offers it (not keys that act on what focus would lose)."""
 
 
 DEFAULT_ACTIONS: tuple[Action, ...] = (
@@ -59,6 +61,22 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("focus_review", "Focus review", "alt+4"),
     Action("conversations", "Conversations: resume, search, export", "ctrl+o"),
     Action("edit_hunk", "Edit the proposed hunk (review pane)", "e", widget="review"),
+    Action("accept_suggestion", "Accept the suggestion", "tab", widget="editor", palette=False),
+    Action(
+        "accept_suggestion_word",
+        "Accept the suggestion's next word",
+        "ctrl+right",
+        widget="editor",
+        palette=False,
+    ),
+    Action(
+        "accept_suggestion_line",
+        "Accept the suggestion's next line",
+        "ctrl+down",
+        widget="editor",
+        palette=False,
+    ),
+    Action("dismiss_suggestion", "Dismiss suggestion", "escape", widget="editor", palette=False),
 )
 
 ACTIONS_BY_ID: Mapping[str, Action] = {action.id: action for action in DEFAULT_ACTIONS}

@@ -112,6 +112,19 @@ def test_resolve_bindings_reports_conflicts_on_the_changed_action():
     )
 
 
+def test_suggestion_keys_come_from_the_keymap():
+    from aiide_tui.ui.widgets.code_view import keys_for_suggestions
+
+    assert keys_for_suggestions({}) == {
+        "tab": "all", "ctrl+right": "word", "ctrl+down": "line", "escape": "dismiss",
+    }  # fmt: skip
+    keys = keys_for_suggestions(resolve_bindings({"accept_suggestion": "ctrl+l,ctrl+e"}))
+    assert keys["ctrl+l"] == keys["ctrl+e"] == "all"
+    assert "tab" not in keys
+    with pytest.raises(ConfigError, match=r"accept_suggestion_line: ctrl\+right is also bound"):
+        resolve_bindings({"accept_suggestion_line": "ctrl+right"})
+
+
 class KeymapApp(App[None]):
     """Bindings built the way the main screen builds them, with ids the keymap targets."""
 

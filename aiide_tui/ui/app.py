@@ -74,7 +74,7 @@ class AiideApp(App[None]):
         if not isinstance(screen, MainScreen):
             return
         for action in DEFAULT_ACTIONS:
-            if action.id in ("command_palette", "quit"):
+            if action.id in ("command_palette", "quit") or not action.palette:
                 continue
             yield SystemCommand(
                 action.description,

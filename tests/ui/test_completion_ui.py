@@ -57,3 +57,33 @@ async def test_suggestions_can_be_switched_off(project: Path, model_server):
         await pilot.pause(1.0)
         assert editor.active.ghost is None
         assert len(model_server.requests_to("/api/generate")) == before
+
+
+async def test_suggestion_keys_follow_the_keymap(project: Path, model_server):
+    (project / ".aiide.toml").write_text(model_server.config_toml("ollama"))
+    model_server.default("/api/generate", text="self._levels[sku] * 3")
+    config = load_config(
+        project,
+        overrides={"index": {"vectors": False}, "keys": {"accept_suggestion": "ctrl+l"}},
+    )
+    app = AiideApp(project, config, remember_theme=False, probe_environment=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: "fim:" in screen.status.segment_text("fim"), timeout=20)
+        screen.open_file("inventory/store.py")
+        editor = screen.query_one(Editor)
+        await wait_for(pilot, lambda: editor.is_open("inventory/store.py"))
+        await wait_for(pilot, lambda: app.focused is editor.active)
+        view = editor.active
+        view.move_cursor((view.document.line_count - 1, 0))
+        await pilot.press(*"def tripled(self, sku):", "enter", *"return ")
+        await wait_for(pilot, lambda: view.ghost is not None, timeout=15)
+        await pilot.press("ctrl+l")
+        assert view.ghost is None
+        assert "return self._levels[sku] * 3" in view.text
+        await pilot.press("enter", *"x = ")
+        await wait_for(pilot, lambda: view.ghost is not None, timeout=15)
+        await pilot.press("tab")  # no longer a suggestion key: it indents
+        assert view.ghost is None
+        assert "x = self._levels" not in view.text
+        assert view.document.get_line(view.cursor_location[0]).startswith("x =  ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -36,13 +37,15 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
         table.add_column("Key", no_wrap=True)
         table.add_column("Action")
+        table.add_column(Text("Name in [keys]"), style="dim", no_wrap=True)
         for action, keys in self.actions:
-            table.add_row(keys.replace(",", ", "), action.description)
+            table.add_row(keys.replace(",", ", "), action.description, action.id)
         with VerticalScroll() as scroll:
             scroll.border_title = "Keys · Esc to close"
             yield Static(table)
             yield Static(
-                "\nEvery action is also in the command palette. Override keys in "
-                '~/.config/aiide/config.toml under [keys], e.g. save = "ctrl+s".',
+                "\nThe command palette has every action but the suggestion keys, which act "
+                "on a suggestion shown in the editor. Override keys in "
+                '~/.config/aiide/config.toml under [keys] by name, e.g. save = "ctrl+s,f10".',
                 classes="hint",
             )

@@ -19,13 +19,13 @@ from textual.widgets import Footer
 
 from aiide_tui.config import Config
 from aiide_tui.errors import AiideError, FileTooLargeError, StaleFileError
-from aiide_tui.keymap import DEFAULT_ACTIONS
+from aiide_tui.keymap import DEFAULT_ACTIONS, resolve_bindings
 from aiide_tui.review import parse_diff
 from aiide_tui.services.client import Document, ServicesClient
 from aiide_tui.ui import layout
 from aiide_tui.ui.screens.confirm import ConfirmScreen
 from aiide_tui.ui.widgets.chat_panel import ChatPanel
-from aiide_tui.ui.widgets.code_view import CodeView
+from aiide_tui.ui.widgets.code_view import CodeView, keys_for_suggestions
 from aiide_tui.ui.widgets.editor import Editor
 from aiide_tui.ui.widgets.file_tree import FileTree
 from aiide_tui.ui.widgets.review_pane import ReviewPane
@@ -74,6 +74,7 @@ class MainScreen(Screen[None]):
                 "soft_wrap": config.editor.soft_wrap,
                 "show_line_numbers": config.editor.show_line_numbers,
                 "complete": config.complete.enabled,
+                "suggestion_keys": keys_for_suggestions(resolve_bindings(config.keys)),
             },
         )
         self.chat = ChatPanel(id="chat")

@@ -34,15 +34,9 @@ from textual.strip import Strip
 from textual.widgets import TextArea
 from textual.widgets.text_area import EditResult, Selection
 
+from aiide_tui.keymap import ACTIONS_BY_ID
 from aiide_tui.ui.syntax import ensure_language, language_for_path
-from aiide_tui.ui.widgets.ghost_text import (
-    ACCEPT_ALL_KEY,
-    ACCEPT_LINE_KEY,
-    ACCEPT_WORD_KEY,
-    DISMISS_KEY,
-    GhostText,
-    ghost_row_strip,
-)
+from aiide_tui.ui.widgets.ghost_text import GhostText, ghost_row_strip
 
 __all__ = ["HIGHLIGHT_LIMIT", "CodeView"]
 
@@ -86,6 +80,24 @@ class _ConstantHeightWrappedDocument(WrappedDocument):
         return len(self._offset_to_line_info)
 
 
+SUGGESTION_ACTIONS = {
+    "accept_suggestion": "all",
+    "accept_suggestion_word": "word",
+    "accept_suggestion_line": "line",
+    "dismiss_suggestion": "dismiss",
+}
+"""Keymap actions on a shown suggestion, and what each does."""
+
+
+def keys_for_suggestions(bindings: Mapping[str, str]) -> dict[str, str]:
+    """Key -> what it does to a shown suggestion, from resolved keymap `bindings`."""
+    return {
+        key: what
+        for action_id, what in SUGGESTION_ACTIONS.items()
+        for key in bindings.get(action_id, ACTIONS_BY_ID[action_id].default_keys).split(",")
+    }
+
+
 class CodeView(TextArea, inherit_bindings=False):
     """A code editor for one file: line numbers, indent on Tab, highlighting by file type.
 
@@ -99,6 +111,9 @@ class CodeView(TextArea, inherit_bindings=False):
     | ctrl+down | With a suggestion shown: accept its next line. |
     | escape | With a suggestion shown: dismiss it. |
 
+    The suggestion keys are the keymap's `accept_suggestion*` and
+    `dismiss_suggestion` (`suggestion_keys`). They are read in `_on_key`, not
+    bound, because TextArea takes Tab for itself before any binding is checked.
     ctrl+w (delete word) and ctrl+pageup/pagedown (page sideways) are left to the editor.
     """
 
@@ -168,6 +183,7 @@ class CodeView(TextArea, inherit_bindings=False):
         show_line_numbers: bool = True,
         tab_size: int = 4,
         complete: bool = True,
+        suggestion_keys: Mapping[str, str] | None = None,
         id: str | None = None,
     ) -> None:
         self._ghost: GhostText | None = None  # before TextArea's init, which sizes the view
@@ -193,6 +209,8 @@ class CodeView(TextArea, inherit_bindings=False):
         """Opaque to the view: what the screen needs to write the file back (encoding, newline)."""
         self.complete = complete
         """Whether typing asks for suggestions (the engine also checks the language)."""
+        self.suggestion_keys = dict(suggestion_keys or keys_for_suggestions({}))
+        """Key -> what it does to a shown suggestion: all, word, line or dismiss."""
         self._saved_text = text
         self._highlight_window: tuple[int, int] | None = None
         self._apply_language(language or language_for_path(path), text)
@@ -384,11 +402,11 @@ class CodeView(TextArea, inherit_bindings=False):
     async def _on_key(self, event: events.Key) -> None:
         if self._ghost is None or self.read_only:
             return
-        accept = {ACCEPT_ALL_KEY: "all", ACCEPT_WORD_KEY: "word", ACCEPT_LINE_KEY: "line"}
-        if event.key in accept:
-            self.accept_ghost(accept[event.key])  # type: ignore[arg-type]
-        elif event.key == DISMISS_KEY:
+        what = self.suggestion_keys.get(event.key)
+        if what == "dismiss":
             self.dismiss_ghost()
+        elif what is not None:
+            self.accept_ghost(what)  # type: ignore[arg-type]
         else:
             return
         event.stop()

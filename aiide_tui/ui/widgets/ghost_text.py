@@ -17,13 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-__all__ = ["ACCEPT_ALL_KEY", "ACCEPT_LINE_KEY", "ACCEPT_WORD_KEY", "DISMISS_KEY", "GhostText"]
-
-ACCEPT_ALL_KEY = "tab"
-ACCEPT_WORD_KEY = "ctrl+right"
-ACCEPT_LINE_KEY = "ctrl+down"
-"""Sent by xterm-style terminals (and tmux) as ESC [1;5B; unbound in `TextArea`."""
-DISMISS_KEY = "escape"
+__all__ = ["GhostText"]
 
 _WORD = re.compile(r"\s*(?:\w+|[^\w\s]+)")
 

@@ -164,6 +164,7 @@ async def test_help_lists_keys_from_the_keymap(project: Path):
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
         rows = {action.id: keys for action, keys in pilot.app.screen.actions}
         assert rows["save"] == "f10"
+        assert "under [keys] by name" in str(pilot.app.screen.query_one(".hint").render())
         await pilot.press("escape")
         await open_file(pilot, "README.md")
         await pilot.press("x", "f10")

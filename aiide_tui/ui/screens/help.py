@@ -48,4 +48,5 @@ class HelpScreen(ModalScreen[None]):
                 "on a suggestion shown in the editor. Override keys in "
                 '~/.config/aiide/config.toml under [keys] by name, e.g. save = "ctrl+s,f10".',
                 classes="hint",
+                markup=False,
             )

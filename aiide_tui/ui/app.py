@@ -55,6 +55,14 @@ class AiideApp(App[None]):
         )
         self.call_after_refresh(self._freeze_startup_objects)
 
+    async def action_quit(self) -> None:
+        """Quit, unless the main screen has unsaved edits to ask about first."""
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        if main is None:
+            self.exit()
+        else:
+            main.action_quit()
+
     def _freeze_startup_objects(self) -> None:
         """Move what start-up made out of the collector's way, so full collections stay
         short and never land in a frame while a suggestion streams."""

@@ -322,3 +322,46 @@ async def test_the_chat_is_connected_when_its_own_model_answers(project: Path, m
         await wait_for(pilot, lambda: "chat " in str(panel.border_subtitle))
         assert not panel.query_one("#chat-notice").display
         assert "offline" not in status.segment_text("model")
+
+
+async def test_quit_asks_about_unsaved_edits(project: Path):
+    original = (project / "README.md").read_text()
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "README.md")
+        await pilot.press(*"draft ")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "README.md has unsaved changes" in app.screen.message
+        await pilot.press("c")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        assert app.is_running and editor(pilot).is_dirty("README.md")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert (project / "README.md").read_text() == "draft " + original
+
+
+async def test_quit_without_saving_leaves_the_file(project: Path):
+    original = (project / "README.md").read_text()
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "README.md")
+        await pilot.press(*"draft ")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: not app.is_running)
+    assert (project / "README.md").read_text() == original
+
+
+async def test_quit_with_nothing_unsaved_does_not_ask(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "README.md")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)

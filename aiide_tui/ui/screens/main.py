@@ -7,7 +7,9 @@ services and domain packages; widgets render and post messages.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -200,7 +202,29 @@ class MainScreen(Screen[None]):
         self.show_region("review")
 
     def action_quit(self) -> None:
-        self.app.action_quit()
+        dirty = [view.path for view in self.editor.documents if view.dirty]
+        if dirty:
+            self._quit_with_unsaved(dirty)
+        else:
+            self.app.exit()
+
+    @work(group="quit", exclusive=True, description="Ask before quitting with unsaved edits")
+    async def _quit_with_unsaved(self, dirty: list[str]) -> None:
+        names = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
+        choice = await self.app.push_screen_wait(
+            ConfirmScreen(
+                "Unsaved changes",
+                f"{names} {'has' if len(dirty) == 1 else 'have'} unsaved changes.",
+                [("s", "Save and quit"), ("d", "Quit without saving"), ("c", "Cancel")],
+            )
+        )
+        if choice == "s":
+            for path in dirty:
+                if not await self._save_view(path):
+                    return  # not saved (cancelled or failed, and said why): stay open
+            self.app.exit()
+        elif choice == "d":
+            self.app.exit()
 
     def action_command_palette(self) -> None:
         self.app.action_command_palette()
@@ -537,6 +561,14 @@ class MainScreen(Screen[None]):
 
     @work(group="save", description="Save a file")
     async def save_file(self, path: str, text: str, mtime_ns: int, meta: dict) -> None:
+        await self._save(path, text, mtime_ns, meta)
+
+    async def _save(self, path: str, text: str, mtime_ns: int, meta: Mapping[str, Any]) -> bool:
+        """Write an editor's text, asking when the file changed on disk or is protected.
+
+        Returns:
+            Whether the text is now on disk.
+        """
         assert self.client is not None
         write = {"encoding": meta.get("encoding", "utf-8"), "newline": meta.get("newline", "\n")}
         try:
@@ -551,28 +583,37 @@ class MainScreen(Screen[None]):
             )
             if choice == "r":
                 await self._reload(path)
-                return
+                return False
             if choice != "o":
-                return
+                return False
             new_mtime = await self.client.write(path, text, **write)
         except AiideError as error:
             if error.kind == "ProtectedPathError":
-                await self._save_protected(path, text, write, error.message)
-            else:
-                self.notify(error.message, title=error.title, severity="error")
-            return
+                return await self._save_protected(path, text, write, error.message)
+            self.notify(error.message, title=error.title, severity="error")
+            return False
         self.editor.mark_saved(path, text, new_mtime)
         self.notify(f"Saved {path}", timeout=2)
+        return True
 
-    async def _save_protected(self, path: str, text: str, write: dict, message: str) -> None:
+    async def _save_view(self, path: str) -> bool:
+        """Save an open document as the editor holds it."""
+        view = self.editor.document(path)
+        if view is None:
+            return False
+        return await self._save(path, view.text, view.mtime_ns, view.meta or {})
+
+    async def _save_protected(self, path: str, text: str, write: dict, message: str) -> bool:
         assert self.client is not None
         choice = await self.app.push_screen_wait(
             ConfirmScreen("Protected file", message, [("y", "Save anyway"), ("c", "Cancel")])
         )
-        if choice == "y":
-            new_mtime = await self.client.write(path, text, confirmed=True, **write)
-            self.editor.mark_saved(path, text, new_mtime)
-            self.notify(f"Saved {path}", timeout=2)
+        if choice != "y":
+            return False
+        new_mtime = await self.client.write(path, text, confirmed=True, **write)
+        self.editor.mark_saved(path, text, new_mtime)
+        self.notify(f"Saved {path}", timeout=2)
+        return True
 
     async def _reconcile(self, path: str, *, deleted: bool) -> None:
         """A file open in the editor changed on disk: reload it, or ask if it has edits."""
@@ -619,17 +660,8 @@ class MainScreen(Screen[None]):
             )
         )
         if choice == "s":
-            view = self.editor.document(event.path)
-            assert self.client is not None and view is not None
-            meta = view.meta or {}
-            mtime = await self.client.write(
-                event.path,
-                view.text,
-                encoding=meta.get("encoding", "utf-8"),
-                newline=meta.get("newline", "\n"),
-            )
-            self.editor.mark_saved(event.path, view.text, mtime)
-            self.editor.close_document(event.path, force=True)
+            if await self._save_view(event.path):
+                self.editor.close_document(event.path, force=True)
         elif choice == "d":
             self.editor.close_document(event.path, force=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -83,9 +84,28 @@ def test_nul_bytes_mean_binary(tmp_path: Path) -> None:
     assert is_binary(path)
 
 
-def test_invalid_utf8_is_refused_with_a_reason(tmp_path: Path) -> None:
-    path = _file(tmp_path, "café".encode("latin-1"))
-    with pytest.raises(BinaryFileError, match="not valid UTF-8"):
+def test_legacy_8bit_text_opens_and_saves_back_byte_for_byte(tmp_path: Path) -> None:
+    raw = "# café “quoted”\r\nprint('naïve')\r\n".encode("cp1252")
+    content = read_text(_file(tmp_path, raw))
+    assert (content.text, content.encoding) == ("# café “quoted”\nprint('naïve')\n", "cp1252")
+    assert _roundtrip(tmp_path / "legacy.py", raw) == content.text
+    assert not is_binary(tmp_path / "legacy.py")
+    with pytest.raises(WorkspaceError, match="cannot be saved as cp1252"):
+        encode_text(content.text + "✓", content.encoding)
+
+
+def test_bytes_cp1252_leaves_undefined_fall_back_to_latin1(tmp_path: Path) -> None:
+    raw = b"x = '\x81\xe9'\n"
+    content = read_text(_file(tmp_path, raw))
+    assert content.encoding == "latin-1"
+    assert encode_text(content.text, content.encoding) == raw
+
+
+def test_invalid_utf8_full_of_control_bytes_is_refused_with_a_reason(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    noise = bytes(rng.randrange(1, 256) for _ in range(4000))
+    path = _file(tmp_path, noise)
+    with pytest.raises(BinaryFileError, match="is not text"):
         read_text(path)
     assert is_binary(path)
 

@@ -1,7 +1,8 @@
 """Reading text files so that saving them writes back exactly the same bytes.
 
 Text comes back with "\\n" line endings; `newline` and `encoding` record how
-the file stored them (CRLF, a UTF-8 BOM, UTF-16 with a BOM), and
+the file stored them (CRLF, a UTF-8 BOM, UTF-16 with a BOM, a legacy 8-bit
+encoding), and
 `encode_text` turns edited text back into bytes in that same form. A file
 whose line endings are mixed keeps them verbatim in `text` (its `newline` is
 "\\n"), so an untouched save is still byte-identical.
@@ -21,6 +22,11 @@ DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 SNIFF_BYTES = 8192
 
 NEWLINES = ("\n", "\r\n")
+LEGACY_ENCODINGS = ("cp1252", "latin-1")
+"""What text that is not UTF-8 is read as, first that decodes (vim's last resort is latin-1
+too). Both map each byte to one character and back, so an untouched save is byte-identical."""
+CONTROL_BYTES = frozenset(range(32)) - set(b"\t\n\r\f\v\x1b") | {0x7F}
+"""Bytes that plain text hardly ever holds: many of them mean binary, not a legacy encoding."""
 
 _BOMS = (
     ("utf-8-sig", codecs.BOM_UTF8, "utf-8"),
@@ -85,11 +91,25 @@ def decode_bytes(data: bytes, path: Path | str = "file") -> tuple[str, str]:
             return text, name
     if b"\x00" in data[:SNIFF_BYTES]:
         raise BinaryFileError(f"{path} looks binary (it contains NUL bytes)")
-    return _decode(data, "utf-8", "utf-8", path), "utf-8"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if _looks_like_text(data[:SNIFF_BYTES]):
+        for encoding in LEGACY_ENCODINGS:
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                continue
+    raise BinaryFileError(
+        f"{path} is not text: it is neither UTF-8 (or UTF-16 with a BOM) nor text in a"
+        " legacy 8-bit encoding"
+    )
 
 
 def is_binary(path: Path) -> bool:
-    """A cheap sniff of the first 8 KiB: NUL bytes or invalid UTF-8 mean binary."""
+    """A cheap sniff of the first 8 KiB: NUL bytes, or invalid UTF-8 that doesn't look like
+    legacy 8-bit text, mean binary."""
     head, _ = _read_regular(path, None, limit=SNIFF_BYTES)
     if any(head.startswith(bom) for _, bom, _ in _BOMS):
         return False
@@ -98,8 +118,14 @@ def is_binary(path: Path) -> bool:
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < SNIFF_BYTES)
     except UnicodeDecodeError:
-        return True
+        return not _looks_like_text(head)
     return False
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """At most 1 in 100 bytes a control character (binary data has them all over)."""
+    controls = sum(head.count(byte) for byte in CONTROL_BYTES)
+    return controls * 100 <= len(head)
 
 
 def _decode(data: bytes, codec: str, name: str, path: Path | str) -> str:

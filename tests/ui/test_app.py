@@ -365,3 +365,16 @@ async def test_quit_with_nothing_unsaved_does_not_ask(project: Path):
         await open_file(pilot, "README.md")
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running)
+
+
+async def test_legacy_encoded_file_opens_and_saves_in_its_encoding(project: Path):
+    (project / "legacy.py").write_bytes("NAME = 'café'\n".encode("cp1252"))
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "legacy.py")
+        assert editor(pilot).text("legacy.py") == "NAME = 'café'\n"
+        assert any("opened as cp1252" in str(n.message) for n in app._notifications)
+        await pilot.press(*"# é ", "ctrl+s")
+        await wait_for(pilot, lambda: not editor(pilot).is_dirty("legacy.py"))
+    assert (project / "legacy.py").read_bytes() == "# é NAME = 'café'\n".encode("cp1252")

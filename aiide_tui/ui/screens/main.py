@@ -32,6 +32,7 @@ from aiide_tui.ui.widgets.editor import Editor
 from aiide_tui.ui.widgets.file_tree import FileTree
 from aiide_tui.ui.widgets.review_pane import ReviewPane
 from aiide_tui.ui.widgets.status_bar import StatusBar
+from aiide_tui.workspace.files import LEGACY_ENCODINGS
 
 CHANGE_SETTLE_SECONDS = 0.2
 
@@ -543,6 +544,12 @@ class MainScreen(Screen[None]):
             self.notify(error.message, title=error.title, severity="error")
             return
         self._show_document(document)
+        if document.encoding in LEGACY_ENCODINGS:
+            self.notify(
+                f"{path} is not UTF-8: opened as {document.encoding}, and saved back that way.",
+                title="Encoding",
+                timeout=6,
+            )
         if line is not None:
             self.editor.goto_line(line)
 

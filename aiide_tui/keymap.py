@@ -37,6 +37,7 @@ class Action:
 DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("quit", "Quit", "ctrl+q", show=True),
     Action("save", "Save file", "ctrl+s", show=True),
+    Action("new_file", "New file", "ctrl+n"),
     Action("close_tab", "Close tab", "ctrl+w"),
     Action("next_tab", "Next tab", "ctrl+pagedown"),
     Action("previous_tab", "Previous tab", "ctrl+pageup"),

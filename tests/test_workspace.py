@@ -110,6 +110,19 @@ def test_new_file_in_new_folders_and_its_undo(ws: Workspace, root: Path) -> None
     assert not (root / "src/deep/new.py").exists()
 
 
+def test_create_never_overwrites(ws: Workspace, root: Path) -> None:
+    ws.write("pkg/fresh.py", "", create=True)
+    assert (root / "pkg/fresh.py").read_bytes() == b""
+    ws.write("pkg/fresh.py", "kept\n")
+    with pytest.raises(WorkspaceError, match=r"pkg/fresh\.py already exists"):
+        ws.write("pkg/fresh.py", "", create=True)
+    (root / "dangling").symlink_to(root / "nowhere.py")
+    with pytest.raises(WorkspaceError, match="already exists"):
+        ws.write("dangling", "", create=True)
+    assert (root / "pkg/fresh.py").read_text() == "kept\n"
+    assert not (root / "nowhere.py").exists()
+
+
 def test_undo_restores_previous_bytes_in_order(ws: Workspace, root: Path) -> None:
     original = (root / "main.py").read_bytes()
     ws.write("main.py", "v1\n")

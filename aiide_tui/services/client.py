@@ -85,10 +85,12 @@ class ServicesClient:
         newline: str = "\n",
         expected_mtime_ns: int | None = None,
         confirmed: bool = False,
+        create: bool = False,
     ) -> int:
         """Write atomically through the path policy; returns the new mtime_ns.
 
-        Raises StaleFileError when the file changed since `expected_mtime_ns`.
+        Raises StaleFileError when the file changed since `expected_mtime_ns`,
+        and WorkspaceError with `create` when the path already exists.
         """
         result = await self._call(
             "workspace/write",
@@ -99,6 +101,7 @@ class ServicesClient:
                 "newline": newline,
                 "expected_mtime_ns": expected_mtime_ns,
                 "confirmed": confirmed,
+                "create": create,
             },
         )
         return result["mtime_ns"]

@@ -62,6 +62,7 @@ class WorkspaceService:
             newline=params.get("newline", "\n"),
             expected_mtime_ns=params.get("expected_mtime_ns"),
             confirmed=bool(params.get("confirmed", False)),
+            create=bool(params.get("create", False)),
             label=params.get("label", "edit"),
         )
         return {"path": params["path"], "mtime_ns": mtime_ns}

@@ -70,6 +70,7 @@ class Workspace:
         newline: str = "\n",
         expected_mtime_ns: int | None = None,
         confirmed: bool = False,
+        create: bool = False,
         label: str = "edit",
         group: str | None = None,
     ) -> int:
@@ -77,7 +78,8 @@ class Workspace:
 
         Raises PathPolicyError / ProtectedPathError for paths not allowed,
         StaleFileError when the file's mtime_ns is not `expected_mtime_ns` (a
-        file that vanished counts as changed), WorkspaceError when saving fails.
+        file that vanished counts as changed), WorkspaceError when saving fails
+        or, with `create`, when something already exists at the path.
         Missing parent directories are created. Writing identical bytes is a
         no-op that records nothing.
         """
@@ -85,6 +87,8 @@ class Workspace:
         data = encode_text(text, encoding, newline)
         with self._lock:
             before, mtime_ns = _current(path)
+            if create and (mtime_ns is not None or os.path.lexists(self.root / rel)):
+                raise WorkspaceError(f"{self.policy.relative(path)} already exists")
             if expected_mtime_ns is not None and mtime_ns != expected_mtime_ns:
                 raise StaleFileError(
                     f"{self.policy.relative(path)} changed on disk since it was read"

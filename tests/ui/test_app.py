@@ -6,12 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input, Label
 
 from aiide_tui.config import load_config, user_config_path
 from aiide_tui.ui.app import AiideApp
 from aiide_tui.ui.screens.confirm import ConfirmScreen
 from aiide_tui.ui.screens.goto_line import GotoLineScreen
 from aiide_tui.ui.screens.help import HelpScreen
+from aiide_tui.ui.screens.new_file import NewFileScreen
 from aiide_tui.ui.widgets.editor import Editor
 from aiide_tui.ui.widgets.file_tree import FileTree
 from tests.ui.conftest import wait_for
@@ -378,3 +380,42 @@ async def test_legacy_encoded_file_opens_and_saves_in_its_encoding(project: Path
         await pilot.press(*"# é ", "ctrl+s")
         await wait_for(pilot, lambda: not editor(pilot).is_dirty("legacy.py"))
     assert (project / "legacy.py").read_bytes() == "# é NAME = 'café'\n".encode("cp1252")
+
+
+async def test_new_file_is_created_in_the_folder_in_view_and_opened(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "inventory/store.py")
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewFileScreen))
+        field = app.screen.query_one(Input)
+        assert field.value == "inventory/"
+        await wait_for(pilot, lambda: app.focused is field)
+        await pilot.press(*"store.py", "enter")  # taken: the screen says so and stays
+        await wait_for(pilot, lambda: "already exists" in str(app.screen.query_one(Label).render()))
+        assert "class" in (project / "inventory/store.py").read_text()
+        field.value = "inventory/reports/daily.py"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: editor(pilot).is_open("inventory/reports/daily.py"))
+        assert (project / "inventory/reports/daily.py").read_bytes() == b""
+        await wait_for(pilot, lambda: editor(pilot).active is app.focused)
+        await pilot.press(*"TOTAL = 0", "ctrl+s")
+        await wait_for(
+            pilot, lambda: (project / "inventory/reports/daily.py").read_text() == "TOTAL = 0"
+        )
+
+
+async def test_new_file_outside_the_project_is_refused(project: Path, tmp_path: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewFileScreen))
+        app.screen.query_one(Input).value = "../escape.py"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "climbs out" in str(app.screen.query_one(Label).render()))
+        assert isinstance(app.screen, NewFileScreen)
+        assert not (project.parent / "escape.py").exists()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, NewFileScreen))

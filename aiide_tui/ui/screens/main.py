@@ -202,6 +202,37 @@ class MainScreen(Screen[None]):
     def action_focus_review(self) -> None:
         self.show_region("review")
 
+    def action_new_file(self) -> None:
+        if self.client is None:
+            self.notify("Still starting up; try again in a moment.")
+            return
+        from aiide_tui.ui.screens.new_file import NewFileScreen
+
+        def created(path: str | None) -> None:
+            if path:
+                self.open_file(path)
+
+        self.app.push_screen(NewFileScreen(self._current_folder(), self._create_file), created)
+
+    def _current_folder(self) -> str:
+        """Where a new file most likely goes: the folder at the tree's cursor when the tree
+        has focus, else the active document's folder, else the project root."""
+        node = self.file_tree.cursor_node
+        if self._focused_region() == "files" and node is not None and node.data is not None:
+            entry = node.data
+            return entry.path if entry.is_dir else entry.path.rpartition("/")[0]
+        active = self.editor.active
+        return active.path.rpartition("/")[0] if active is not None else ""
+
+    async def _create_file(self, path: str) -> str | None:
+        """Create an empty file through the workspace; why not, or None when it was."""
+        assert self.client is not None
+        try:
+            await self.client.write(path, "", create=True)
+        except AiideError as error:
+            return error.message
+        return None
+
     def action_quit(self) -> None:
         dirty = [view.path for view in self.editor.documents if view.dirty]
         if dirty:

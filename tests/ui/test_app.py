@@ -419,3 +419,18 @@ async def test_new_file_outside_the_project_is_refused(project: Path, tmp_path: 
         assert not (project.parent / "escape.py").exists()
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, NewFileScreen))
+
+
+async def test_new_file_starts_in_the_open_folder_at_the_tree_cursor(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        assert isinstance(app.focused, FileTree)  # on the collapsed `inventory` folder
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NewFileScreen))
+        assert app.screen.query_one(Input).value == ""
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.focused, FileTree))
+        await pilot.press("enter", "ctrl+n")  # expanded: new files go inside it
+        await wait_for(pilot, lambda: isinstance(app.screen, NewFileScreen))
+        assert app.screen.query_one(Input).value == "inventory/"

@@ -215,12 +215,15 @@ class MainScreen(Screen[None]):
         self.app.push_screen(NewFileScreen(self._current_folder(), self._create_file), created)
 
     def _current_folder(self) -> str:
-        """Where a new file most likely goes: the folder at the tree's cursor when the tree
-        has focus, else the active document's folder, else the project root."""
+        """Where a new file most likely goes: with the tree focused, the open folder at its
+        cursor or the folder that lists the item there; else the active document's folder;
+        else the project root."""
         node = self.file_tree.cursor_node
         if self._focused_region() == "files" and node is not None and node.data is not None:
             entry = node.data
-            return entry.path if entry.is_dir else entry.path.rpartition("/")[0]
+            if entry.is_dir and node.is_expanded:
+                return entry.path
+            return entry.path.rpartition("/")[0]
         active = self.editor.active
         return active.path.rpartition("/")[0] if active is not None else ""
 

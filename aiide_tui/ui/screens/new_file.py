@@ -30,7 +30,7 @@ class NewFileScreen(ModalScreen[str | None]):
             border: round $accent; border-title-color: $text;
             background: $surface; padding: 0 1;
         }
-        & #new-file-error { color: $text-error; height: auto; }
+        & #new-file-error { color: $text-error; width: 100%; height: auto; }
         & Input { margin: 1 0 0 0; }
     }
     """

@@ -74,6 +74,8 @@ def summary(statuses: list[RoleStatus]) -> str:
     """A few words for the status bar: the fim and chat models (and the draft), a GGUF
     file by its name (its folder is in `aiide doctor`)."""
     models = {status.role: _short(status.model) for status in statuses}
+    if "draft" not in models and "fim" in models and models["fim"] == models.get("chat"):
+        return f"fim+chat {models['fim']}"  # one model serves both (the local default)
     parts = []
     if "fim" in models:
         draft = f"+{models['draft']}" if "draft" in models else ""

@@ -15,3 +15,11 @@ def test_summary_names_models_and_gguf_files_by_their_name():
         "fim qwen2.5-coder-1.5b-q4_k_m.gguf+qwen-0.5b.gguf, chat qwen2.5-coder:7b"
     )
     assert summary([]) == "no models"
+
+
+def test_summary_names_a_model_serving_fim_and_chat_once():
+    statuses = [
+        RoleStatus("fim", "qwen2.5-coder-1.5b-instruct", True, "fim: …"),
+        RoleStatus("chat", "qwen2.5-coder-1.5b-instruct", True, "chat: …"),
+    ]
+    assert summary(statuses) == "fim+chat qwen2.5-coder-1.5b-instruct"

@@ -424,9 +424,9 @@ class MainScreen(Screen[None]):
             self.status.set_segment(
                 "fim", f"fim: {state['model']} ✗", state="warn", tooltip=state["error"]
             )
-        else:
+        else:  # the model segment names the model; this one says whether it is at work
             busy = " ●" if state["in_flight"] else ""
-            self.status.set_segment("fim", f"fim: {state['model']}{busy}", state="ok")
+            self.status.set_segment("fim", f"fim: on{busy}", state="ok", tooltip=state["model"])
 
     @work(group="index", description="Index the project and keep it fresh")
     async def keep_index(self) -> None:

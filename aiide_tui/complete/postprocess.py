@@ -160,13 +160,18 @@ def cut_at_block_end(text: str, cursor: Cursor) -> str:
     write it and then two more functions. Once the suggestion has gone deeper
     than the cursor's line, coming back to its indent ends it (a closing
     `}`/`)`/`end` line at that indent is kept); going shallower ends it at once.
+    On a blank line the suggestion's first line may itself go deeper: the
+    cursor at column 0 below `def add(a, b):` gets `    return a + b` first.
     """
     before = cursor.line_before
     reference = len(before.expandtabs(TAB_WIDTH)) if not before.strip() else indent_of(before)
     starts = _line_starts(text)
     deeper = False
     for index, line in enumerate(text.split("\n")):
-        if index == 0 or not line.strip():
+        if not line.strip():
+            continue
+        if index == 0:  # on a blank line its own indent adds to the cursor's column
+            deeper = not before.strip() and indent_of(line) > 0
             continue
         indent = indent_of(line)
         if indent > reference:

@@ -47,6 +47,20 @@ OVERGENERATED = "return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
             "x = 1\n        y = 2",
             id="same-indent-lines-kept-dedent-stops",
         ),
+        pytest.param(
+            "def add(a, b):\n",
+            "",
+            "    return a + b\n\ndef sub(a, b):\n    return a - b",
+            "    return a + b\n",
+            id="cursor-at-column-0-below-the-def",
+        ),
+        pytest.param(
+            "",
+            "",
+            "def add(a, b):\n    return a + b\n\ndef sub(a, b):",
+            "def add(a, b):\n    return a + b\n",
+            id="a-whole-function-at-module-level",
+        ),
         pytest.param("x = ", "", "compute(1)", "compute(1)", id="single-line-untouched"),
     ],
 )

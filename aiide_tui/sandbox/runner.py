@@ -23,7 +23,7 @@ from aiide_tui.sandbox.backend import CANCELLED_EXIT, Backend, Job
 from aiide_tui.sandbox.errors import SandboxError
 from aiide_tui.sandbox.output import OutputCallback, OutputCapture
 from aiide_tui.sandbox.policy import SandboxPolicy
-from aiide_tui.sandbox.workcopy import Changes, compare, snapshot
+from aiide_tui.sandbox.workcopy import Changes, byproducts, compare, snapshot
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,10 @@ class Sandbox:
             with contextlib.suppress(Exception):
                 await task
             raise
-        changes = compare(snap, outcome.after) if outcome.after is not None else Changes()
+        changes = Changes()
+        if outcome.after is not None:
+            left_out = await asyncio.to_thread(byproducts, self.root, snap, outcome.after)
+            changes = compare(snap, outcome.after, left_out=left_out)
         result = RunResult(
             run_id=run_id,
             exit_code=outcome.exit_code,

@@ -199,17 +199,36 @@ class _ChunkReader(io.RawIOBase):
         return size
 
 
-def compare(before: Snapshot, after: Mapping[str, bytes]) -> Changes:
-    """The files a run added, changed or deleted, and their unified diff (a/ and b/ paths)."""
+def compare(
+    before: Snapshot, after: Mapping[str, bytes], *, left_out: Iterable[str] = ()
+) -> Changes:
+    """The files a run added, changed or deleted, and their unified diff (a/ and b/ paths);
+    new files named in `left_out` (see `byproducts`) are not changes."""
     changed: dict[str, bytes | None] = {}
     parts: list[str] = []
+    skipped = set(left_out) - set(before.files)
     for rel in sorted(set(before.files) | set(after)):
         old, new = before.files.get(rel), after.get(rel)
-        if old == new:
+        if old == new or rel in skipped:
             continue
         changed[rel] = new
         parts.append(_file_diff(rel, old, new))
     return Changes(changed, "".join(parts))
+
+
+def byproducts(root: Path, before: Snapshot, after: Mapping[str, bytes]) -> set[str]:
+    """Files a run created that the project would not keep: caches in junk folders
+    (`.pytest_cache/`, `__pycache__/`...) and whatever the project's .gitignore excludes
+    (build output), just as such files never went into the run."""
+    created = [rel for rel in after if rel not in before.files]
+    junk = {rel for rel in created if not SKIPPED_DIRS.isdisjoint(rel.split("/")[:-1])}
+    repo = GitRepo.open(root)
+    if repo is None:
+        return junk
+    try:
+        return junk | repo.ignored([rel for rel in created if rel not in junk])
+    except GitError:
+        return junk
 
 
 def _file_diff(rel: str, old: bytes | None, new: bytes | None) -> str:

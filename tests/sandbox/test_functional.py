@@ -79,6 +79,24 @@ async def test_edits_come_back_as_a_diff_and_the_project_is_untouched(project: P
     assert (project / "web" / "format.js").exists()
 
 
+async def test_caches_and_ignored_build_output_are_not_changes(project: Path) -> None:
+    (project / ".gitignore").write_text("build/\n.env\n.venv/\n")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "start"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=project, check=True
+        )
+    script = (
+        "python3 -m pytest -q >/dev/null; mkdir -p build; echo obj > build/out.o;"
+        " echo kept > notes.txt; ls -a; ls -a build"
+    )
+    async with Sandbox(project, sandbox_config()) as sandbox:
+        result = await sandbox.run(["sh", "-c", script])
+    assert result.exit_code == 0, result.stderr
+    assert ".pytest_cache" in result.stdout and "out.o" in result.stdout  # the run made them
+    assert set(result.changes.files) == {"notes.txt"}
+    assert ".pytest_cache" not in result.diff and "__pycache__" not in result.diff
+
+
 def aiide(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "aiide_tui", *args]
     return subprocess.run(

@@ -31,6 +31,7 @@ async def test_run_from_the_app_then_apply_its_changes(docker_engine, project: P
         )
         output = "\n".join(line.text for line in run_log.query_one("#run-output").lines)
         assert "made-in-sandbox" in output
+        assert "── changes to 1 file ──" in output
         assert "API_TOKEN" not in output  # secrets are never copied in
         assert "added" not in (project / "README.md").read_text()
         await pilot.press("a")

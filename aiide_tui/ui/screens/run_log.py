@@ -119,6 +119,8 @@ class RunLogScreen(ModalScreen[None]):
         if record["stderr"]:
             log.write(Text(record["stderr"], style="yellow"))
         if record["diff"]:
+            files = record["diff"].count("\ndiff --git ") + record["diff"].startswith("diff --git")
+            log.write(Text(f"\n── changes to {files} file{'s' * (files != 1)} ──", style="bold"))
             log.write(Syntax(record["diff"], "diff", theme="ansi_dark", word_wrap=False))
 
     def action_new_run(self) -> None:

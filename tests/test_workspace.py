@@ -123,6 +123,22 @@ def test_create_never_overwrites(ws: Workspace, root: Path) -> None:
     assert not (root / "nowhere.py").exists()
 
 
+def test_delete_is_journaled_and_undone(ws: Workspace, root: Path) -> None:
+    ws.write("gone.py", "x = 1\n")
+    ws.delete("gone.py")
+    assert not (root / "gone.py").exists()
+    assert ws.undo_last() == "gone.py"
+    assert (root / "gone.py").read_text() == "x = 1\n"
+    with pytest.raises(WorkspaceError, match="does not exist"):
+        ws.delete("missing.py")
+    (root / "link.py").symlink_to(root / "gone.py")
+    with pytest.raises(WorkspaceError, match="symbolic link"):
+        ws.delete("link.py")
+    with pytest.raises(PathPolicyError):
+        ws.delete("../outside.py")
+    assert (root / "gone.py").exists() and (root / "link.py").is_symlink()
+
+
 def test_undo_restores_previous_bytes_in_order(ws: Workspace, root: Path) -> None:
     original = (root / "main.py").read_bytes()
     ws.write("main.py", "v1\n")

@@ -274,16 +274,22 @@ class Applied:
 
 
 def apply_changes(workspace: Workspace, changes: Changes, *, group: str) -> Applied:
-    """Write a run's changed text files through the workspace (path policy, undo journal).
+    """Write a run's changed text files and make its deletions through the workspace
+    (path policy, undo journal).
 
-    Deletions, links and binary files are left for the user: the workspace has
-    no journaled way to make them.
+    Links and binary files are left for the user: the workspace has no
+    journaled way to make them.
     """
     written: list[str] = []
     skipped: list[tuple[str, str]] = []
     for rel, data in sorted(changes.files.items()):
         if data is None:
-            skipped.append((rel, "deleted by the run; delete it yourself if wanted"))
+            try:
+                workspace.delete(rel, label="sandbox run", group=group)
+            except AiideError as error:
+                skipped.append((rel, error.message))
+                continue
+            written.append(rel)
             continue
         if data.startswith(SYMLINK_PREFIX):
             skipped.append((rel, "a symbolic link"))

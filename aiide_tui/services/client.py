@@ -106,6 +106,10 @@ class ServicesClient:
         )
         return result["mtime_ns"]
 
+    async def delete(self, path: str, *, confirmed: bool = False) -> None:
+        """Delete a file through the path policy, journaled (undo brings it back)."""
+        await self._call("workspace/delete", {"path": path, "confirmed": confirmed})
+
     async def undo(self) -> str | None:
         return (await self._call("workspace/undo"))["path"]
 

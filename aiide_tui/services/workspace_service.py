@@ -27,6 +27,7 @@ class WorkspaceService:
             "workspace/list": self.list_files,
             "workspace/read": self.read,
             "workspace/write": self.write,
+            "workspace/delete": self.delete,
             "workspace/undo": self.undo,
             "workspace/watch": self.watch,
             "git/status": self.git_status,
@@ -66,6 +67,12 @@ class WorkspaceService:
             label=params.get("label", "edit"),
         )
         return {"path": params["path"], "mtime_ns": mtime_ns}
+
+    async def delete(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        await asyncio.to_thread(
+            self.workspace.delete, params["path"], confirmed=bool(params.get("confirmed", False))
+        )
+        return {"path": params["path"]}
 
     async def undo(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
         return {"path": await asyncio.to_thread(self.workspace.undo_last)}

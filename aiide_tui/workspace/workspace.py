@@ -104,6 +104,29 @@ class Workspace:
                 raise
             return os.stat(path).st_mtime_ns
 
+    def delete(
+        self, rel: str, *, confirmed: bool = False, label: str = "delete", group: str | None = None
+    ) -> None:
+        """Delete a file, journaled so that undo brings it back.
+
+        Raises PathPolicyError / ProtectedPathError as for `write`, and
+        WorkspaceError when there is no such file, it is a symbolic link or a
+        folder, or it cannot be removed.
+        """
+        if os.path.islink(self.root / rel):
+            raise WorkspaceError(f"{rel} is a symbolic link; remove it yourself")
+        path = self.policy.check_write(rel, confirmed=confirmed)
+        with self._lock:
+            before, _ = _current(path)
+            if before is None:
+                raise WorkspaceError(f"{self.policy.relative(path)} does not exist")
+            entry_id = self.journal.record(self.policy.relative(path), before, None, label, group)
+            try:
+                path.unlink()
+            except OSError as exc:
+                self.journal.forget(entry_id)
+                raise WorkspaceError(f"Cannot delete {rel}: {exc.strerror}") from None
+
     def undo_step(self, *, force: bool = False) -> list[str]:
         """Revert the newest journal step (an entry, or its whole group); return its paths.
 

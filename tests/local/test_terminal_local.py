@@ -191,7 +191,7 @@ def test_chat_and_ghost_text_on_the_real_model(project: Path, isolated_user_dirs
     term = launch(project, 160, 48, isolated_user_dirs)
     try:
         term.wait_for(lambda s: "─ Files ─" in s and "calc.py" in s)
-        term.wait_for(lambda s: f"model: fim {SMOLLM2.name}" in s)
+        term.wait_for(lambda s: f"model: fim+chat {SMOLLM2.name}" in s)
         shown = open_and_complete(term)
         states = ask_in_chat(term)
         servers = model_servers(term)

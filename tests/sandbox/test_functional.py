@@ -71,12 +71,13 @@ async def test_edits_come_back_as_a_diff_and_the_project_is_untouched(project: P
     assert set(result.changes.files) == {"new_module.py", "README.md", "web/format.js"}
     with Workspace(project, project_state_dir(project)) as workspace:
         applied = apply_changes(workspace, result.changes, group="t")
-        assert applied.written == ("README.md", "new_module.py")
-        assert [rel for rel, _ in applied.skipped] == ["web/format.js"]
+        assert applied.written == ("README.md", "new_module.py", "web/format.js")
+        assert applied.skipped == ()
         assert "pytest -q tests" in (project / "README.md").read_text()
-        assert sorted(workspace.undo_step()) == ["README.md", "new_module.py"]
+        assert not (project / "web" / "format.js").exists()
+        assert sorted(workspace.undo_step()) == ["README.md", "new_module.py", "web/format.js"]
         assert "pytest -q tests" not in (project / "README.md").read_text()
-    assert (project / "web" / "format.js").exists()
+    assert tree(project) == before
 
 
 async def test_caches_and_ignored_build_output_are_not_changes(project: Path) -> None:

@@ -434,3 +434,42 @@ async def test_new_file_starts_in_the_open_folder_at_the_tree_cursor(project: Pa
         await pilot.press("enter", "ctrl+n")  # expanded: new files go inside it
         await wait_for(pilot, lambda: isinstance(app.screen, NewFileScreen))
         assert app.screen.query_one(Input).value == "inventory/"
+
+
+async def test_delete_a_file_from_the_tree_after_confirming(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "README.md")
+        await pilot.press(*"unsaved ")
+        tree = app.screen.query_one(FileTree)
+        tree.focus()
+        await wait_for(pilot, lambda: app.focused is tree)
+        line = next(n.line for n in tree._walk(tree.root) if n.data and n.data.path == "README.md")
+        tree.cursor_line = line
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "unsaved changes go too" in app.screen.message
+        await pilot.press("c")
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        assert (project / "README.md").exists()
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not (project / "README.md").exists())
+        await wait_for(pilot, lambda: not editor(pilot).is_open("README.md"))
+
+
+async def test_delete_the_open_file_from_the_palette(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "web/format.js")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"delete file")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "web/format.js" in app.screen.message
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not (project / "web/format.js").exists())

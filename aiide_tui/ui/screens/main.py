@@ -214,6 +214,50 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(NewFileScreen(self._current_folder(), self._create_file), created)
 
+    def action_delete_file(self) -> None:
+        node = self.file_tree.cursor_node
+        if self._focused_region() == "files" and node is not None and node.data is not None:
+            if not node.data.is_dir:
+                self.delete_file(node.data.path)
+            return
+        if self.editor.active is not None:
+            self.delete_file(self.editor.active.path)
+
+    @on(FileTree.DeleteRequested)
+    def on_delete_requested(self, event: FileTree.DeleteRequested) -> None:
+        self.delete_file(event.path)
+
+    @work(group="delete", exclusive=True, description="Delete a file")
+    async def delete_file(self, path: str) -> None:
+        if self.client is None:
+            return
+        unsaved = " Its tab's unsaved changes go too." if self.editor.is_dirty(path) else ""
+        choice = await self.app.push_screen_wait(
+            ConfirmScreen(
+                "Delete file",
+                f"Delete {path}? The undo journal keeps a copy.{unsaved}",
+                [("y", "Delete"), ("c", "Cancel")],
+            )
+        )
+        if choice != "y":
+            return
+        try:
+            await self.client.delete(path)
+        except AiideError as error:
+            if error.kind != "ProtectedPathError":
+                self.notify(error.message, title=error.title, severity="error")
+                return
+            choices = [("y", "Delete anyway"), ("c", "Cancel")]
+            again = await self.app.push_screen_wait(
+                ConfirmScreen("Protected file", error.message, choices)
+            )
+            if again != "y":
+                return
+            await self.client.delete(path, confirmed=True)
+        if self.editor.is_open(path):
+            self.editor.close_document(path, force=True)
+        self.notify(f"Deleted {path}", timeout=3)
+
     def _current_folder(self) -> str:
         """Where a new file most likely goes: with the tree focused, the open folder at its
         cursor or the folder that lists the item there; else the active document's folder;

@@ -15,6 +15,8 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from aiide_tui.keymap import ACTIONS_BY_ID
+
 STATUS_MARKS = {
     "modified": ("M", "$warning"),
     "added": ("A", "$success"),
@@ -55,6 +57,9 @@ class FileTree(Tree[Entry]):
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", show=False),
         Binding("r", "refresh_tree", "Refresh", show=False),
+        Binding(
+            ACTIONS_BY_ID["delete_file"].default_keys, "delete_file", "Delete", id="delete_file"
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -77,6 +82,18 @@ class FileTree(Tree[Entry]):
 
     class FileOpened(Message):
         """The user asked to open a file."""
+
+        def __init__(self, tree: FileTree, path: str) -> None:
+            super().__init__()
+            self.tree = tree
+            self.path = path
+
+        @property
+        def control(self) -> FileTree:
+            return self.tree
+
+    class DeleteRequested(Message):
+        """The user asked to delete a file (the screen confirms first)."""
 
         def __init__(self, tree: FileTree, path: str) -> None:
             super().__init__()
@@ -190,6 +207,11 @@ class FileTree(Tree[Entry]):
             label.stylize(rich_style)
             label.append(f" {mark}", rich_style)
         return label
+
+    def action_delete_file(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.data is not None and not node.data.is_dir:
+            self.post_message(self.DeleteRequested(self, node.data.path))
 
     def action_refresh_tree(self) -> None:
         self.post_message(self.RefreshRequested())

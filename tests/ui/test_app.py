@@ -326,16 +326,20 @@ async def test_the_chat_is_connected_when_its_own_model_answers(project: Path, m
         assert "offline" not in status.segment_text("model")
 
 
+async def quit_with_an_unsaved_edit(pilot) -> None:
+    """Type into README.md, then ctrl+q: the app asks about it."""
+    await ready(pilot)
+    await open_file(pilot, "README.md")
+    await pilot.press(*"draft ", "ctrl+q")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+    assert "README.md has unsaved changes" in pilot.app.screen.message
+
+
 async def test_quit_asks_about_unsaved_edits(project: Path):
     original = (project / "README.md").read_text()
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
-        await ready(pilot)
-        await open_file(pilot, "README.md")
-        await pilot.press(*"draft ")
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        assert "README.md has unsaved changes" in app.screen.message
+        await quit_with_an_unsaved_edit(pilot)
         await pilot.press("c")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
         assert app.is_running and editor(pilot).is_dirty("README.md")
@@ -350,11 +354,7 @@ async def test_quit_without_saving_leaves_the_file(project: Path):
     original = (project / "README.md").read_text()
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
-        await ready(pilot)
-        await open_file(pilot, "README.md")
-        await pilot.press(*"draft ")
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await quit_with_an_unsaved_edit(pilot)
         await pilot.press("d")
         await wait_for(pilot, lambda: not app.is_running)
     assert (project / "README.md").read_text() == original

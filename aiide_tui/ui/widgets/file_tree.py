@@ -51,6 +51,19 @@ def _build(paths: list[str]) -> _Dir:
     return top
 
 
+class FileMessage(Message):
+    """Something the user asked of one file in the tree."""
+
+    def __init__(self, tree: FileTree, path: str) -> None:
+        super().__init__()
+        self.tree = tree
+        self.path = path
+
+    @property
+    def control(self) -> FileTree:
+        return self.tree
+
+
 class FileTree(Tree[Entry]):
     """Project files; Enter opens a file, directories expand lazily."""
 
@@ -80,29 +93,11 @@ class FileTree(Tree[Entry]):
         "file-tree--status-deleted",
     }
 
-    class FileOpened(Message):
+    class FileOpened(FileMessage):
         """The user asked to open a file."""
 
-        def __init__(self, tree: FileTree, path: str) -> None:
-            super().__init__()
-            self.tree = tree
-            self.path = path
-
-        @property
-        def control(self) -> FileTree:
-            return self.tree
-
-    class DeleteRequested(Message):
+    class DeleteRequested(FileMessage):
         """The user asked to delete a file (the screen confirms first)."""
-
-        def __init__(self, tree: FileTree, path: str) -> None:
-            super().__init__()
-            self.tree = tree
-            self.path = path
-
-        @property
-        def control(self) -> FileTree:
-            return self.tree
 
     class RefreshRequested(Message):
         """The user asked to re-read the file list."""

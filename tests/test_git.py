@@ -141,7 +141,7 @@ def test_diff_covers_tracked_changes_and_untracked_files(repo: Path) -> None:
     (repo / "empty.txt").write_text("")
     opened = GitRepo.open(repo)
     assert opened is not None
-    text = opened.diff()
+    text = opened.diff().text
     patch = PatchSet(text)
     by_path = {f.path: f for f in patch}
     assert set(by_path) == {"edit.py", "notes/new.md", "empty.txt"}
@@ -152,11 +152,22 @@ def test_diff_covers_tracked_changes_and_untracked_files(repo: Path) -> None:
     assert "blob.bin" not in text and "huge.txt" not in text
 
 
+def test_untracked_text_past_the_budget_is_named_not_diffed(repo: Path) -> None:
+    write(repo, {f"new{n}.py": f"value = {n}\n" * 50 for n in range(5)})
+    opened = GitRepo.open(repo)
+    assert opened is not None
+    one_file = len(opened.diff(untracked_budget=10**9).text) // 5
+    diff = opened.diff(untracked_budget=2 * one_file)
+    assert sorted(f.path for f in PatchSet(diff.text)) == ["new0.py", "new1.py"]
+    assert diff.untracked_not_shown == ("new2.py", "new3.py", "new4.py")
+    assert opened.diff(untracked_budget=10**9).untracked_not_shown == ()
+
+
 def test_untracked_diff_matches_gits_own(repo: Path) -> None:
     write(repo, {"fresh.py": "a = 1\n\nb = 2\n"})
     opened = GitRepo.open(repo)
     assert opened is not None
-    ours = opened.diff()
+    ours = opened.diff().text
     git(repo, "add", "-N", "fresh.py")
     theirs = git(repo, "diff", "--no-color", "fresh.py")
     strip_index = [line for line in theirs.splitlines() if not line.startswith("index ")]
@@ -169,7 +180,7 @@ def test_diff_with_an_unborn_head(tmp_path: Path) -> None:
     git(root, "add", "staged.py")
     opened = GitRepo.open(root)
     assert opened is not None
-    patch = PatchSet(opened.diff())
+    patch = PatchSet(opened.diff().text)
     assert sorted(f.path for f in patch) == ["loose.py", "staged.py"]
     assert all(f.is_added_file for f in patch)
 
@@ -184,7 +195,7 @@ def test_workspace_in_a_subdirectory_of_the_repo(repo: Path) -> None:
     assert opened.status() == {"mod.py": "modified", "new.py": "untracked"}
     assert opened.files() == [".gitignore", "mod.py", "new.py"]
     assert opened.ignored(["x.tmp", "mod.py"]) == {"x.tmp"}
-    assert sorted(f.path for f in PatchSet(opened.diff())) == ["mod.py", "new.py"]
+    assert sorted(f.path for f in PatchSet(opened.diff().text)) == ["mod.py", "new.py"]
 
 
 def test_a_folder_ignored_by_an_enclosing_repo_is_not_in_it(tmp_path: Path) -> None:

@@ -116,9 +116,10 @@ class ServicesClient:
     async def git_status(self) -> dict[str, str]:
         return await self._call("git/status")
 
-    async def git_diff(self) -> tuple[bool, str]:
+    async def git_diff(self) -> tuple[bool, str, list[str]]:
+        """(is a git repository, the working tree's diff, untracked files it leaves out)."""
         result = await self._call("git/diff")
-        return result["is_git"], result["diff"]
+        return result["is_git"], result["diff"], result["not_shown"]
 
     async def environment_checks(self) -> dict[str, Check]:
         """The model-server and sandbox checks, as seen from where the services run."""

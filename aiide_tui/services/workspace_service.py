@@ -92,5 +92,6 @@ class WorkspaceService:
     async def git_diff(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
         git = self.workspace.git
         if git is None:
-            return {"is_git": False, "diff": ""}
-        return {"is_git": True, "diff": await asyncio.to_thread(git.diff)}
+            return {"is_git": False, "diff": "", "not_shown": []}
+        diff = await asyncio.to_thread(git.diff)
+        return {"is_git": True, "diff": diff.text, "not_shown": list(diff.untracked_not_shown)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -22,6 +23,18 @@ if TYPE_CHECKING:
 
 MAX_UNTRACKED_DIFF_BYTES = 1024 * 1024
 """Untracked files larger than this are left out of `GitRepo.diff`."""
+UNTRACKED_TEXT_BUDGET = 4 * 1024 * 1024
+"""New files' text `GitRepo.diff` gives in all: a fresh `git init` over a big folder makes
+every file untracked, and the review would read and draw all of it."""
+
+
+@dataclass(frozen=True)
+class WorkingTreeDiff:
+    """`GitRepo.diff`'s answer: the diff text, and the untracked files it has no room for."""
+
+    text: str
+    untracked_not_shown: tuple[str, ...] = ()
+
 
 _TIMEOUT_S = 120
 _SUBMODULE_MODE = "160000"
@@ -137,11 +150,13 @@ class GitRepo:
                 tracked.discard(name)
         return sorted(tracked)
 
-    def diff(self) -> str:
+    def diff(self, *, untracked_budget: int = UNTRACKED_TEXT_BUDGET) -> WorkingTreeDiff:
         """Unified diff of the working tree against HEAD, untracked files as new files.
 
-        Untracked files that are binary or over 1 MiB are left out. In a
-        repository with no commit yet, everything is diffed against the empty tree.
+        Untracked files that are binary or over 1 MiB are left out, and so are
+        those past `untracked_budget` bytes of new text (named in the result).
+        In a repository with no commit yet, everything is diffed against the
+        empty tree.
         """
         code, _, _ = self._exec("rev-parse", "--verify", "-q", "HEAD")
         base = "HEAD" if code == 0 else self._run("hash-object", "-t", "tree", os.devnull).strip()
@@ -151,9 +166,16 @@ class GitRepo:
         tracked = self._run(*args, os.fsdecode(base), "--", ".").decode("utf-8", "replace")
         untracked = self._run("ls-files", "-z", "--others", "--exclude-standard").split(b"\0")
         parts = [tracked]
+        not_shown: list[str] = []
+        left = untracked_budget
         for name in sorted(os.fsdecode(n) for n in untracked if n):
-            parts.append(_new_file_diff(self.root, name))
-        return "".join(parts)
+            if left <= 0:
+                not_shown.append(name)
+                continue
+            part = _new_file_diff(self.root, name)
+            left -= len(part)
+            parts.append(part)
+        return WorkingTreeDiff("".join(parts), tuple(not_shown))
 
     def _from_top(self, path: str) -> str | None:
         """A repository-relative path made root-relative (None when outside the root)."""

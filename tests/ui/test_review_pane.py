@@ -96,6 +96,21 @@ async def test_shows_every_file_with_its_counts(tmp_path: Path) -> None:
         assert "no newline at end of file" in view_text(tail)[-1]
 
 
+async def test_untracked_files_without_room_are_counted_in_the_subtitle(tmp_path: Path) -> None:
+    app = Host()
+    async with app.run_test(size=(100, 50)) as pilot:
+        pane = app.query_one(ReviewPane)
+        await pane.show_diff(two_file_diff(tmp_path), not_shown=["x.py", "y.py"])
+        await pilot.pause()
+        assert pane.border_subtitle == (
+            "working tree · 2 files · +3 -3 · read-only · 2 untracked not shown"
+        )
+        await pane.show_diff("", not_shown=["x.py"])
+        assert pane.border_subtitle == "working tree · 1 untracked not shown"
+        await pane.show_diff("")
+        assert pane.border_subtitle == "working tree · no changes"
+
+
 async def test_keys_move_the_current_hunk_across_files(tmp_path: Path) -> None:
     app = Host()
     async with app.run_test(size=(90, 40)) as pilot:

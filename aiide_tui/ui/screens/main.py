@@ -532,14 +532,14 @@ class MainScreen(Screen[None]):
     async def refresh_git(self) -> None:
         if self.client is None:
             return
-        status, (is_git, diff) = await asyncio.gather(
+        status, (is_git, diff, not_shown) = await asyncio.gather(
             self.client.git_status(), self.client.git_diff()
         )
         self.file_tree.set_status(status)
         if self._proposal_id is not None:
             return
         if is_git:
-            self.review.show_diff(diff)
+            self.review.show_diff(diff, not_shown=not_shown)
         else:
             self.review.show_message("Not a git repository: nothing to review yet.")
 

@@ -15,7 +15,7 @@ mount their hunks only when expanded, so a 200-file diff paints at once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from textual import on
@@ -223,6 +223,8 @@ class ReviewPane(VerticalScroll, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.source = "git"
         self.files: list[FileDiff] = []
+        self.not_shown = 0
+        """Untracked files the last git diff had no room for."""
         self._sections: list[FileSection] = []
         self._current: tuple[int, int | None] | None = None
         self._folded: dict[str, bool] = {}
@@ -254,12 +256,19 @@ class ReviewPane(VerticalScroll, can_focus=True):
         """Path of the file the cursor is in."""
         return None if self._current is None else self.files[self._current[0]].path
 
-    def show_diff(self, diff_text: str, *, source: str = "git") -> AwaitComplete:
-        """Show a unified diff; a malformed one is reported in the pane, never raised."""
+    def show_diff(
+        self, diff_text: str, *, source: str = "git", not_shown: Sequence[str] = ()
+    ) -> AwaitComplete:
+        """Show a unified diff; a malformed one is reported in the pane, never raised.
+
+        `not_shown` names untracked files the diff has no room for: the subtitle
+        counts them.
+        """
         try:
             files = parse_diff(diff_text)
         except DiffParseError as error:
             return self.show_message(error.message)
+        self.not_shown = len(not_shown)
         return self.show_files(files, source=source)
 
     def show_files(self, files: list[FileDiff], *, source: str = "git") -> AwaitComplete:
@@ -418,8 +427,10 @@ class ReviewPane(VerticalScroll, can_focus=True):
     def _update_subtitle(self) -> None:
         label = "working tree" if self.source == "git" else self.source
         count = len(self.files)
+        hidden = self.not_shown if self.source == "git" else 0
+        untracked = f"{hidden:,} untracked not shown" if hidden else ""
         if count == 0:
-            self.border_subtitle = f"{label} · no changes"
+            self.border_subtitle = " · ".join(filter(None, [label, untracked or "no changes"]))
             return
         added = sum(file_diff.added for file_diff in self.files)
         removed = sum(file_diff.removed for file_diff in self.files)
@@ -427,6 +438,8 @@ class ReviewPane(VerticalScroll, can_focus=True):
         if self.split:
             parts.append("split")
         parts.append("read-only" if self.source == "git" else "a accept · x reject · e edit")
+        if untracked:
+            parts.append(untracked)
         self.border_subtitle = " · ".join(parts)
 
     def _stops(self) -> list[tuple[int, int | None]]:

@@ -54,6 +54,8 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("cycle_region", "Next region", "f6", show=True),
     Action("theme", "Choose theme", "f9"),
     Action("search", "Search code", "ctrl+t"),
+    Action("goto_definition", "Go to definition (of the name at the cursor)", "f12"),
+    Action("find_references", "Find references (of the name at the cursor)", "shift+f12"),
     Action("toggle_completion", "Toggle code suggestions", "f4"),
     Action("run_command", "Run a command in the sandbox", "f8"),
     Action("run_log", "Sandbox run log", "f7"),

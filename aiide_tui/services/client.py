@@ -180,6 +180,14 @@ class ServicesClient:
         """Hybrid code search: each hit has path, start_line, end_line, symbol, score, parts."""
         return await self._call("index/search", {"query": query, "k": k})
 
+    async def definitions(self, name: str) -> list[dict[str, Any]]:
+        """Where the index says `name` is defined: path, start_line, symbol, kind, signature."""
+        return await self._call("index/definitions", {"name": name})
+
+    async def references(self, name: str) -> list[dict[str, Any]]:
+        """Uses of `name`'s definitions: path, lines, and the definition they lie in."""
+        return await self._call("index/references", {"name": name})
+
     async def complete(self, request: dict[str, Any]) -> dict[str, Any] | None:
         """A fill-in-the-middle suggestion, or None; cancelling the caller cancels the model."""
         return await self._call("complete/request", request)

@@ -353,6 +353,43 @@ class MainScreen(Screen[None]):
         if hit is not None:
             self.open_file(hit[0], line=hit[1])
 
+    def action_goto_definition(self) -> None:
+        self.show_locations("definitions")
+
+    def action_find_references(self) -> None:
+        self.show_locations("references")
+
+    @work(group="locations", exclusive=True, description="Find a name in the index")
+    async def show_locations(self, kind: str) -> None:
+        """Definitions or references of the name at the editor's cursor: one opens at once,
+        several are listed to choose from."""
+        view = self.editor.active
+        name = view.word_at_cursor() if view is not None else ""
+        if self.client is None or view is None or not name:
+            self.notify("Put the editor's cursor on a name first.", timeout=3)
+            return
+        from aiide_tui.ui.screens.locations import (
+            LocationsScreen,
+            locations_of_definitions,
+            locations_of_references,
+        )
+
+        if kind == "definitions":
+            found = locations_of_definitions(await self.client.definitions(name), view.path)
+        else:
+            found = locations_of_references(await self.client.references(name))
+        if not found:
+            self.notify(f"No {kind} of {name} in the index.", timeout=4)
+            return
+        if len(found) > 1:
+            chosen = await self.app.push_screen_wait(
+                LocationsScreen(f"{kind.capitalize()} of {name}", found)
+            )
+            if chosen is None:
+                return
+            found = [chosen]
+        self.open_file(found[0].path, line=found[0].line)
+
     def action_refresh_review(self) -> None:
         self.refresh_git()
 

@@ -80,6 +80,8 @@ class _ConstantHeightWrappedDocument(WrappedDocument):
         return len(self._offset_to_line_info)
 
 
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
 SUGGESTION_ACTIONS = {
     "accept_suggestion": "all",
     "accept_suggestion_word": "word",
@@ -275,6 +277,15 @@ class CodeView(TextArea, inherit_bindings=False):
         row = min(row, self.document.line_count - 1)
         self.move_cursor((row, min(column, len(self.document[row]))))
         self.scroll_to(y=scroll_y, animate=False, immediate=True)
+
+    def word_at_cursor(self) -> str:
+        """The identifier the cursor is on or just after ("" when none)."""
+        row, column = self.cursor_location
+        line = self.document.get_line(row)
+        for match in IDENTIFIER.finditer(line):
+            if match.start() <= column <= match.end():
+                return match.group(0)
+        return ""
 
     def goto_line(self, number: int) -> int:
         """Move the cursor to the start of line `number` (1-based, clamped); return the line."""

@@ -1,0 +1,87 @@
+"""Pick one of several places in the project (definitions of a name, its references)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+__all__ = ["Location", "LocationsScreen", "locations_of_definitions", "locations_of_references"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """A line of a project file, with what to show for it."""
+
+    path: str
+    line: int
+    label: str = ""
+    """The symbol or the definition the line lies in."""
+    detail: str = ""
+    """A second, dim line: a signature, say."""
+
+
+class LocationsScreen(ModalScreen[Location | None]):
+    """A list of places; Enter returns the chosen one, Esc returns None."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
+
+    DEFAULT_CSS = """
+    LocationsScreen {
+        align: center middle;
+        & > Vertical {
+            width: 100; max-width: 95%; height: auto; max-height: 80%;
+            border: round $accent; border-title-color: $text; background: $surface;
+        }
+        & OptionList { height: auto; max-height: 100%; border: none; }
+    }
+    """
+
+    def __init__(self, title: str, locations: list[Location]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.locations = locations
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as frame:
+            frame.border_title = f"{self.title_text} · Enter opens · Esc closes"
+            yield OptionList(*(Option(_label(item)) for item in self.locations))
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.locations[event.option_index])
+
+
+def locations_of_definitions(symbols: list[dict], current_path: str) -> list[Location]:
+    """`index/definitions` answers as locations, those in the current file first."""
+    found = [
+        Location(s["path"], int(s["start_line"]), s["symbol"], s.get("signature") or "")
+        for s in symbols
+    ]
+    return sorted(found, key=lambda item: item.path != current_path)
+
+
+def locations_of_references(references: list[dict]) -> list[Location]:
+    """`index/references` answers as locations, one per line that uses the name."""
+    return [
+        Location(ref["path"], int(line), ref.get("enclosing") or "")
+        for ref in references
+        for line in ref["lines"]
+    ]
+
+
+def _label(item: Location) -> Text:
+    label = Text()
+    label.append(f"{item.path}:{item.line}", style="bold")
+    if item.label:
+        label.append(f"  {item.label}", style="cyan")
+    if item.detail:
+        label.append(f"\n  {item.detail[:90]}", style="dim")
+    return label

@@ -1,0 +1,93 @@
+"""Go to definition and find references: the name at the cursor, answered by the real index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiide_tui.config import load_config
+from aiide_tui.ui.app import AiideApp
+from aiide_tui.ui.screens.locations import (
+    Location,
+    LocationsScreen,
+    locations_of_definitions,
+    locations_of_references,
+)
+from aiide_tui.ui.widgets.editor import Editor
+from tests.ui.conftest import wait_for
+
+
+async def open_at(pilot, path: str, line: int, name: str):
+    """Open `path` once the index is built, with the cursor inside `name` on `line`."""
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: "files ·" in screen.status.segment_text("index"), timeout=30)
+    screen.open_file(path)
+    editor = screen.query_one(Editor)
+    await wait_for(pilot, lambda: editor.is_open(path) and pilot.app.focused is editor.active)
+    view = editor.active
+    column = view.document.get_line(line - 1).index(name) + 2
+    view.move_cursor((line - 1, column))
+    assert view.word_at_cursor() == name
+    return editor
+
+
+def make_app(project: Path) -> AiideApp:
+    config = load_config(project, overrides={"index": {"vectors": False}})
+    return AiideApp(project, config, remember_theme=False, probe_environment=False)
+
+
+async def test_f12_opens_the_definition_in_another_file(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        editor = await open_at(pilot, "inventory/store.py", 35, "price_for")
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: editor.active.path == "inventory/models.py")
+        await wait_for(pilot, lambda: editor.active.cursor_location[0] == 12)
+        assert "def price_for" in editor.active.document.get_line(12)
+
+
+async def test_references_are_listed_and_one_opens(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        editor = await open_at(pilot, "inventory/store.py", 37, "_move")
+        await pilot.press("shift+f12")
+        await wait_for(pilot, lambda: isinstance(app.screen, LocationsScreen))
+        assert [(item.path, item.line) for item in app.screen.locations] == [
+            ("inventory/store.py", 24),
+            ("inventory/store.py", 29),
+        ]
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LocationsScreen))
+        await wait_for(pilot, lambda: editor.active.cursor_location[0] == 28)
+
+
+async def test_no_name_at_the_cursor_says_so(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        editor = await open_at(pilot, "inventory/store.py", 35, "price_for")
+        editor.active.move_cursor((1, 0))  # a blank line
+        await pilot.press("f12")
+        said = lambda: any("cursor on a name" in str(n.message) for n in app._notifications)  # noqa: E731
+        await wait_for(pilot, said)
+
+
+def test_definitions_in_the_current_file_come_first():
+    symbols = [
+        {"path": "a.py", "start_line": 3, "symbol": "a.run", "signature": "def run():"},
+        {"path": "b.py", "start_line": 9, "symbol": "b.run", "signature": None},
+    ]
+    assert [item.path for item in locations_of_definitions(symbols, "b.py")] == ["b.py", "a.py"]
+    assert locations_of_definitions(symbols, "c.py")[0] == Location(
+        "a.py", 3, "a.run", "def run():"
+    )
+
+
+def test_references_become_one_location_per_line():
+    refs = [
+        {"path": "s.py", "lines": [4, 9], "enclosing": "s.main"},
+        {"path": "t.py", "lines": [1], "enclosing": None},
+    ]
+    assert locations_of_references(refs) == [
+        Location("s.py", 4, "s.main"),
+        Location("s.py", 9, "s.main"),
+        Location("t.py", 1, ""),
+    ]

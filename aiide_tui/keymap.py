@@ -39,6 +39,7 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("save", "Save file", "ctrl+s", show=True),
     Action("new_file", "New file", "ctrl+n"),
     Action("delete_file", "Delete file (tree cursor, else open tab)", "delete", widget="files"),
+    Action("rename_file", "Rename/move file (tree cursor, else open tab)", "m", widget="files"),
     Action("close_tab", "Close tab", "ctrl+w"),
     Action("next_tab", "Next tab", "ctrl+pagedown"),
     Action("previous_tab", "Previous tab", "ctrl+pageup"),

@@ -139,6 +139,22 @@ def test_delete_is_journaled_and_undone(ws: Workspace, root: Path) -> None:
     assert (root / "gone.py").exists() and (root / "link.py").is_symlink()
 
 
+def test_rename_moves_into_new_folders_and_undoes_as_one_step(ws: Workspace, root: Path) -> None:
+    ws.write("old.py", "x = 1\n")
+    (root / "taken.py").write_text("keep\n")
+    ws.rename("old.py", "pkg/new.py")
+    assert (root / "pkg/new.py").read_text() == "x = 1\n" and not (root / "old.py").exists()
+    with pytest.raises(WorkspaceError, match="already exists"):
+        ws.rename("pkg/new.py", "taken.py")
+    with pytest.raises(WorkspaceError, match="does not exist"):
+        ws.rename("missing.py", "other.py")
+    with pytest.raises(PathPolicyError):
+        ws.rename("pkg/new.py", "../away.py")
+    assert sorted(ws.undo_step()) == ["old.py", "pkg/new.py"]
+    assert (root / "old.py").read_text() == "x = 1\n" and not (root / "pkg/new.py").exists()
+    assert (root / "taken.py").read_text() == "keep\n"
+
+
 def test_undo_restores_previous_bytes_in_order(ws: Workspace, root: Path) -> None:
     original = (root / "main.py").read_bytes()
     ws.write("main.py", "v1\n")

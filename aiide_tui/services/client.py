@@ -110,6 +110,11 @@ class ServicesClient:
         """Delete a file through the path policy, journaled (undo brings it back)."""
         await self._call("workspace/delete", {"path": path, "confirmed": confirmed})
 
+    async def rename(self, path: str, new_path: str, *, confirmed: bool = False) -> None:
+        """Move a file through the path policy, journaled as one undoable step."""
+        params = {"path": path, "new_path": new_path, "confirmed": confirmed}
+        await self._call("workspace/rename", params)
+
     async def undo(self) -> str | None:
         return (await self._call("workspace/undo"))["path"]
 

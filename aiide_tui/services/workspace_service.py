@@ -28,6 +28,7 @@ class WorkspaceService:
             "workspace/read": self.read,
             "workspace/write": self.write,
             "workspace/delete": self.delete,
+            "workspace/rename": self.rename,
             "workspace/undo": self.undo,
             "workspace/watch": self.watch,
             "git/status": self.git_status,
@@ -73,6 +74,15 @@ class WorkspaceService:
             self.workspace.delete, params["path"], confirmed=bool(params.get("confirmed", False))
         )
         return {"path": params["path"]}
+
+    async def rename(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        mtime_ns = await asyncio.to_thread(
+            self.workspace.rename,
+            params["path"],
+            params["new_path"],
+            confirmed=bool(params.get("confirmed", False)),
+        )
+        return {"path": params["new_path"], "mtime_ns": mtime_ns}
 
     async def undo(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
         return {"path": await asyncio.to_thread(self.workspace.undo_last)}

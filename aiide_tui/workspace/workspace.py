@@ -11,6 +11,7 @@ import contextlib
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 
 from aiide_tui.errors import StaleFileError, WorkspaceError
@@ -126,6 +127,41 @@ class Workspace:
             except OSError as exc:
                 self.journal.forget(entry_id)
                 raise WorkspaceError(f"Cannot delete {rel}: {exc.strerror}") from None
+
+    def rename(
+        self, rel: str, new_rel: str, *, confirmed: bool = False, group: str | None = None
+    ) -> int:
+        """Move a file to `new_rel` (creating folders), journaled as one step; returns the new
+        mtime_ns.
+
+        Raises PathPolicyError / ProtectedPathError for either path, and
+        WorkspaceError when `rel` is missing, a link or a folder, or something
+        already exists at `new_rel`.
+        """
+        if os.path.islink(self.root / rel):
+            raise WorkspaceError(f"{rel} is a symbolic link; move it yourself")
+        source = self.policy.check_write(rel, confirmed=confirmed)
+        target = self.policy.check_write(new_rel, confirmed=confirmed)
+        old, new = self.policy.relative(source), self.policy.relative(target)
+        group = group or f"rename {old} {time.time_ns()}"
+        with self._lock:
+            data, _ = _current(source)
+            if data is None:
+                raise WorkspaceError(f"{old} does not exist")
+            if os.path.lexists(self.root / new_rel):
+                raise WorkspaceError(f"{new} already exists")
+            entries = [
+                self.journal.record(new, None, data, "rename", group),
+                self.journal.record(old, data, None, "rename", group),
+            ]
+            try:
+                _make_parents(target)
+                os.rename(source, target)
+            except OSError as exc:
+                for entry_id in entries:
+                    self.journal.forget(entry_id)
+                raise WorkspaceError(f"Cannot move {old} to {new}: {exc.strerror}") from None
+            return os.stat(target).st_mtime_ns
 
     def undo_step(self, *, force: bool = False) -> list[str]:
         """Revert the newest journal step (an entry, or its whole group); return its paths.

@@ -13,7 +13,7 @@ from aiide_tui.ui.app import AiideApp
 from aiide_tui.ui.screens.confirm import ConfirmScreen
 from aiide_tui.ui.screens.goto_line import GotoLineScreen
 from aiide_tui.ui.screens.help import HelpScreen
-from aiide_tui.ui.screens.new_file import NewFileScreen
+from aiide_tui.ui.screens.path_prompt import PathPrompt
 from aiide_tui.ui.widgets.editor import Editor
 from aiide_tui.ui.widgets.file_tree import FileTree
 from tests.ui.conftest import wait_for
@@ -388,7 +388,7 @@ async def test_new_file_is_created_in_the_folder_in_view_and_opened(project: Pat
         await ready(pilot)
         await open_file(pilot, "inventory/store.py")
         await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: isinstance(app.screen, NewFileScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt))
         field = app.screen.query_one(Input)
         assert field.value == "inventory/"
         await wait_for(pilot, lambda: app.focused is field)
@@ -411,14 +411,14 @@ async def test_new_file_outside_the_project_is_refused(project: Path, tmp_path: 
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
         await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: isinstance(app.screen, NewFileScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt))
         app.screen.query_one(Input).value = "../escape.py"
         await pilot.press("enter")
         await wait_for(pilot, lambda: "climbs out" in str(app.screen.query_one(Label).render()))
-        assert isinstance(app.screen, NewFileScreen)
+        assert isinstance(app.screen, PathPrompt)
         assert not (project.parent / "escape.py").exists()
         await pilot.press("escape")
-        await wait_for(pilot, lambda: not isinstance(app.screen, NewFileScreen))
+        await wait_for(pilot, lambda: not isinstance(app.screen, PathPrompt))
 
 
 async def test_new_file_starts_in_the_open_folder_at_the_tree_cursor(project: Path):
@@ -427,12 +427,12 @@ async def test_new_file_starts_in_the_open_folder_at_the_tree_cursor(project: Pa
         await ready(pilot)
         assert isinstance(app.focused, FileTree)  # on the collapsed `inventory` folder
         await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: isinstance(app.screen, NewFileScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt))
         assert app.screen.query_one(Input).value == ""
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.focused, FileTree))
         await pilot.press("enter", "ctrl+n")  # expanded: new files go inside it
-        await wait_for(pilot, lambda: isinstance(app.screen, NewFileScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt))
         assert app.screen.query_one(Input).value == "inventory/"
 
 
@@ -473,3 +473,43 @@ async def test_delete_the_open_file_from_the_palette(project: Path):
         assert "web/format.js" in app.screen.message
         await pilot.press("y")
         await wait_for(pilot, lambda: not (project / "web/format.js").exists())
+
+
+async def test_rename_a_file_from_the_tree_and_its_tab_follows(project: Path):
+    text = (project / "web/format.js").read_text()
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "web/format.js")
+        tree = app.screen.query_one(FileTree)
+        tree.focus()
+        await wait_for(pilot, lambda: app.focused is tree)
+        tree.cursor_line = next(
+            n.line for n in tree._walk(tree.root) if n.data and n.data.path == "web/format.js"
+        )
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt))
+        field = app.screen.query_one(Input)
+        assert field.value == "web/format.js"
+        field.value = "README.md"  # taken: said in the prompt, nothing moves
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "already exists" in str(app.screen.query_one(Label).render()))
+        field.value = "web/lib/fmt.js"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: (project / "web/lib/fmt.js").exists())
+        assert (project / "web/lib/fmt.js").read_text() == text
+        assert not (project / "web/format.js").exists()
+        await wait_for(pilot, lambda: editor(pilot).is_open("web/lib/fmt.js"))
+        assert not editor(pilot).is_open("web/format.js")
+
+
+async def test_rename_refuses_a_file_with_unsaved_edits(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "README.md")
+        await pilot.press("x")
+        app.screen.action_rename_file()
+        said = lambda: any("unsaved edits" in str(n.message) for n in app._notifications)  # noqa: E731
+        await wait_for(pilot, said)
+        assert not isinstance(app.screen, PathPrompt)

@@ -206,26 +206,64 @@ class MainScreen(Screen[None]):
         if self.client is None:
             self.notify("Still starting up; try again in a moment.")
             return
-        from aiide_tui.ui.screens.new_file import NewFileScreen
+        from aiide_tui.ui.screens.path_prompt import PathPrompt
 
         def created(path: str | None) -> None:
             if path:
                 self.open_file(path)
 
-        self.app.push_screen(NewFileScreen(self._current_folder(), self._create_file), created)
+        folder = self._current_folder()
+        start = f"{folder}/" if folder else ""
+        self.app.push_screen(PathPrompt("New file", start, self._create_file), created)
 
     def action_delete_file(self) -> None:
+        if path := self._file_in_view():
+            self.delete_file(path)
+
+    def action_rename_file(self) -> None:
+        if path := self._file_in_view():
+            self.rename_file(path)
+
+    def _file_in_view(self) -> str | None:
+        """The file at the tree's cursor when the tree has focus, else the open one."""
         node = self.file_tree.cursor_node
         if self._focused_region() == "files" and node is not None and node.data is not None:
-            if not node.data.is_dir:
-                self.delete_file(node.data.path)
-            return
-        if self.editor.active is not None:
-            self.delete_file(self.editor.active.path)
+            return None if node.data.is_dir else node.data.path
+        return self.editor.active.path if self.editor.active is not None else None
 
     @on(FileTree.DeleteRequested)
     def on_delete_requested(self, event: FileTree.DeleteRequested) -> None:
         self.delete_file(event.path)
+
+    @on(FileTree.RenameRequested)
+    def on_rename_requested(self, event: FileTree.RenameRequested) -> None:
+        self.rename_file(event.path)
+
+    def rename_file(self, path: str) -> None:
+        if self.client is None:
+            return
+        if self.editor.is_dirty(path):
+            self.notify(f"{path} has unsaved edits: save or discard them first.", timeout=4)
+            return
+        from aiide_tui.ui.screens.path_prompt import PathPrompt
+
+        async def move(new_path: str) -> str | None:
+            assert self.client is not None
+            try:
+                await self.client.rename(path, new_path)
+            except AiideError as error:
+                return error.message
+            return None
+
+        def moved(new_path: str | None) -> None:
+            if new_path is None:
+                return
+            if self.editor.is_open(path):
+                self.editor.close_document(path, force=True)
+                self.open_file(new_path)
+            self.notify(f"Moved {path} to {new_path}", timeout=3)
+
+        self.app.push_screen(PathPrompt(f"Rename {path}", path, move), moved)
 
     @work(group="delete", exclusive=True, description="Delete a file")
     async def delete_file(self, path: str) -> None:

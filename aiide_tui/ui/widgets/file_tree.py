@@ -73,6 +73,9 @@ class FileTree(Tree[Entry]):
         Binding(
             ACTIONS_BY_ID["delete_file"].default_keys, "delete_file", "Delete", id="delete_file"
         ),
+        Binding(
+            ACTIONS_BY_ID["rename_file"].default_keys, "rename_file", "Rename", id="rename_file"
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -98,6 +101,9 @@ class FileTree(Tree[Entry]):
 
     class DeleteRequested(FileMessage):
         """The user asked to delete a file (the screen confirms first)."""
+
+    class RenameRequested(FileMessage):
+        """The user asked to rename or move a file (the screen asks where to)."""
 
     class RefreshRequested(Message):
         """The user asked to re-read the file list."""
@@ -204,9 +210,18 @@ class FileTree(Tree[Entry]):
         return label
 
     def action_delete_file(self) -> None:
+        if path := self._file_at_cursor():
+            self.post_message(self.DeleteRequested(self, path))
+
+    def action_rename_file(self) -> None:
+        if path := self._file_at_cursor():
+            self.post_message(self.RenameRequested(self, path))
+
+    def _file_at_cursor(self) -> str | None:
         node = self.cursor_node
         if node is not None and node.data is not None and not node.data.is_dir:
-            self.post_message(self.DeleteRequested(self, node.data.path))
+            return node.data.path
+        return None
 
     def action_refresh_tree(self) -> None:
         self.post_message(self.RefreshRequested())

@@ -1,4 +1,4 @@
-"""Ask for the path of a new file; the screen creates it and stays open on an error."""
+"""Ask for a project path (a new file's, a file's new name); stays open on an error."""
 
 from __future__ import annotations
 
@@ -11,55 +11,56 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-__all__ = ["NewFileScreen"]
+__all__ = ["PathPrompt"]
 
-Create = Callable[[str], Awaitable[str | None]]
-"""Creates the file at a project-relative path; returns why it could not, or None."""
+Act = Callable[[str], Awaitable[str | None]]
+"""Does the thing with a project-relative path; returns why it could not, or None."""
 
 
-class NewFileScreen(ModalScreen[str | None]):
-    """A path prompt, started in `folder`; returns the path of the file it created."""
+class PathPrompt(ModalScreen[str | None]):
+    """A path field started at `value`; Enter runs `act`, and returns the path once it worked."""
 
     BINDINGS: list[BindingType] = [Binding("escape", "cancel", "Cancel")]
 
     DEFAULT_CSS = """
-    NewFileScreen {
+    PathPrompt {
         align: center middle;
         & > Vertical {
             width: 70; max-width: 95%; height: auto;
             border: round $accent; border-title-color: $text;
             background: $surface; padding: 0 1;
         }
-        & #new-file-error { color: $text-error; width: 100%; height: auto; }
+        & #path-error { color: $text-error; width: 100%; height: auto; }
         & Input { margin: 1 0 0 0; }
     }
     """
 
-    def __init__(self, folder: str, create: Create) -> None:
+    def __init__(self, title: str, value: str, act: Act) -> None:
         super().__init__()
-        self.folder = folder.strip("/")
-        self.create = create
+        self.title_text = title
+        self.value = value
+        self.act = act
 
     def compose(self) -> ComposeResult:
         with Vertical() as dialog:
-            dialog.border_title = "New file · Enter creates · Esc cancels"
+            dialog.border_title = f"{self.title_text} · Enter · Esc cancels"
             yield Input(
-                value=f"{self.folder}/" if self.folder else "",
+                value=self.value,
                 placeholder="path/in/the/project.py",
-                select_on_focus=False,  # type the name after the folder, not over it
-                id="new-file-input",
+                select_on_focus=False,  # type after what is there, not over it
+                id="path-input",
             )
-            yield Label("", id="new-file-error")
+            yield Label("", id="path-error")
 
-    @on(Input.Submitted, "#new-file-input")
+    @on(Input.Submitted, "#path-input")
     async def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         path = event.value.strip()
-        error = self.query_one("#new-file-error", Label)
+        error = self.query_one("#path-error", Label)
         if not path or path.endswith("/"):
             error.update("Type a file name (folders that don't exist yet are created).")
             return
-        problem = await self.create(path)
+        problem = await self.act(path)
         if problem:
             error.update(problem)
             return

@@ -482,8 +482,10 @@ async def test_rename_a_file_from_the_tree_and_its_tab_follows(project: Path):
         await ready(pilot)
         await open_file(pilot, "web/format.js")
         tree = app.screen.query_one(FileTree)
-        tree.focus()
+        await pilot.press("alt+1")  # focus files
         await wait_for(pilot, lambda: app.focused is tree)
+        next(n for n in tree._walk(tree.root) if n.data and n.data.path == "web").expand()
+        await pilot.pause()
         tree.cursor_line = next(
             n.line for n in tree._walk(tree.root) if n.data and n.data.path == "web/format.js"
         )

@@ -443,7 +443,7 @@ async def test_delete_a_file_from_the_tree_after_confirming(project: Path):
         await open_file(pilot, "README.md")
         await pilot.press(*"unsaved ")
         tree = app.screen.query_one(FileTree)
-        tree.focus()
+        await pilot.press("alt+1")  # focus files
         await wait_for(pilot, lambda: app.focused is tree)
         line = next(n.line for n in tree._walk(tree.root) if n.data and n.data.path == "README.md")
         tree.cursor_line = line

@@ -45,6 +45,7 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("previous_tab", "Previous tab", "ctrl+pageup"),
     Action("goto_line", "Go to line", "ctrl+g"),
     Action("find", "Find in file", "ctrl+f"),
+    Action("replace", "Find and replace in file", "ctrl+r"),
     Action("undo", "Undo", "ctrl+z"),
     Action("redo", "Redo", "ctrl+y"),
     Action("copy", "Copy selection", "ctrl+c"),

@@ -163,6 +163,35 @@ async def test_goto_line_moves_the_cursor_and_clamps() -> None:
         assert not isinstance(app.screen, GotoLineScreen)
 
 
+async def test_replace_one_match_at_a_time_then_all_in_one_undo_step() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = app.editor
+        editor.open_document("notes.txt", "foo bar\nFoo baz foo\n", mtime_ns=1)
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        bar = editor.query_one(FindBar)
+        assert bar.is_open and bar.has_class("-replace")
+        await pilot.press(*"foo", "tab", *"qux")
+        await pilot.pause()
+        await pilot.press("enter")  # selects the first match; nothing replaced yet
+        await pilot.pause()
+        assert editor.active.text == "foo bar\nFoo baz foo\n"
+        await pilot.press("enter")  # replaces it, selects the next
+        await pilot.pause()
+        assert editor.active.text == "qux bar\nFoo baz foo\n"
+        assert editor.active.selection == Selection((1, 0), (1, 3))
+        await pilot.press("alt+a")
+        await pilot.pause()
+        assert editor.active.text == "qux bar\nqux baz qux\n"
+        assert bar.status == "no matches"
+        editor.active.action_undo()
+        await pilot.pause()
+        assert editor.active.text == "qux bar\nFoo baz foo\n"
+        await pilot.press("escape")
+        assert not bar.has_class("-replace")
+
+
 async def test_find_selects_matches_in_turn_and_reports_none() -> None:
     app = Host()
     async with app.run_test() as pilot:

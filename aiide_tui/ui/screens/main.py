@@ -475,6 +475,9 @@ class MainScreen(Screen[None]):
     def action_find(self) -> None:
         self.editor.action_find()
 
+    def action_replace(self) -> None:
+        self.editor.action_replace()
+
     def action_undo(self) -> None:
         if self.editor.active is not None:
             self.editor.active.action_undo()

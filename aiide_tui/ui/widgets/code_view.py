@@ -304,6 +304,18 @@ class CodeView(TextArea, inherit_bindings=False):
             for match in pattern.finditer(line)
         ]
 
+    def replace_all(self, query: str, replacement: str, case_sensitive: bool = False) -> int:
+        """Replace every match of `query` in one edit (one undo step); returns how many."""
+        if not query:
+            return 0
+        pattern = re.compile(re.escape(query), 0 if case_sensitive else re.IGNORECASE)
+        text, count = pattern.subn(lambda _: replacement, self.text)
+        if count:
+            cursor = self.cursor_location
+            self.replace(text, (0, 0), self.document.end)
+            self.move_cursor(cursor)
+        return count
+
     # -- completion: requests and ghost text ---------------------------------------
 
     @property

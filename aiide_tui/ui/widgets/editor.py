@@ -103,6 +103,7 @@ class Editor(Widget):
         Binding("ctrl+pageup", "previous_tab", "Previous tab", show=False, id="previous_tab"),
         Binding("ctrl+g", "goto_line", "Go to line", id="goto_line"),
         Binding("ctrl+f", "find", "Find", id="find"),
+        Binding("ctrl+r", "replace", "Replace", show=False, id="replace"),
     ]
 
     DEFAULT_CSS = """
@@ -343,7 +344,7 @@ class Editor(Widget):
     # -- actions --------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("save", "close_tab", "goto_line", "find"):
+        if action in ("save", "close_tab", "goto_line", "find", "replace"):
             return self.active is not None
         if action in ("next_tab", "previous_tab"):
             return len(self._views) > 1
@@ -378,13 +379,17 @@ class Editor(Widget):
 
         self.app.push_screen(screen, chosen)
 
-    def action_find(self) -> None:
+    def action_find(self, replace: bool = False) -> None:
         view = self.active
         if view is None:
             return
         selected = view.selected_text
-        self.find_bar.open(selected if selected and "\n" not in selected else None)
+        query = selected if selected and "\n" not in selected else None
+        self.find_bar.open(query, replace=replace)
         self._count_matches(self.find_bar.query_text, self.find_bar.case_sensitive)
+
+    def action_replace(self) -> None:
+        self.action_find(replace=True)
 
     # -- handlers -------------------------------------------------------------
 
@@ -419,6 +424,23 @@ class Editor(Widget):
             view.selection = matches[index]
             view.scroll_cursor_visible(center=True)
         self.find_bar.show_result(index, len(matches))
+
+    @on(FindBar.ReplaceRequested)
+    def _replace(self, event: FindBar.ReplaceRequested) -> None:
+        event.stop()
+        view = self.active
+        if view is None or view.read_only:
+            return
+        if event.everywhere:
+            count = view.replace_all(event.query, event.replacement, event.case_sensitive)
+            self.notify(f"Replaced {count} match{'es' * (count != 1)}", timeout=3)
+            self._count_matches(event.query, event.case_sensitive)
+            return
+        matches = view.find_matches(event.query, case_sensitive=event.case_sensitive)
+        start, end = sorted(view.selection)
+        if any((match.start, match.end) == (start, end) for match in matches):
+            view.replace(event.replacement, start, end)
+        self._find(FindBar.FindRequested(self.find_bar, event.query, backward=False))
 
     @on(FindBar.QueryChanged)
     def _query_changed(self, event: FindBar.QueryChanged) -> None:

@@ -1,8 +1,8 @@
 """The editor's find bar: a query line docked under the document, and where the match stands.
 
-The bar only asks: it posts what the user wants found and shows the answer
-the editor gives back ("2 of 5", "no matches"); the editor searches its
-active document.
+The bar only asks: it posts what the user wants found (or replaced) and
+shows the answer the editor gives back ("2 of 5", "no matches"); the editor
+searches and edits its active document.
 """
 
 from __future__ import annotations
@@ -38,12 +38,13 @@ def next_match(matches: Sequence[Selection], current: Selection, *, backward: bo
 
 
 class FindBar(Horizontal):
-    """Find in the active document: Enter for the next match, Shift+Enter for the previous.
+    """Find (and replace) in the active document.
 
     | Key(s) | Description |
     | :- | :- |
-    | enter, f3 | Select the next match. |
+    | enter, f3 | Select the next match (in the replace field: replace it, then go on). |
     | shift+enter, shift+f3 | Select the previous match. |
+    | alt+a | Replace every match (one undo step). |
     | alt+c | Toggle case-sensitive matching. |
     | escape | Close the bar. |
     """
@@ -51,6 +52,7 @@ class FindBar(Horizontal):
     BINDINGS: list[BindingType] = [
         Binding("shift+enter,shift+f3", "find(True)", "Previous", show=True),
         Binding("f3", "find(False)", "Next", show=False),
+        Binding("alt+a", "replace_all", "Replace all", show=True),
         Binding("alt+c", "toggle_case", "Match case", show=True),
         Binding("escape", "close", "Close", show=True),
     ]
@@ -67,6 +69,8 @@ class FindBar(Horizontal):
         & > #find-status.-none { color: $text-error; }
         & > #find-case { width: auto; }
         & > #find-case.-on { color: $text; text-style: bold; }
+        & > #replace-label, & > #replace-input { display: none; }
+        &.-replace > #replace-label, &.-replace > #replace-input { display: block; }
         & > Input {
             width: 1fr;
             height: 1;
@@ -108,6 +112,22 @@ class FindBar(Horizontal):
         def control(self) -> FindBar:
             return self.bar
 
+    class ReplaceRequested(Message):
+        """The user asked to replace the selected match of `query` (then select the next),
+        or every match (`everywhere`)."""
+
+        def __init__(self, bar: FindBar, query: str, replacement: str, everywhere: bool) -> None:
+            super().__init__()
+            self.bar = bar
+            self.query = query
+            self.replacement = replacement
+            self.everywhere = everywhere
+            self.case_sensitive = bar.case_sensitive
+
+        @property
+        def control(self) -> FindBar:
+            return self.bar
+
     class Closed(Message):
         """The user closed the bar."""
 
@@ -122,6 +142,8 @@ class FindBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label("Find", id="find-label")
         yield Input(placeholder="text to find", id="find-input", compact=True)
+        yield Label("Replace", id="replace-label")
+        yield Input(placeholder="replace with", id="replace-input", compact=True)
         yield Label("Aa", id="find-case")
         yield Label("", id="find-status")
 
@@ -153,6 +175,11 @@ class FindBar(Horizontal):
         event.stop()
         self.action_find(False)
 
+    @on(Input.Submitted, "#replace-input")
+    def _replace_one(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._ask_replace(everywhere=False)
+
     @on(Input.Changed, "#find-input")
     def _changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -161,16 +188,26 @@ class FindBar(Horizontal):
     def action_find(self, backward: bool) -> None:
         self.post_message(self.FindRequested(self, self.query_text, backward))
 
+    def action_replace_all(self) -> None:
+        if self.has_class("-replace"):
+            self._ask_replace(everywhere=True)
+
+    def _ask_replace(self, *, everywhere: bool) -> None:
+        replacement = self.query_one("#replace-input", Input).value
+        self.post_message(self.ReplaceRequested(self, self.query_text, replacement, everywhere))
+
     def action_toggle_case(self) -> None:
         self.case_sensitive = not self.case_sensitive
 
     def action_close(self) -> None:
-        self.remove_class("-open")
+        self.remove_class("-open", "-replace")
         self.post_message(self.Closed(self))
 
-    def open(self, query: str | None = None) -> None:
-        """Show the bar and focus its input (pre-filled with `query`, all of it selected)."""
+    def open(self, query: str | None = None, *, replace: bool = False) -> None:
+        """Show the bar and focus its input (pre-filled with `query`, all of it selected);
+        with `replace`, the replace field too."""
         self.add_class("-open")
+        self.set_class(replace, "-replace")
         if query:
             self.input.value = query
         self.input.select_all()

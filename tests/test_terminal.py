@@ -103,6 +103,32 @@ def test_wide_terminal_edit_save_quit(project: Path, isolated_user_dirs: Path):
     assert text.startswith("Edited in tmux. # inventory")
 
 
+def test_find_and_replace_all_with_alt_keys(project: Path, isolated_user_dirs: Path):
+    """alt+c and alt+a arrive as ESC c / ESC a: they must act, not type into the field."""
+    term = launch(project, 160, 48, isolated_user_dirs)
+    try:
+        term.wait_for(lambda s: "Files" in s and "README.md" in s)
+        term.send("Down", "Down", "Down", "Down", "Enter")
+        term.wait_for(lambda s: "A small stock-keeping library" in s)
+        term.send("C-r")
+        term.wait_for(lambda s: "Replace" in s and "Find" in s)
+        term.type("stock")
+        term.send("Tab")
+        time.sleep(0.3)
+        term.type("STOCK")
+        term.send("M-c")  # match case: "Stock" at the start of a sentence stays
+        time.sleep(0.3)  # two ESC-prefixed keys in one read are not a person's typing
+        term.send("M-a")
+        term.wait_for(lambda s: "Replaced" in s)
+        term.send("Escape", "C-s")
+        term.wait_for(lambda s: "Saved README.md" in s)
+        term.quit()
+    finally:
+        term.close()
+    text = (project / "README.md").read_text()
+    assert "A small STOCK-keeping library" in text and "stock" not in text
+
+
 def test_narrow_terminal_shows_one_region(project: Path, isolated_user_dirs: Path):
     term = launch(project, 80, 24, isolated_user_dirs)
     try:

@@ -52,8 +52,9 @@ class FindBar(Horizontal):
     BINDINGS: list[BindingType] = [
         Binding("shift+enter,shift+f3", "find(True)", "Previous", show=True),
         Binding("f3", "find(False)", "Next", show=False),
-        Binding("alt+a", "replace_all", "Replace all", show=True),
-        Binding("alt+c", "toggle_case", "Match case", show=True),
+        # priority: the focused field would otherwise type the "a" or "c" that ESC a sends
+        Binding("alt+a", "replace_all", "Replace all", show=True, priority=True),
+        Binding("alt+c", "toggle_case", "Match case", show=True, priority=True),
         Binding("escape", "close", "Close", show=True),
     ]
 

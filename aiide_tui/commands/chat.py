@@ -27,13 +27,18 @@ ERROR_EXIT = 1
 )
 @click.option("--apply", is_flag=True, help="Accept every proposed hunk without asking.")
 @click.option(
+    "--new", "new", is_flag=True, help="Start a new conversation (default: go on with the latest)."
+)
+@click.option(
     "-C",
     "--project",
     default=".",
     type=click.Path(exists=True, file_okay=False),
     help="Project folder (default: the current one).",
 )
-def command(question: tuple[str, ...], no_input: bool, apply: bool, project: str) -> None:
+def command(
+    question: tuple[str, ...], no_input: bool, apply: bool, new: bool, project: str
+) -> None:
     """Ask about the project's code; proposed edits are confirmed hunk by hunk."""
     import asyncio
     from pathlib import Path
@@ -45,13 +50,13 @@ def command(question: tuple[str, ...], no_input: bool, apply: bool, project: str
     scripted = no_input or not sys.stdin.isatty()
     try:
         config = load_config(root)
-        asyncio.run(_main(root, config, " ".join(question), scripted, apply))
+        asyncio.run(_main(root, config, " ".join(question), scripted, apply, new))
     except AiideError as error:
         click.echo(f"aiide chat: {error.message}", err=True)
         sys.exit(ERROR_EXIT)
 
 
-async def _main(root, config, question: str, scripted: bool, apply: bool) -> None:
+async def _main(root, config, question: str, scripted: bool, apply: bool, new: bool) -> None:
     from rich.console import Console
 
     from aiide_tui.services.client import ServicesClient
@@ -59,6 +64,8 @@ async def _main(root, config, question: str, scripted: bool, apply: bool) -> Non
     console = Console(highlight=False)
     client = await ServicesClient.in_process(root, config)
     try:
+        if new:
+            await client.chat_send("/clear")
         if scripted:
             text = question or sys.stdin.read().strip()
             if text:

@@ -59,6 +59,28 @@ def test_no_input_with_apply_writes_every_hunk(project, model_server):
     assert "return b + a" in text and "return -(b - a)" in text
 
 
+def test_a_second_question_goes_on_unless_new(project, model_server):
+    _configure(project)
+    model_server.default(CHAT, text="An answer.")
+
+    def ask(*extra: str) -> list[dict]:
+        done = subprocess.run(
+            [*AIIDE, "chat", "--no-input", *extra, "-C", str(project), "what", "is", "add?"],
+            capture_output=True,
+            text=True,
+            env=_env(model_server),
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, done.stderr
+        return model_server.requests_to(CHAT)[-1].body["messages"]
+
+    first = ask()
+    assert "An answer." in [m["content"] for m in ask()]  # the first turn is history
+    assert len(ask("--new")) == len(first)  # a fresh conversation: no history
+    assert len(ask()) > len(first)  # and the next one goes on with it
+
+
 def _tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
 

@@ -75,7 +75,7 @@ async def test_edit_key_follows_the_keymap(project: Path, model_server):
     config = load_config(
         project,
         env={"OLLAMA_HOST": model_server.url},
-        overrides={"index": {"vectors": False, "workers": 1}, "keys": {"edit_hunk": "f12"}},
+        overrides={"index": {"vectors": False, "workers": 1}, "keys": {"edit_hunk": "f11"}},
     )
     model_server.script(CHAT, text=TWO_HUNKS)
     app = AiideApp(project, config, probe_environment=False, remember_theme=False)
@@ -84,5 +84,5 @@ async def test_edit_key_follows_the_keymap(project: Path, model_server):
         await pilot.press("e")
         await pilot.pause(0.2)
         assert not isinstance(pilot.app.screen, HunkEditScreen)
-        await pilot.press("f12")
+        await pilot.press("f11")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, HunkEditScreen))

@@ -48,6 +48,7 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("replace", "Find and replace in file", "ctrl+r"),
     Action("undo", "Undo", "ctrl+z"),
     Action("redo", "Redo", "ctrl+y"),
+    Action("undo_file_change", "Undo the last file change (save, delete, move...)", "alt+z"),
     Action("copy", "Copy selection", "ctrl+c"),
     Action("command_palette", "Command palette", "ctrl+p"),
     Action("help", "Help: keys", "f1", show=True),

@@ -115,8 +115,17 @@ class ServicesClient:
         params = {"path": path, "new_path": new_path, "confirmed": confirmed}
         await self._call("workspace/rename", params)
 
-    async def undo(self) -> str | None:
-        return (await self._call("workspace/undo"))["path"]
+    async def undo(self, *, force: bool = False) -> list[str]:
+        """Revert the newest file change in the undo journal; the paths it touched.
+
+        Raises StaleFileError, changing nothing, when one of them changed since
+        (unless `force`).
+        """
+        return (await self._call("workspace/undo", {"force": force}))["paths"]
+
+    async def last_change(self) -> dict[str, Any] | None:
+        """What `undo` would revert: label, paths, created_at; None when nothing."""
+        return await self._call("workspace/last_change")
 
     async def git_status(self) -> dict[str, str]:
         return await self._call("git/status")

@@ -30,6 +30,7 @@ class WorkspaceService:
             "workspace/delete": self.delete,
             "workspace/rename": self.rename,
             "workspace/undo": self.undo,
+            "workspace/last_change": self.last_change,
             "workspace/watch": self.watch,
             "git/status": self.git_status,
             "git/diff": self.git_diff,
@@ -85,7 +86,21 @@ class WorkspaceService:
         return {"path": params["new_path"], "mtime_ns": mtime_ns}
 
     async def undo(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
-        return {"path": await asyncio.to_thread(self.workspace.undo_last)}
+        """Revert the journal's newest step; `force` even over later changes to its files."""
+        force = bool(params.get("force", False))
+        paths = await asyncio.to_thread(self.workspace.undo_step, force=force)
+        return {"path": paths[0] if paths else None, "paths": paths}
+
+    async def last_change(self, params: dict, ctx: RequestContext) -> dict[str, Any] | None:
+        """What undo would revert: the newest journal step's label, paths and time."""
+        step = await asyncio.to_thread(self.workspace.journal.last_step)
+        if not step:
+            return None
+        return {
+            "label": step[0].label,
+            "paths": sorted({entry.path for entry in step}),
+            "created_at": max(entry.created_at for entry in step),
+        }
 
     async def watch(self, params: dict, ctx: RequestContext) -> None:
         """Stream `workspace/changed` notifications until the request is cancelled."""

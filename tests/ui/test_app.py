@@ -515,3 +515,27 @@ async def test_rename_refuses_a_file_with_unsaved_edits(project: Path):
         said = lambda: any("unsaved edits" in str(n.message) for n in app._notifications)  # noqa: E731
         await wait_for(pilot, said)
         assert not isinstance(app.screen, PathPrompt)
+
+
+async def test_a_deleted_file_comes_back_with_undo_file_change(project: Path):
+    original = (project / "README.md").read_text()
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "README.md")
+        await pilot.press("ctrl+p", *"delete file")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not (project / "README.md").exists())
+        await pilot.press("alt+z")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.message == "Undo the last change (delete) to README.md?"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: (project / "README.md").exists())
+        assert (project / "README.md").read_text() == original
+        await pilot.press("alt+z")  # nothing older in this project's journal
+        await wait_for(
+            pilot, lambda: any("No file change" in str(n.message) for n in app._notifications)
+        )

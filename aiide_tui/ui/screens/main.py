@@ -478,6 +478,41 @@ class MainScreen(Screen[None]):
     def action_replace(self) -> None:
         self.editor.action_replace()
 
+    @work(group="undo-file", exclusive=True, description="Undo the last file change")
+    async def action_undo_file_change(self) -> None:
+        """Revert the undo journal's newest step (across files), after saying what it is."""
+        if self.client is None:
+            return
+        change = await self.client.last_change()
+        if change is None:
+            self.notify("No file change to undo.", timeout=3)
+            return
+        paths = ", ".join(change["paths"])
+        choice = await self.app.push_screen_wait(
+            ConfirmScreen(
+                "Undo file change",
+                f"Undo the last change ({change['label']}) to {paths}?",
+                [("y", "Undo"), ("c", "Cancel")],
+            )
+        )
+        if choice != "y":
+            return
+        try:
+            undone = await self.client.undo()
+        except StaleFileError as error:
+            choice = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    "Changed since",
+                    f"{error.message}.",
+                    [("f", "Undo anyway"), ("c", "Cancel")],
+                )
+            )
+            if choice != "f":
+                return
+            undone = await self.client.undo(force=True)
+        self.notify(f"Undid {change['label']}: {', '.join(undone)}", timeout=4)
+        self.refresh_git()
+
     def action_undo(self) -> None:
         if self.editor.active is not None:
             self.editor.active.action_undo()

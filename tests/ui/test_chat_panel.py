@@ -43,10 +43,9 @@ async def test_no_model_notice_tells_how_to_connect() -> None:
         assert panel.border_title == "Chat"
         text = str(notice(panel).render())
         assert text.startswith("No model connected.")
-        assert (
-            "Start Ollama (`ollama serve`) or set [models] in ~/.config/aiide/config.toml" in text
-        )
-        assert text.endswith("then run `aiide doctor` to check.")
+        assert "Start Ollama (`ollama serve`)" in text
+        assert "`aiide models setup` to use the built-in local models offline" in text
+        assert text.endswith("set [models] in ~/.config/aiide/config.toml; `aiide doctor` checks.")
         log = panel.query_one("#chat-log")
         assert notice(panel).display and notice(panel).region.y == panel.content_region.y
         assert notice(panel).region.bottom < log.region.y

@@ -27,8 +27,8 @@ Role = Literal["user", "assistant", "system"]
 
 NO_MODEL_TEXT = "No model connected."
 CONNECT_HINT = (
-    "Start Ollama (`ollama serve`) or set [models] in ~/.config/aiide/config.toml, "
-    "then run `aiide doctor` to check."
+    "Start Ollama (`ollama serve`), or run `aiide models setup` to use the built-in local "
+    "models offline, or set [models] in ~/.config/aiide/config.toml; `aiide doctor` checks."
 )
 
 

@@ -449,6 +449,7 @@ async def test_delete_a_file_from_the_tree_after_confirming(project: Path):
         tree.cursor_line = line
         await pilot.press("delete")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "(alt+z undoes it)" in app.screen.message
         assert "unsaved changes go too" in app.screen.message
         await pilot.press("c")
         await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen))

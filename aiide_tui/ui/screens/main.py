@@ -64,6 +64,8 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.root = root
         self.config = config
+        self.keys = resolve_bindings(config.keys)
+        """The keymap in force: action id -> keys."""
         self.probe_environment = probe_environment
         """Whether to check the model server and Docker (off for reproducible snapshots)."""
         self.client: ServicesClient | None = None
@@ -77,7 +79,7 @@ class MainScreen(Screen[None]):
                 "soft_wrap": config.editor.soft_wrap,
                 "show_line_numbers": config.editor.show_line_numbers,
                 "complete": config.complete.enabled,
-                "suggestion_keys": keys_for_suggestions(resolve_bindings(config.keys)),
+                "suggestion_keys": keys_for_suggestions(self.keys),
             },
         )
         self.chat = ChatPanel(id="chat")
@@ -273,7 +275,7 @@ class MainScreen(Screen[None]):
         choice = await self.app.push_screen_wait(
             ConfirmScreen(
                 "Delete file",
-                f"Delete {path}? The undo journal keeps a copy.{unsaved}",
+                f"Delete {path}? ({self.keys['undo_file_change']} undoes it){unsaved}",
                 [("y", "Delete"), ("c", "Cancel")],
             )
         )

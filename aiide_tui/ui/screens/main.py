@@ -272,12 +272,10 @@ class MainScreen(Screen[None]):
         if self.client is None:
             return
         unsaved = " Its tab's unsaved changes go too." if self.editor.is_dirty(path) else ""
-        choice = await self.app.push_screen_wait(
-            ConfirmScreen(
-                "Delete file",
-                f"Delete {path}? ({self.keys['undo_file_change']} undoes it){unsaved}",
-                [("y", "Delete"), ("c", "Cancel")],
-            )
+        choice = await self._ask(
+            "Delete file",
+            f"Delete {path}? ({self.keys['undo_file_change']} undoes it){unsaved}",
+            [("y", "Delete"), ("c", "Cancel")],
         )
         if choice != "y":
             return
@@ -288,9 +286,7 @@ class MainScreen(Screen[None]):
                 self.notify(error.message, title=error.title, severity="error")
                 return
             choices = [("y", "Delete anyway"), ("c", "Cancel")]
-            again = await self.app.push_screen_wait(
-                ConfirmScreen("Protected file", error.message, choices)
-            )
+            again = await self._ask("Protected file", error.message, choices)
             if again != "y":
                 return
             await self.client.delete(path, confirmed=True)
@@ -330,12 +326,10 @@ class MainScreen(Screen[None]):
     @work(group="quit", exclusive=True, description="Ask before quitting with unsaved edits")
     async def _quit_with_unsaved(self, dirty: list[str]) -> None:
         names = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
-        choice = await self.app.push_screen_wait(
-            ConfirmScreen(
-                "Unsaved changes",
-                f"{names} {'has' if len(dirty) == 1 else 'have'} unsaved changes.",
-                [("s", "Save and quit"), ("d", "Quit without saving"), ("c", "Cancel")],
-            )
+        choice = await self._ask(
+            "Unsaved changes",
+            f"{names} {'has' if len(dirty) == 1 else 'have'} unsaved changes.",
+            [("s", "Save and quit"), ("d", "Quit without saving"), ("c", "Cancel")],
         )
         if choice == "s":
             for path in dirty:
@@ -490,30 +484,30 @@ class MainScreen(Screen[None]):
             self.notify("No file change to undo.", timeout=3)
             return
         paths = ", ".join(change["paths"])
-        choice = await self.app.push_screen_wait(
-            ConfirmScreen(
-                "Undo file change",
-                f"Undo the last change ({change['label']}) to {paths}?",
-                [("y", "Undo"), ("c", "Cancel")],
-            )
+        choice = await self._ask(
+            "Undo file change",
+            f"Undo the last change ({change['label']}) to {paths}?",
+            [("y", "Undo"), ("c", "Cancel")],
         )
         if choice != "y":
             return
         try:
             undone = await self.client.undo()
         except StaleFileError as error:
-            choice = await self.app.push_screen_wait(
-                ConfirmScreen(
-                    "Changed since",
-                    f"{error.message}.",
-                    [("f", "Undo anyway"), ("c", "Cancel")],
-                )
+            choice = await self._ask(
+                "Changed since",
+                f"{error.message}.",
+                [("f", "Undo anyway"), ("c", "Cancel")],
             )
             if choice != "f":
                 return
             undone = await self.client.undo(force=True)
         self.notify(f"Undid {change['label']}: {', '.join(undone)}", timeout=4)
         self.refresh_git()
+
+    async def _ask(self, title: str, message: str, choices: list[tuple[str, str]]) -> str:
+        """Ask in a `ConfirmScreen`; the key of the choice made (Esc: the last one's)."""
+        return await self.app.push_screen_wait(ConfirmScreen(title, message, choices))
 
     def action_undo(self) -> None:
         if self.editor.active is not None:
@@ -723,12 +717,10 @@ class MainScreen(Screen[None]):
         try:
             document = await self.client.read(path)
         except FileTooLargeError as error:
-            choice = await self.app.push_screen_wait(
-                ConfirmScreen(
-                    "Large file",
-                    f"{error.message}\nOpening it may be slow. Open anyway?",
-                    [("o", "Open anyway"), ("c", "Cancel")],
-                )
+            choice = await self._ask(
+                "Large file",
+                f"{error.message}\nOpening it may be slow. Open anyway?",
+                [("o", "Open anyway"), ("c", "Cancel")],
             )
             if choice != "o":
                 return
@@ -774,12 +766,10 @@ class MainScreen(Screen[None]):
         try:
             new_mtime = await self.client.write(path, text, expected_mtime_ns=mtime_ns, **write)
         except StaleFileError:
-            choice = await self.app.push_screen_wait(
-                ConfirmScreen(
-                    "File changed on disk",
-                    f"{path} changed on disk since you opened it.",
-                    [("o", "Overwrite with mine"), ("r", "Reload from disk"), ("c", "Cancel")],
-                )
+            choice = await self._ask(
+                "File changed on disk",
+                f"{path} changed on disk since you opened it.",
+                [("o", "Overwrite with mine"), ("r", "Reload from disk"), ("c", "Cancel")],
             )
             if choice == "r":
                 await self._reload(path)
@@ -805,9 +795,7 @@ class MainScreen(Screen[None]):
 
     async def _save_protected(self, path: str, text: str, write: dict, message: str) -> bool:
         assert self.client is not None
-        choice = await self.app.push_screen_wait(
-            ConfirmScreen("Protected file", message, [("y", "Save anyway"), ("c", "Cancel")])
-        )
+        choice = await self._ask("Protected file", message, [("y", "Save anyway"), ("c", "Cancel")])
         if choice != "y":
             return False
         new_mtime = await self.client.write(path, text, confirmed=True, **write)
@@ -832,12 +820,10 @@ class MainScreen(Screen[None]):
             self.editor.mark_saved(path, self.editor.text(path), document.mtime_ns)
             return
         if self.editor.is_dirty(path):
-            choice = await self.app.push_screen_wait(
-                ConfirmScreen(
-                    "File changed on disk",
-                    f"{path} changed on disk, and you have unsaved edits.",
-                    [("r", "Reload (lose my edits)"), ("k", "Keep mine")],
-                )
+            choice = await self._ask(
+                "File changed on disk",
+                f"{path} changed on disk, and you have unsaved edits.",
+                [("r", "Reload (lose my edits)"), ("k", "Keep mine")],
             )
             if choice != "r":
                 return
@@ -852,12 +838,10 @@ class MainScreen(Screen[None]):
     @on(Editor.CloseRequested)
     @work(group="close", description="Close a tab with unsaved edits")
     async def on_close_requested(self, event: Editor.CloseRequested) -> None:
-        choice = await self.app.push_screen_wait(
-            ConfirmScreen(
-                "Unsaved changes",
-                f"{event.path} has unsaved changes.",
-                [("s", "Save"), ("d", "Discard"), ("c", "Cancel")],
-            )
+        choice = await self._ask(
+            "Unsaved changes",
+            f"{event.path} has unsaved changes.",
+            [("s", "Save"), ("d", "Discard"), ("c", "Cancel")],
         )
         if choice == "s":
             if await self._save_view(event.path):

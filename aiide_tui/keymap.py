@@ -37,6 +37,7 @@ class Action:
 DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("quit", "Quit", "ctrl+q", show=True),
     Action("save", "Save file", "ctrl+s", show=True),
+    Action("goto_file", "Go to file (fuzzy search by path)", "alt+p"),
     Action("new_file", "New file", "ctrl+n"),
     Action("delete_file", "Delete file (tree cursor, else open tab)", "delete", widget="files"),
     Action("rename_file", "Rename/move file (tree cursor, else open tab)", "m", widget="files"),

@@ -540,3 +540,15 @@ async def test_a_deleted_file_comes_back_with_undo_file_change(project: Path):
         await wait_for(
             pilot, lambda: any("No file change" in str(n.message) for n in app._notifications)
         )
+
+
+async def test_go_to_file_by_fuzzy_path(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await pilot.press("alt+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"invmodels")
+        await pilot.pause(0.8)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: editor(pilot).is_open("inventory/models.py"))

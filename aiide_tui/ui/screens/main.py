@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +204,16 @@ class MainScreen(Screen[None]):
 
     def action_focus_review(self) -> None:
         self.show_region("review")
+
+    def action_goto_file(self) -> None:
+        """The project's files in a fuzzy-search palette; the one chosen opens."""
+        if not self.file_tree.paths:
+            self.notify("No files listed yet.", timeout=3)
+            return
+        self.app.search_commands(
+            [(path, partial(self.open_file, path)) for path in self.file_tree.paths],
+            placeholder="Go to file…",
+        )
 
     def action_new_file(self) -> None:
         if self.client is None:

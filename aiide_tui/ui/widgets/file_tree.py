@@ -113,6 +113,8 @@ class FileTree(Tree[Entry]):
         self._status: dict[str, str] = {}
         self._changed_dirs: set[str] = set()
         self._count = 0
+        self.paths: tuple[str, ...] = ()
+        """Every file listed, project-relative."""
         super().__init__("project", data=Entry("", True), id=id)
         self.border_title = "Files"
         self.show_root = False
@@ -127,6 +129,7 @@ class FileTree(Tree[Entry]):
         expanded = self._expanded_dirs()
         cursor = self.cursor_node.data.path if self.cursor_node and self.cursor_node.data else None
         self._count = len(paths)
+        self.paths = tuple(paths)
         self._top = _build(paths)
         self.set_status(status or {}, refresh=False)
         self.root.remove_children()

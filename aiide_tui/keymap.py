@@ -5,9 +5,10 @@ without importing Textual; the UI turns it into `Binding`s with ids, and the
 user's `[keys]` table into an `App.set_keymap` keymap.
 
 Keys are chosen for what terminals actually send over SSH and through tmux:
-control keys and F-keys. The `alt+N` focus keys arrive as ESC N, which every
-terminal sends once Option/Alt is set to act as Meta (macOS Terminal and
-iTerm2 need that setting); all of them are also in the command palette.
+control keys and F-keys. The `alt+` keys arrive as ESC and the key, which
+every terminal sends once Option/Alt is set to act as Meta (macOS Terminal
+and iTerm2 need that setting); `ui/terminal_keys.py` makes Textual read ESC
+and a digit as alt+digit too. All of them are also in the command palette.
 """
 
 from __future__ import annotations

@@ -129,6 +129,25 @@ def test_find_and_replace_all_with_alt_keys(project: Path, isolated_user_dirs: P
     assert "A small STOCK-keeping library" in text and "stock" not in text
 
 
+def test_alt_digit_focus_keys_work_from_the_editor(project: Path, isolated_user_dirs: Path):
+    """ESC 3 is alt+3 (Textual alone reads it as "£"), and the editor does not type it."""
+    term = launch(project, 160, 48, isolated_user_dirs)
+    try:
+        term.wait_for(lambda s: "Files" in s and "README.md" in s)
+        term.send("Down", "Down", "Down", "Down", "Enter")
+        term.wait_for(lambda s: "A small stock-keeping library" in s)
+        time.sleep(0.5)  # the editor takes focus once the document is mounted
+        term.send("M-3")
+        time.sleep(0.3)
+        term.type("asked from the editor")
+        screen = term.wait_for(lambda s: "asked from the editor" in s)
+        assert "● README.md" not in screen and "£" not in screen  # nothing typed in README.md
+        term.quit()
+    finally:
+        term.close()
+    assert (project / "README.md").read_text().startswith("# inventory")
+
+
 def test_narrow_terminal_shows_one_region(project: Path, isolated_user_dirs: Path):
     term = launch(project, 80, 24, isolated_user_dirs)
     try:

@@ -13,6 +13,7 @@ from aiide_tui.config import Config, save_user_setting
 from aiide_tui.errors import AiideError
 from aiide_tui.keymap import DEFAULT_ACTIONS, resolve_bindings
 from aiide_tui.ui.screens.main import MainScreen
+from aiide_tui.ui.terminal_keys import read_alt_digits_as_alt_keys
 
 
 class AiideApp(App[None]):
@@ -29,6 +30,7 @@ class AiideApp(App[None]):
         remember_theme: bool = True,
         probe_environment: bool = True,
     ) -> None:
+        read_alt_digits_as_alt_keys()
         super().__init__()
         self.root = root.resolve()
         self.config = config

@@ -40,9 +40,19 @@ CHANGE_SETTLE_SECONDS = 0.2
 
 def keymap_bindings() -> list[Binding]:
     """One binding per screen-wide keymap action, each with an id so `App.set_keymap` can
-    remap it (a widget's own actions, such as `edit_hunk`, are bound by that widget)."""
+    remap it (a widget's own actions, such as `edit_hunk`, are bound by that widget).
+
+    Quit and the alt keys take priority: a terminal sends alt+1 as ESC 1, which arrives
+    with the character "1", and the focused editor or prompt would type it instead."""
     return [
-        Binding(a.default_keys, a.id, a.description, show=a.show, id=a.id, priority=a.id == "quit")
+        Binding(
+            a.default_keys,
+            a.id,
+            a.description,
+            show=a.show,
+            id=a.id,
+            priority=a.id == "quit" or a.default_keys.startswith("alt+"),
+        )
         for a in DEFAULT_ACTIONS
         if not a.widget
     ]

@@ -94,6 +94,8 @@ GENERATED_MARKERS = re.compile(
 )
 """A generated-code marker on a comment line (not, say, in a test's string literal)."""
 MARKER_BYTES = 1024
+NOT_UTF8 = "not UTF-8 text"
+BINARY = "binary"
 
 
 @dataclass(frozen=True)
@@ -125,11 +127,11 @@ def reason_by_name(rel: str, ignore: IgnoreRules) -> str | None:
 def reason_by_content(data: bytes, limits: Limits) -> str | None:
     """Why a file's bytes are left out (binary, not UTF-8, long lines, generated), or None."""
     if b"\x00" in data[:8192]:
-        return "binary"
+        return BINARY
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return "not UTF-8 text"
+        return NOT_UTF8
     longest = max(map(len, text.split("\n")), default=0)
     if longest > limits.max_line_chars:
         return f"minified or long lines ({longest:,} characters)"

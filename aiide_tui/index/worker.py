@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from aiide_tui.errors import WorkspaceError
-from aiide_tui.index.admission import Limits, reason_by_content
+from aiide_tui.index.admission import BINARY, NOT_UTF8, Limits, reason_by_content
 from aiide_tui.index.chunker import parse_file
 from aiide_tui.index.languages import language_for
 from aiide_tui.index.store import FileResult, IndexStore, chunk_extras
@@ -90,8 +90,10 @@ def parse_one(root: str, rel: str, known_hash: str | None, limits: Limits) -> Fi
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if known_hash is not None and digest == known_hash:
         return FileResult(rel, hash=digest, unchanged=True, **common)
-    data = _as_utf8(data)
     reason = reason_by_content(data, limits)
+    if reason in (BINARY, NOT_UTF8) and (transcoded := _as_utf8(data)) is not None:
+        data = transcoded
+        reason = reason_by_content(data, limits)
     language = language_for(rel)
     if reason is not None:
         return FileResult(rel, hash=digest, language=language, skip=reason, **common)
@@ -103,17 +105,13 @@ def parse_one(root: str, rel: str, known_hash: str | None, limits: Limits) -> Fi
     return FileResult(rel, hash=digest, language=language, parsed=parsed, **common)
 
 
-def _as_utf8(data: bytes) -> bytes:
+def _as_utf8(data: bytes) -> bytes | None:
     """Text the editor reads in another encoding (UTF-16 with a BOM, cp1252...) as UTF-8,
-    so it is indexed as the user sees it; anything else unchanged."""
+    so it is indexed as the user sees it; None when the editor would refuse it too."""
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            return decode_bytes(data)[0].encode("utf-8")
-        except WorkspaceError:
-            return data
-    return data
+        return decode_bytes(data)[0].encode("utf-8")
+    except WorkspaceError:
+        return None
 
 
 def _reason_by_stat(info: os.stat_result, limits: Limits) -> str | None:

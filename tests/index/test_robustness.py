@@ -22,6 +22,7 @@ def test_bad_files_are_left_out_with_reasons(tmp_path):
     (root / "ok.py").write_text("def fine():\n    return 1\n")
     (root / "blob.dat2").write_bytes(b"\x00\x01\x02" * 100)
     (root / "latin.py").write_bytes(b"name = '\xe9t\xe9'\n")
+    (root / "wide.py").write_bytes("\ufeffname = 'wide'\n".encode("utf-16-le"))
     with open(root / "huge.py", "wb") as handle:
         handle.truncate(50 * 1024 * 1024)
     (root / "long.js").write_text("var x = '" + "a" * 20_000 + "';\n")
@@ -34,8 +35,8 @@ def test_bad_files_are_left_out_with_reasons(tmp_path):
     (root / "vendor").mkdir()
     (root / "vendor" / "lib.py").write_text("def vendored():\n    pass\n")
     (root / ".aiideignore").write_text("vendor/\n")
-    listed = sorted(["ok.py", "blob.dat2", "latin.py", "huge.py", "long.js", ".env", "gen.py",
-                     "mentions.py", "loop", "alias.py", "vendor/lib.py",
+    listed = sorted(["ok.py", "blob.dat2", "latin.py", "wide.py", "huge.py", "long.js", ".env",
+                     "gen.py", "mentions.py", "loop", "alias.py", "vendor/lib.py",
                      "deleted-meanwhile.py"])  # fmt: skip
     index = CodeIndex(root, state_dir=tmp_path / "state")
     index.indexer.list_files = lambda: listed
@@ -46,10 +47,11 @@ def test_bad_files_are_left_out_with_reasons(tmp_path):
     finally:
         index.close()
     assert any(hit.path == "latin.py" and "'été'" in hit.text for hit in hits)
-    # ok.py; mentions.py (a marker in a string is not a header); latin.py, read as cp1252
-    # like the editor reads it
-    assert report.parsed == 3
-    assert "mentions.py" not in reasons and "latin.py" not in reasons
+    assert any(hit.path == "wide.py" and "'wide'" in hit.text for hit in hits)
+    # ok.py; mentions.py (a marker in a string is not a header); latin.py and wide.py,
+    # read as cp1252 and UTF-16 like the editor reads them
+    assert report.parsed == 4
+    assert not {"mentions.py", "latin.py", "wide.py"} & set(reasons)
     assert reasons["blob.dat2"] == "binary"
     assert reasons["huge.py"].startswith("too large (52,428,800 bytes")
     assert reasons["long.js"].startswith("minified or long lines (20,011")

@@ -84,6 +84,13 @@ def launch(project: Path, width: int, height: int, user_dirs: Path) -> Tmux:
     return Tmux(width, height, f"env -i {assignments} {shlex.quote(str(AIIDE))} {project}")
 
 
+def open_readme(term: Tmux) -> None:
+    """Open README.md from the tree (folders come first: inventory, tests, web, then files)."""
+    term.wait_for(lambda s: "Files" in s and "README.md" in s)
+    term.send("Down", "Down", "Down", "Down", "Enter")
+    term.wait_for(lambda s: "A small stock-keeping library" in s)
+
+
 def test_wide_terminal_edit_save_quit(project: Path, isolated_user_dirs: Path):
     term = launch(project, 160, 48, isolated_user_dirs)
     try:
@@ -107,9 +114,7 @@ def test_find_and_replace_all_with_alt_keys(project: Path, isolated_user_dirs: P
     """alt+c and alt+a arrive as ESC c / ESC a: they must act, not type into the field."""
     term = launch(project, 160, 48, isolated_user_dirs)
     try:
-        term.wait_for(lambda s: "Files" in s and "README.md" in s)
-        term.send("Down", "Down", "Down", "Down", "Enter")
-        term.wait_for(lambda s: "A small stock-keeping library" in s)
+        open_readme(term)
         term.send("C-r")
         term.wait_for(lambda s: "Replace" in s and "Find" in s)
         term.type("stock")
@@ -133,9 +138,7 @@ def test_alt_digit_focus_keys_work_from_the_editor(project: Path, isolated_user_
     """ESC 3 is alt+3 (Textual alone reads it as "£"), and the editor does not type it."""
     term = launch(project, 160, 48, isolated_user_dirs)
     try:
-        term.wait_for(lambda s: "Files" in s and "README.md" in s)
-        term.send("Down", "Down", "Down", "Down", "Enter")
-        term.wait_for(lambda s: "A small stock-keeping library" in s)
+        open_readme(term)
         time.sleep(0.5)  # the editor takes focus once the document is mounted
         term.send("M-3")
         time.sleep(0.3)

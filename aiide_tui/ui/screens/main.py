@@ -249,9 +249,8 @@ class MainScreen(Screen[None]):
 
     def _file_in_view(self) -> str | None:
         """The file at the tree's cursor when the tree has focus, else the open one."""
-        node = self.file_tree.cursor_node
-        if self._focused_region() == "files" and node is not None and node.data is not None:
-            return None if node.data.is_dir else node.data.path
+        if self._focused_region() == "files":
+            return self.file_tree.file_at_cursor()
         return self.editor.active.path if self.editor.active is not None else None
 
     @on(FileTree.DeleteRequested)
@@ -316,15 +315,10 @@ class MainScreen(Screen[None]):
         self.notify(f"Deleted {path}", timeout=3)
 
     def _current_folder(self) -> str:
-        """Where a new file most likely goes: with the tree focused, the open folder at its
-        cursor or the folder that lists the item there; else the active document's folder;
-        else the project root."""
-        node = self.file_tree.cursor_node
-        if self._focused_region() == "files" and node is not None and node.data is not None:
-            entry = node.data
-            if entry.is_dir and node.is_expanded:
-                return entry.path
-            return entry.path.rpartition("/")[0]
+        """Where a new file most likely goes: the tree's folder at its cursor when the tree has
+        focus, else the active document's folder, else the project root."""
+        if self._focused_region() == "files":
+            return self.file_tree.folder_at_cursor()
         active = self.editor.active
         return active.path.rpartition("/")[0] if active is not None else ""
 

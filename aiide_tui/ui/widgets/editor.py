@@ -415,11 +415,15 @@ class Editor(Widget):
     @on(FindBar.FindRequested)
     def _find(self, event: FindBar.FindRequested) -> None:
         event.stop()
+        self._select_match(event.query, event.case_sensitive, backward=event.backward)
+
+    def _select_match(self, query: str, case_sensitive: bool, *, backward: bool) -> None:
+        """Select the match of `query` after (or before) the selection, and say where it is."""
         view = self.active
         if view is None:
             return
-        matches = view.find_matches(event.query, case_sensitive=event.case_sensitive)
-        index = next_match(matches, view.selection, backward=event.backward)
+        matches = view.find_matches(query, case_sensitive=case_sensitive)
+        index = next_match(matches, view.selection, backward=backward)
         if index is not None:
             view.selection = matches[index]
             view.scroll_cursor_visible(center=True)
@@ -440,7 +444,7 @@ class Editor(Widget):
         start, end = sorted(view.selection)
         if any((match.start, match.end) == (start, end) for match in matches):
             view.replace(event.replacement, start, end)
-        self._find(FindBar.FindRequested(self.find_bar, event.query, backward=False))
+        self._select_match(event.query, event.case_sensitive, backward=False)
 
     @on(FindBar.QueryChanged)
     def _query_changed(self, event: FindBar.QueryChanged) -> None:

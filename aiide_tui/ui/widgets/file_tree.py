@@ -213,18 +213,29 @@ class FileTree(Tree[Entry]):
         return label
 
     def action_delete_file(self) -> None:
-        if path := self._file_at_cursor():
+        if path := self.file_at_cursor():
             self.post_message(self.DeleteRequested(self, path))
 
     def action_rename_file(self) -> None:
-        if path := self._file_at_cursor():
+        if path := self.file_at_cursor():
             self.post_message(self.RenameRequested(self, path))
 
-    def _file_at_cursor(self) -> str | None:
+    def file_at_cursor(self) -> str | None:
+        """The file the cursor is on (None on a folder)."""
         node = self.cursor_node
         if node is not None and node.data is not None and not node.data.is_dir:
             return node.data.path
         return None
+
+    def folder_at_cursor(self) -> str:
+        """The folder the cursor is in: an expanded folder itself, else the folder that lists
+        the item ("" for the project root)."""
+        node = self.cursor_node
+        if node is None or node.data is None:
+            return ""
+        if node.data.is_dir and node.is_expanded:
+            return node.data.path
+        return node.data.path.rpartition("/")[0]
 
     def action_refresh_tree(self) -> None:
         self.post_message(self.RefreshRequested())

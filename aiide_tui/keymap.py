@@ -59,6 +59,7 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("cycle_region", "Next region", "f6", show=True),
     Action("theme", "Choose theme", "f9"),
     Action("search", "Search code", "ctrl+t"),
+    Action("find_in_files", "Find in files (text, or /regex/)", "alt+g"),
     Action("goto_definition", "Go to definition (of the name at the cursor)", "f12"),
     Action("find_references", "Find references (of the name at the cursor)", "shift+f12"),
     Action("toggle_completion", "Toggle code suggestions", "f4"),
@@ -101,6 +102,9 @@ NAMED_KEYS = frozenset(
     }
 )  # fmt: skip
 """Keys that are not characters, by the names Textual gives them."""
+
+WORD_MOTION_KEYS = {"alt+b": "ctrl+left", "alt+f": "ctrl+right"}
+"""Alt keys that never arrive: Textual reads ESC b and ESC f (macOS word motions) as these."""
 
 _SHORT_CHARACTER_NAMES = {
     "solidus": "slash",
@@ -148,7 +152,13 @@ def _parse_key(key: str) -> str:
     name = _key_name(base)
     if name is None:
         raise ValueError(f'"{key}": "{base}" is not a key name (e.g. a, f5, pagedown, slash)')
-    return "+".join([*sorted(modifiers), name])
+    combined = "+".join([*sorted(modifiers), name])
+    if combined in WORD_MOTION_KEYS:
+        raise ValueError(
+            f'"{key}": terminals send it as ESC {name}, which arrives as'
+            f" {WORD_MOTION_KEYS[combined]} (a word motion); choose another key"
+        )
+    return combined
 
 
 def _key_name(base: str) -> str | None:

@@ -62,6 +62,7 @@ class Hole:
 class Variant:
     name: str
     hits: list[bool] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)
     similarity: float = 0.0
     latencies: list[float] = field(default_factory=list)
 
@@ -71,6 +72,7 @@ class Variant:
 
     def add(self, expected: str, got: str, seconds: float) -> None:
         line = got.split("\n", 1)[0].strip()
+        self.answers.append(line)
         self.hits.append(line == expected.strip())
         self.similarity += difflib.SequenceMatcher(None, line, expected.strip()).ratio()
         self.latencies.append(seconds)
@@ -85,6 +87,8 @@ class Recorder:
     empty: int = 0
     late: int = 0
     """Lookups the engine gave up on (its snippet timeout): the hole got no snippets."""
+    holes_given: list[bool] = field(default_factory=list)
+    """Per hole asked with context: whether its prompt held snippets."""
 
     async def snippets(self, path: str, prefix: str, suffix: str, *, max_tokens: int):
         try:
@@ -178,13 +182,17 @@ async def ask(engine, hole: Hole) -> tuple[str, float]:
 def role(model: str):
     from aiide_tui.llm.roles import Role
 
+    # Every prompt is evaluated in full: a prompt-cache hit computes the last tokens in another
+    # batch shape, which rounds differently and can flip a greedy choice, so the same prompt
+    # asked twice could get two answers and bury the effect of context in noise.
     return Role(
         name="fim", provider="local", model=model, base_url="", num_ctx=4096,
         max_tokens=MAX_TOKENS, temperature=0.0, first_token_timeout_s=120.0, idle_timeout_s=60.0,
+        options={"cache_prompt": False},
     )  # fmt: skip
 
 
-async def run(holes: list[Hole], source, model: str, prompt_tokens: int) -> list[Variant]:
+async def run(holes: list[Hole], source: Recorder, model: str, prompt_tokens: int) -> list[Variant]:
     from aiide_tui.complete.engine import CompletionEngine
     from aiide_tui.config import CompleteConfig
     from aiide_tui.llm.local import LocalProvider
@@ -202,9 +210,11 @@ async def run(holes: list[Hole], source, model: str, prompt_tokens: int) -> list
         for number, hole in enumerate(holes, start=1):
             pairs = list(zip(variants, (plain, context), strict=True))
             # the second ask of a hole reuses the first one's prompt cache: take turns going first
+            given = source.given
             for variant, engine in pairs if number % 2 else reversed(pairs):
                 got, seconds = await ask(engine, hole)
                 variant.add(hole.expected, got, seconds)
+            source.holes_given.append(source.given > given)
             print(f"  {number}/{len(holes)}", end="\r", file=sys.stderr, flush=True)
         print(file=sys.stderr)
     finally:
@@ -230,6 +240,17 @@ def report(variants: list[Variant], holes: int, recorder: Recorder) -> None:
     won = sum(with_context and not plain for plain, with_context in pairs)
     lost = sum(plain and not with_context for plain, with_context in pairs)
     print(f"context changed the outcome: right only with it {won}, only without it {lost}")
+    same_prompt = [
+        plain != with_context
+        for plain, with_context, given in zip(
+            variants[0].answers, variants[1].answers, recorder.holes_given, strict=True
+        )
+        if not given
+    ]
+    print(
+        f"noise: {sum(same_prompt)} of {len(same_prompt)} holes without snippets (the same "
+        "prompt twice) got two different answers"
+    )
     gain = (variants[1].exact - variants[0].exact) / holes
     print(f"exact_match_gain_from_context: {gain:+.2f}  (target: above 0)")
 

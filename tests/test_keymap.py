@@ -66,6 +66,8 @@ def test_parse_keys_gives_textual_names(given, canonical):
         ("ctrl+nothing", '"nothing" is not a key name'),
         ("f25", '"f25" is not a key name'),
         ("ctrl+", "not a key name"),
+        ("alt+f", "arrives as ctrl\\+right"),
+        ("Alt+B", "arrives as ctrl\\+left"),
     ],
 )
 def test_parse_keys_rejects_what_no_terminal_sends(given, reason):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from aiide_tui.bus import connect_subprocess, connect_unix_socket
-from aiide_tui.errors import PathPolicyError, StaleFileError
+from aiide_tui.errors import PathPolicyError, StaleFileError, WorkspaceError
 from tests.support.projects import committed_example
 
 
@@ -29,6 +29,11 @@ async def exercise(client, root: Path) -> None:
 
     doc = await client.request("workspace/read", {"path": "inventory/models.py"})
     assert "class Item" in doc["text"]
+    found = await client.request("workspace/find_text", {"query": "class Item"})
+    assert [(m["path"], m["column"]) for m in found["matches"]] == [("inventory/models.py", 0)]
+    assert doc["text"].splitlines()[found["matches"][0]["line"] - 1].startswith("class Item")
+    with pytest.raises(WorkspaceError, match="regular expression"):
+        await client.request("workspace/find_text", {"query": "/class (/"})
     new_text = doc["text"] + "\n# served edit\n"
     await client.request(
         "workspace/write",

@@ -151,6 +151,25 @@ def test_alt_digit_focus_keys_work_from_the_editor(project: Path, isolated_user_
     assert (project / "README.md").read_text().startswith("# inventory")
 
 
+def test_find_in_files_from_the_editor_with_alt_g(project: Path, isolated_user_dirs: Path):
+    """ESC g is alt+g: it opens find in files instead of typing "g" in the editor."""
+    term = launch(project, 160, 48, isolated_user_dirs)
+    try:
+        open_readme(term)
+        time.sleep(0.5)  # the editor takes focus once the document is mounted
+        term.send("M-g")
+        term.wait_for(lambda s: "Find in files" in s)
+        term.type("below zero")
+        term.wait_for(lambda s: "inventory/store.py:9" in s and "1 match in 1 file" in s)
+        term.send("Enter")
+        screen = term.wait_for(lambda s: "store.py" in s and "Find in files" not in s)
+        assert "● README.md" not in screen  # nothing typed into README.md
+        term.quit()
+    finally:
+        term.close()
+    assert (project / "README.md").read_text().startswith("# inventory")
+
+
 def test_narrow_terminal_shows_one_region(project: Path, isolated_user_dirs: Path):
     term = launch(project, 80, 24, isolated_user_dirs)
     try:

@@ -71,6 +71,12 @@ class ServicesClient:
     async def list_files(self) -> list[str]:
         return await self._call("workspace/list")
 
+    async def find_text(self, query: str, *, limit: int = 1000) -> dict[str, Any]:
+        """Lines of the project's files holding `query` (`/regex/` for a regular expression):
+        `matches` (path, line, column, length, text, text_column), `files_searched`,
+        `files_matched`, `files_skipped`, `truncated`."""
+        return await self._call("workspace/find_text", {"query": query, "limit": limit})
+
     async def read(self, path: str, *, force: bool = False) -> Document:
         """Read a text file; raises BinaryFileError, FileTooLargeError (unless `force`)."""
         result = await self._call("workspace/read", {"path": path, "force": force})

@@ -7,11 +7,13 @@ the bus; every path goes through the workspace's path policy.
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import asdict
 from typing import Any
 
 from aiide_tui.bus import RequestContext, Router
 from aiide_tui.workspace import Workspace, watch_changes
+from aiide_tui.workspace.text_search import DEFAULT_LIMIT
 
 
 class WorkspaceService:
@@ -32,6 +34,7 @@ class WorkspaceService:
             "workspace/undo": self.undo,
             "workspace/last_change": self.last_change,
             "workspace/watch": self.watch,
+            "workspace/find_text": self.find_text,
             "git/status": self.git_status,
             "git/diff": self.git_diff,
         }
@@ -50,6 +53,21 @@ class WorkspaceService:
 
     async def list_files(self, params: dict, ctx: RequestContext) -> list[str]:
         return await asyncio.to_thread(self.workspace.list_files)
+
+    async def find_text(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        """Lines holding the text (or `/regex/`); a cancelled request stops the scan."""
+        stop = threading.Event()
+        try:
+            result = await asyncio.to_thread(
+                self.workspace.find_text,
+                params["query"],
+                limit=int(params.get("limit", DEFAULT_LIMIT)),
+                cancel=stop,
+            )
+        except asyncio.CancelledError:
+            stop.set()
+            raise
+        return asdict(result)
 
     async def read(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
         max_bytes = None if params.get("force") else self.max_file_bytes

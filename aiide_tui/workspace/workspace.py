@@ -20,6 +20,7 @@ from aiide_tui.workspace.files import DEFAULT_MAX_BYTES, FileContent, encode_tex
 from aiide_tui.workspace.git import GitError, GitRepo
 from aiide_tui.workspace.journal import JournalEntry, UndoJournal
 from aiide_tui.workspace.paths import PathPolicy
+from aiide_tui.workspace.text_search import DEFAULT_LIMIT, TextSearchResult, search_text
 
 JOURNAL_NAME = "journal.sqlite"
 
@@ -61,6 +62,14 @@ class Workspace:
     def read(self, rel: str, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> FileContent:
         """Read a text file inside the workspace (see `files.read_text` for the errors)."""
         return read_text(self.policy.resolve(rel), max_bytes=max_bytes)
+
+    def find_text(
+        self, query: str, *, limit: int = DEFAULT_LIMIT, cancel: threading.Event | None = None
+    ) -> TextSearchResult:
+        """Lines of the project's files holding `query` (see `text_search`)."""
+        return search_text(
+            self.list_files(), query, lambda rel: self.read(rel).text, limit=limit, cancel=cancel
+        )
 
     def write(
         self,

@@ -26,6 +26,9 @@ class Location:
     """The symbol or the definition the line lies in."""
     detail: str = ""
     """A second, dim line: a signature, say."""
+    column: int = 0
+    length: int = 0
+    """Characters from `column` to select there (a text match), or none."""
 
 
 class LocationsScreen(ModalScreen[Location | None]):

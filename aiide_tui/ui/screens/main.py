@@ -27,6 +27,7 @@ from aiide_tui.review import parse_diff
 from aiide_tui.services.client import Document, ServicesClient
 from aiide_tui.ui import layout
 from aiide_tui.ui.screens.confirm import ConfirmScreen
+from aiide_tui.ui.screens.locations import Location
 from aiide_tui.ui.widgets.chat_panel import ChatPanel
 from aiide_tui.ui.widgets.code_view import CodeView, keys_for_suggestions
 from aiide_tui.ui.widgets.editor import Editor
@@ -396,11 +397,25 @@ class MainScreen(Screen[None]):
             return
         from aiide_tui.ui.screens.search import SearchScreen
 
-        self.app.push_screen(SearchScreen(self.client), self._open_hit)
+        self.app.push_screen(SearchScreen(self.client), self.open_location)
 
-    def _open_hit(self, hit: tuple[str, int] | None) -> None:
-        if hit is not None:
-            self.open_file(hit[0], line=hit[1])
+    def action_find_in_files(self) -> None:
+        if self.client is None:
+            self.notify("Still starting up; try again in a moment.")
+            return
+        from aiide_tui.ui.screens.search import FindInFilesScreen
+
+        view = self.editor.active
+        selected = view.selected_text if view is not None else ""
+        query = selected if selected and "\n" not in selected else ""
+        self.app.push_screen(FindInFilesScreen(self.client, query), self.open_location)
+
+    def open_location(self, location: Location | None) -> None:
+        """Open a file at a place chosen in a list (a search hit, a definition...)."""
+        if location is not None:
+            self.open_file(
+                location.path, line=location.line, column=location.column, length=location.length
+            )
 
     def action_goto_definition(self) -> None:
         self.show_locations("definitions")
@@ -437,7 +452,7 @@ class MainScreen(Screen[None]):
             if chosen is None:
                 return
             found = [chosen]
-        self.open_file(found[0].path, line=found[0].line)
+        self.open_location(found[0])
 
     def action_refresh_review(self) -> None:
         self.refresh_git()
@@ -719,7 +734,11 @@ class MainScreen(Screen[None]):
         self.refresh_git()
 
     @work(group="open", description="Open a file")
-    async def open_file(self, path: str, *, line: int | None = None) -> None:
+    async def open_file(
+        self, path: str, *, line: int | None = None, column: int = 0, length: int = 0
+    ) -> None:
+        """Open `path` in a tab (or show its tab), at `line` with `length` characters from
+        `column` selected when given."""
         if self.client is None:
             self.notify("Still starting up; try again in a moment.")
             return
@@ -727,7 +746,7 @@ class MainScreen(Screen[None]):
             self.editor.open_existing(path)
             self.show_region("editor")
             if line is not None:
-                self.editor.goto_line(line)
+                self.editor.goto_line(line, column=column, length=length)
             return
         try:
             document = await self.client.read(path)
@@ -751,7 +770,7 @@ class MainScreen(Screen[None]):
                 timeout=6,
             )
         if line is not None:
-            self.editor.goto_line(line)
+            self.editor.goto_line(line, column=column, length=length)
 
     def _show_document(self, document: Document) -> None:
         self.editor.open_document(

@@ -1,8 +1,10 @@
-"""Search the code: hybrid search over the index as you type; Enter opens the hit at its line."""
+"""Search as you type, Enter opens the hit where it is: code search over the index
+(`SearchScreen`) and text across the files (`FindInFilesScreen`)."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -15,12 +17,14 @@ from textual.widgets.option_list import Option
 
 from aiide_tui.errors import AiideError
 from aiide_tui.services.client import ServicesClient
+from aiide_tui.ui.screens.locations import Location
 
 TYPING_PAUSE_S = 0.15
 
 
-class SearchScreen(ModalScreen[tuple[str, int] | None]):
-    """Returns the chosen hit as (path, line), or None."""
+class LiveSearchScreen(ModalScreen[Location | None]):
+    """An input, a status line and the hits of the query typed so far; returns the chosen
+    hit's `Location`, or None. Subclasses say how to search and how a hit reads."""
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close"),
@@ -28,28 +32,47 @@ class SearchScreen(ModalScreen[tuple[str, int] | None]):
     ]
 
     DEFAULT_CSS = """
-    SearchScreen {
+    LiveSearchScreen {
         align: center middle;
         & > Vertical {
             width: 100; max-width: 95%; height: 80%;
             border: round $accent; border-title-color: $text; background: $surface;
         }
-        #search-results { height: 1fr; }
-        #search-status { height: 1; color: $text-muted; padding: 0 1; }
+        .search-results { height: 1fr; }
+        .search-status { height: 1; color: $text-muted; padding: 0 1; }
     }
     """
 
-    def __init__(self, client: ServicesClient) -> None:
+    TITLE_TEXT = ""
+    PLACEHOLDER = ""
+    WAITING = "searching…"
+
+    def __init__(self, client: ServicesClient, query: str = "") -> None:
         super().__init__()
         self.client = client
-        self.hits: list[dict] = []
+        self.initial_query = query
+        self.hits: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
         with Vertical() as frame:
-            frame.border_title = "Search code · Enter opens · Esc closes"
-            yield Input(placeholder="A name, or a question: where are movements recorded?")
-            yield Static("", id="search-status")
-            yield OptionList(id="search-results")
+            frame.border_title = f"{self.TITLE_TEXT} · Enter opens · Esc closes"
+            yield Input(self.initial_query, placeholder=self.PLACEHOLDER)
+            yield Static("", classes="search-status")
+            yield OptionList(classes="search-results")
+
+    def on_mount(self) -> None:
+        if self.initial_query:
+            self.run_search(self.initial_query)
+
+    async def search(self, query: str) -> tuple[list[dict[str, Any]], str]:
+        """The hits for `query`, and the status line to show with them."""
+        raise NotImplementedError
+
+    def label(self, hit: dict[str, Any]) -> Text:
+        raise NotImplementedError
+
+    def location(self, hit: dict[str, Any]) -> Location:
+        raise NotImplementedError
 
     @on(Input.Changed)
     def on_query(self, event: Input.Changed) -> None:
@@ -60,44 +83,103 @@ class SearchScreen(ModalScreen[tuple[str, int] | None]):
         if self.hits:
             self._choose(0)
 
-    @work(exclusive=True, group="search", description="Search the index")
+    @work(exclusive=True, group="search", description="Search")
     async def run_search(self, query: str) -> None:
         await asyncio.sleep(TYPING_PAUSE_S)
-        status = self.query_one("#search-status", Static)
-        results = self.query_one("#search-results", OptionList)
+        status = self.query_one(".search-status", Static)
+        results = self.query_one(".search-results", OptionList)
         if not query.strip():
             self.hits = []
             results.clear_options()
             status.update("")
             return
-        status.update("searching… (the first search waits for the index)")
+        status.update(self.WAITING)
         try:
-            self.hits = await self.client.search(query, k=30)
+            self.hits, summary = await self.search(query)
         except AiideError as error:
             status.update(Text(error.message))
             return
         results.clear_options()
-        results.add_options(Option(_label(hit)) for hit in self.hits)
-        status.update(f"{len(self.hits)} results" if self.hits else "no results")
+        results.add_options(Option(self.label(hit)) for hit in self.hits)
+        status.update(Text(summary))
 
     @on(OptionList.OptionSelected)
     def on_selected(self, event: OptionList.OptionSelected) -> None:
         self._choose(event.option_index)
 
     def _choose(self, index: int) -> None:
-        hit = self.hits[index]
-        self.dismiss((hit["path"], int(hit["start_line"])))
+        self.dismiss(self.location(self.hits[index]))
 
     def action_focus_results(self) -> None:
-        self.query_one("#search-results", OptionList).focus()
+        """Down from the query: the first hit is the one Enter opens there, so the list
+        starts on the next."""
+        results = self.query_one(".search-results", OptionList)
+        results.focus()
+        if results.option_count:
+            results.highlighted = min(1, results.option_count - 1)
 
 
-def _label(hit: dict) -> Text:
-    label = Text()
-    label.append(f"{hit['path']}:{hit['start_line']}", style="bold")
-    if hit.get("symbol"):
-        label.append(f"  {hit['symbol']}", style="cyan")
-    first = next((line.strip() for line in hit.get("text", "").splitlines() if line.strip()), "")
-    if first:
-        label.append(f"\n  {first[:90]}", style="dim")
-    return label
+class SearchScreen(LiveSearchScreen):
+    """Hybrid code search over the index: names, or questions in words."""
+
+    TITLE_TEXT = "Search code"
+    PLACEHOLDER = "A name, or a question: where are movements recorded?"
+    WAITING = "searching… (the first search waits for the index)"
+
+    async def search(self, query: str) -> tuple[list[dict[str, Any]], str]:
+        hits = await self.client.search(query, k=30)
+        return hits, f"{len(hits)} results" if hits else "no results"
+
+    def label(self, hit: dict[str, Any]) -> Text:
+        label = Text()
+        label.append(f"{hit['path']}:{hit['start_line']}", style="bold")
+        if hit.get("symbol"):
+            label.append(f"  {hit['symbol']}", style="cyan")
+        lines = hit.get("text", "").splitlines()
+        first = next((line.strip() for line in lines if line.strip()), "")
+        if first:
+            label.append(f"\n  {first[:90]}", style="dim")
+        return label
+
+    def location(self, hit: dict[str, Any]) -> Location:
+        return Location(hit["path"], int(hit["start_line"]))
+
+
+class FindInFilesScreen(LiveSearchScreen):
+    """Every line of the project's files holding the text typed (or a `/regex/`)."""
+
+    TITLE_TEXT = "Find in files"
+    PLACEHOLDER = "Text (a capital letter makes case matter), or /a regular expression/"
+
+    async def search(self, query: str) -> tuple[list[dict[str, Any]], str]:
+        found = await self.client.find_text(query)
+        matches = found["matches"]
+        if not matches:
+            summary = f"no matches in {_count(found['files_searched'], 'file')}"
+        elif found["truncated"]:
+            summary = f"the first {len(matches)} matches (there are more)"
+        else:
+            summary = f"{_count(len(matches), 'match')} in {_count(found['files_matched'], 'file')}"
+        if found["files_skipped"]:
+            summary += f" · {_count(found['files_skipped'], 'file')} not searched (binary, large)"
+        return matches, summary
+
+    def label(self, hit: dict[str, Any]) -> Text:
+        label = Text()
+        label.append(f"{hit['path']}:{hit['line']}", style="bold")
+        text, start = hit["text"], hit["text_column"]
+        indent = len(text) - len(text.lstrip())
+        line = Text(text[indent:], style="dim")
+        shown = max(0, start - indent)
+        line.stylize("bold reverse", shown, shown + hit["length"])
+        label.append("\n  ")
+        label.append_text(line)
+        return label
+
+    def location(self, hit: dict[str, Any]) -> Location:
+        return Location(hit["path"], hit["line"], column=hit["column"], length=hit["length"])
+
+
+def _count(number: int, noun: str) -> str:
+    plural = noun + ("es" if noun.endswith("ch") else "s")
+    return f"{number} {noun if number == 1 else plural}"

@@ -287,10 +287,16 @@ class CodeView(TextArea, inherit_bindings=False):
                 return match.group(0)
         return ""
 
-    def goto_line(self, number: int) -> int:
-        """Move the cursor to the start of line `number` (1-based, clamped); return the line."""
+    def goto_line(self, number: int, *, column: int = 0, length: int = 0) -> int:
+        """Move the cursor to line `number` (1-based, clamped), at `column` or selecting
+        `length` characters from it; return the line."""
         number = max(1, min(number, self.document.line_count))
-        self.move_cursor((number - 1, 0), center=True)
+        row = number - 1
+        column = max(0, min(column, len(self.document.get_line(row))))
+        self.move_cursor((row, column), center=True)
+        if length > 0:
+            self.selection = Selection((row, column), (row, column + length))
+            self.scroll_cursor_visible(center=True)
         return number
 
     def find_matches(self, query: str, *, case_sensitive: bool = False) -> list[Selection]:

@@ -326,11 +326,12 @@ class Editor(Widget):
         """Show `path`'s text as now on disk (undoable), keeping the cursor's line."""
         self._view(path).reload(text, mtime_ns)
 
-    def goto_line(self, number: int) -> None:
-        """Move the active document's cursor to line `number` (1-based, clamped)."""
+    def goto_line(self, number: int, *, column: int = 0, length: int = 0) -> None:
+        """Move the active document's cursor to line `number` (1-based, clamped), selecting
+        `length` characters from `column` when given."""
         view = self.active
         if view is not None:
-            view.goto_line(number)
+            view.goto_line(number, column=column, length=length)
             view.focus()
 
     def focus_active(self) -> None:

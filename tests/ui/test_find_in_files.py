@@ -1,0 +1,58 @@
+"""Find in files from the app: alt+g lists matching lines, Enter opens one, match selected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiide_tui.config import load_config
+from aiide_tui.ui.app import AiideApp
+from aiide_tui.ui.screens.search import FindInFilesScreen
+from aiide_tui.ui.widgets.editor import Editor
+from tests.ui.conftest import wait_for
+
+
+def app_for(project: Path) -> AiideApp:
+    config = load_config(project, overrides={"index": {"vectors": False}})
+    return AiideApp(project, config, remember_theme=False, probe_environment=False)
+
+
+async def test_find_in_files_opens_the_match_selected(project: Path):
+    (project / "notes.txt").write_text("nothing here\nthe stock BELOW ZERO again\n")
+    app = app_for(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.screen.client is not None)
+        await pilot.press("alt+g")
+        await wait_for(pilot, lambda: isinstance(app.screen, FindInFilesScreen))
+        finder = app.screen
+        await pilot.press(*"below zero")
+        await wait_for(pilot, lambda: len(finder.hits) == 2, timeout=15)
+        # smart case: both spellings, in path order
+        assert [(hit["path"], hit["line"]) for hit in finder.hits] == [
+            ("inventory/store.py", 9),
+            ("notes.txt", 2),
+        ]
+        await pilot.press("down", "enter")  # Enter alone would open the first
+        editor = app.screen.query_one(Editor)
+        await wait_for(pilot, lambda: editor.is_open("notes.txt"))
+        await wait_for(pilot, lambda: editor.active.selected_text == "BELOW ZERO")
+        assert editor.active.path == "notes.txt" and editor.active.selection.start == (1, 10)
+
+
+async def test_find_in_files_starts_from_the_selection_and_reports_bad_patterns(project: Path):
+    app = app_for(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.screen.client is not None)
+        app.screen.open_file("inventory/store.py", line=9, column=50, length=10)
+        editor = app.screen.query_one(Editor)
+        await wait_for(pilot, lambda: bool(editor.active and editor.active.selected_text))
+        assert editor.active.selected_text == "below zero"
+        await pilot.press("alt+g")
+        await wait_for(pilot, lambda: isinstance(app.screen, FindInFilesScreen))
+        finder = app.screen
+        await wait_for(pilot, lambda: len(finder.hits) == 1, timeout=15)
+        status = finder.query_one(".search-status")
+        assert "1 match in 1 file" in str(status.render())
+        await pilot.press("ctrl+a", "ctrl+k", *"/stock (/")
+        await wait_for(pilot, lambda: "regular expression" in str(status.render()), timeout=15)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, FindInFilesScreen))

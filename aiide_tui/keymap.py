@@ -70,6 +70,12 @@ DEFAULT_ACTIONS: tuple[Action, ...] = (
     Action("focus_chat", "Focus chat", "alt+3"),
     Action("focus_review", "Focus review", "alt+4"),
     Action("conversations", "Conversations: resume, search, export", "ctrl+o"),
+    Action(
+        "toggle_comment",
+        "Comment/uncomment lines (editor)",
+        "ctrl+underscore,ctrl+slash",
+        widget="editor",
+    ),
     Action("edit_hunk", "Edit the proposed hunk (review pane)", "e", widget="review"),
     Action("accept_suggestion", "Accept the suggestion", "tab", widget="editor", palette=False),
     Action(

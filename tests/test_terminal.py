@@ -170,6 +170,22 @@ def test_find_in_files_from_the_editor_with_alt_g(project: Path, isolated_user_d
     assert (project / "README.md").read_text().startswith("# inventory")
 
 
+def test_ctrl_slash_comments_the_line_in_a_real_terminal(project: Path, isolated_user_dirs: Path):
+    """Terminals send ctrl+/ as ^_ (ctrl+underscore): it must toggle the comment."""
+    term = launch(project, 160, 48, isolated_user_dirs)
+    try:
+        open_readme(term)
+        time.sleep(0.5)  # the editor takes focus once the document is mounted
+        term.send("C-_")
+        term.wait_for(lambda s: "<!-- # inventory -->" in s)
+        term.send("C-s")
+        term.wait_for(lambda s: "Saved README.md" in s)
+        term.quit()
+    finally:
+        term.close()
+    assert (project / "README.md").read_text().startswith("<!-- # inventory -->\n")
+
+
 def test_narrow_terminal_shows_one_region(project: Path, isolated_user_dirs: Path):
     term = launch(project, 80, 24, isolated_user_dirs)
     try:

@@ -353,3 +353,48 @@ async def test_confirm_screen_returns_the_chosen_key() -> None:
         await pilot.press("enter")  # the first button has focus
         await pilot.pause()
         assert results == ["d", "c", "s"]
+
+
+async def test_tab_and_shift_tab_indent_and_dedent_selected_lines_in_one_undo_step() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = await _open_two(app, pilot)
+        editor.open_existing("src/main.py")
+        await pilot.pause()
+        view = editor.active
+        view.selection = Selection((3, 2), (4, 5))  # parts of `def main():` and `return`
+        await pilot.press("tab")
+        assert view.text == "import os\n\n\n    def main():\n        return os.getcwd()\n"
+        assert view.selection == Selection((3, 0), (4, 26))  # the same lines, whole
+        await pilot.press("shift+tab", "shift+tab")
+        assert view.text == "import os\n\n\ndef main():\nreturn os.getcwd()\n"
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert view.text == PY
+        # with no selection Tab still inserts an indent at the cursor
+        view.selection = Selection((4, 4), (4, 4))
+        await pilot.press("tab")
+        assert view.document.get_line(4) == "        return os.getcwd()"
+
+
+async def test_ctrl_slash_toggles_comments_in_the_files_language() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = await _open_two(app, pilot)
+        view = editor.active  # web/app.js
+        view.move_cursor((0, 6))
+        await pilot.press("ctrl+underscore")  # what terminals send for ctrl+/
+        assert view.document.get_line(0) == "// const answer = 42;"
+        assert view.cursor_location == (0, 9)  # still before `answer`
+        view.selection = Selection((0, 0), (1, 0))  # ends at the start of line 2: not taken
+        await pilot.press("ctrl+underscore")
+        assert view.text == JS
+        editor.open_existing("src/main.py")
+        await pilot.pause()
+        editor.active.selection = Selection((3, 0), (4, 3))
+        await pilot.press("ctrl+underscore")
+        assert editor.active.text == "import os\n\n\n# def main():\n#     return os.getcwd()\n"

@@ -399,6 +399,14 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(SearchScreen(self.client), self.open_location)
 
+    def action_toggle_comment(self) -> None:
+        """From the palette: the editor's key does this itself (`CodeView`)."""
+        view = self.editor.active
+        if view is None:
+            self.notify("Open a file first.", timeout=3)
+        else:
+            view.action_toggle_comment()
+
     def action_find_in_files(self) -> None:
         if self.client is None:
             self.notify("Still starting up; try again in a moment.")

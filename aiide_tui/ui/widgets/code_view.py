@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from textual import events
@@ -35,6 +35,7 @@ from textual.widgets import TextArea
 from textual.widgets.text_area import EditResult, Selection
 
 from aiide_tui.keymap import ACTIONS_BY_ID
+from aiide_tui.line_edits import COMMENT_STYLES, dedent_lines, indent_lines, toggle_comment
 from aiide_tui.ui.syntax import ensure_language, language_for_path
 from aiide_tui.ui.widgets.ghost_text import GhostText, ghost_row_strip
 
@@ -108,7 +109,8 @@ class CodeView(TextArea, inherit_bindings=False):
     | ctrl+z | Undo. |
     | ctrl+y | Redo. |
     | ctrl+backspace | Delete the word left of the cursor. |
-    | tab | With a suggestion shown: accept it (otherwise indent). |
+    | tab | With a suggestion shown: accept it; otherwise indent (every selected line). |
+    | shift+tab | Dedent the selected lines, or the cursor's line. |
     | ctrl+right | With a suggestion shown: accept its next word. |
     | ctrl+down | With a suggestion shown: accept its next line. |
     | escape | With a suggestion shown: dismiss it. |
@@ -119,7 +121,16 @@ class CodeView(TextArea, inherit_bindings=False):
     ctrl+w (delete word) and ctrl+pageup/pagedown (page sideways) are left to the editor.
     """
 
-    BINDINGS: list[BindingType] = _text_area_bindings_without(LEFT_TO_EDITOR)
+    BINDINGS: list[BindingType] = [
+        *_text_area_bindings_without(LEFT_TO_EDITOR),
+        Binding(
+            ACTIONS_BY_ID["toggle_comment"].default_keys,
+            "toggle_comment",
+            "Comment",
+            show=False,
+            id="toggle_comment",
+        ),
+    ]
 
     DEFAULT_CSS = """
     CodeView {
@@ -429,17 +440,70 @@ class CodeView(TextArea, inherit_bindings=False):
             self.post_message(self.CompletionRequested(self, request))
 
     async def _on_key(self, event: events.Key) -> None:
-        if self._ghost is None or self.read_only:
+        if self.read_only:
             return
-        what = self.suggestion_keys.get(event.key)
+        what = self.suggestion_keys.get(event.key) if self._ghost is not None else None
         if what == "dismiss":
             self.dismiss_ghost()
         elif what is not None:
             self.accept_ghost(what)  # type: ignore[arg-type]
+        elif event.key == "tab" and self._selected_rows()[1] > self._selected_rows()[0]:
+            self.indent()  # TextArea would replace the selected lines with one indent
+        elif event.key == "shift+tab":
+            self.dedent()
         else:
             return
         event.stop()
         event.prevent_default()
+
+    # -- line edits ------------------------------------------------------------
+
+    def indent(self) -> None:
+        """Indent the selected lines (or the cursor's line) by one level."""
+        unit = "\t" if self.indent_type == "tabs" else " " * self.indent_width
+        self._edit_lines(lambda lines: indent_lines(lines, unit))
+
+    def dedent(self) -> None:
+        """Take one level of indentation off the selected lines (or the cursor's line)."""
+        self._edit_lines(lambda lines: dedent_lines(lines, self.indent_width))
+
+    def action_toggle_comment(self) -> None:
+        if not self.toggle_comment():
+            self.notify(f"No line comments known for {self.path}.", timeout=3)
+
+    def toggle_comment(self) -> bool:
+        """Comment or uncomment the selected lines (or the cursor's line) in the file's
+        language; False when the language has no line comments that we know of."""
+        style = COMMENT_STYLES.get(self.language or language_for_path(self.path) or "")
+        if style is None or self.read_only:
+            return False
+        self._edit_lines(lambda lines: toggle_comment(lines, style))
+        return True
+
+    def _selected_rows(self) -> tuple[int, int]:
+        """First and last row the selection touches (a selection ending at the start of a
+        line does not take that line)."""
+        (first, _), (last, column) = sorted(self.selection)
+        if last > first and column == 0:
+            last -= 1
+        return first, last
+
+    def _edit_lines(self, change: Callable[[list[str]], list[str]]) -> None:
+        """Replace rows with `change(rows)` in one edit, keeping the same lines selected (or
+        the cursor where it was in its text)."""
+        first, last = self._selected_rows()
+        old = [self.document.get_line(row) for row in range(first, last + 1)]
+        new = change(old)
+        if new == old:
+            return
+        row, column = self.cursor_location
+        whole_lines = not self.selection.is_empty
+        self.replace("\n".join(new), (first, 0), (last, len(old[-1])))
+        if whole_lines:
+            self.selection = Selection((first, 0), (last, len(new[-1])))
+        else:
+            shifted = column + len(new[row - first]) - len(old[row - first])
+            self.move_cursor((row, max(0, min(shifted, len(new[row - first])))))
 
     def action_cursor_right(self, select: bool = False) -> None:
         self.dismiss_ghost()  # TextArea would insert the suggestion's first line

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Input
+
 from aiide_tui.config import load_config
 from aiide_tui.ui.app import AiideApp
 from aiide_tui.ui.screens.search import FindInFilesScreen
@@ -31,7 +33,10 @@ async def test_find_in_files_opens_the_match_selected(project: Path):
             ("inventory/store.py", 9),
             ("notes.txt", 2),
         ]
-        await pilot.press("down", "enter")  # Enter alone would open the first
+        # Down then Enter, as a fast typist's keys arrive: Enter still in the query field
+        finder.action_focus_results()
+        finder.query_one(Input).post_message(Input.Submitted(finder.query_one(Input), "x"))
+        await wait_for(pilot, lambda: not isinstance(app.screen, FindInFilesScreen))
         editor = app.screen.query_one(Editor)
         await wait_for(pilot, lambda: editor.is_open("notes.txt"))
         await wait_for(pilot, lambda: editor.active.selected_text == "BELOW ZERO")

@@ -80,8 +80,10 @@ class LiveSearchScreen(ModalScreen[Location | None]):
 
     @on(Input.Submitted)
     def on_submit(self) -> None:
+        """The first hit, or the one Down just moved to (Enter can arrive before the focus)."""
+        highlighted = self.query_one(".search-results", OptionList).highlighted
         if self.hits:
-            self._choose(0)
+            self._choose(highlighted or 0)
 
     @work(exclusive=True, group="search", description="Search")
     async def run_search(self, query: str) -> None:

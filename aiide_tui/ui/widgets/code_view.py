@@ -302,6 +302,9 @@ class CodeView(TextArea, inherit_bindings=False):
         """Move the cursor to line `number` (1-based, clamped), at `column` or selecting
         `length` characters from it; return the line."""
         number = max(1, min(number, self.document.line_count))
+        if not self.size.width:  # a tab just opened: scrolling to a column needs its width
+            self.call_after_refresh(self.goto_line, number, column=column, length=length)
+            return number
         row = number - 1
         column = max(0, min(column, len(self.document.get_line(row))))
         self.move_cursor((row, column), center=True)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -91,6 +93,19 @@ def open_readme(term: Tmux) -> None:
     term.wait_for(lambda s: "A small stock-keeping library" in s)
 
 
+@contextmanager
+def readme_in_the_editor(project: Path, user_dirs: Path) -> Iterator[Tmux]:
+    """aiide at 160x48 with README.md open and its editor focused; quits it at the end."""
+    term = launch(project, 160, 48, user_dirs)
+    try:
+        open_readme(term)
+        time.sleep(0.5)  # the editor takes focus once the document is mounted
+        yield term
+        term.quit()
+    finally:
+        term.close()
+
+
 def test_wide_terminal_edit_save_quit(project: Path, isolated_user_dirs: Path):
     term = launch(project, 160, 48, isolated_user_dirs)
     try:
@@ -112,9 +127,7 @@ def test_wide_terminal_edit_save_quit(project: Path, isolated_user_dirs: Path):
 
 def test_find_and_replace_all_with_alt_keys(project: Path, isolated_user_dirs: Path):
     """alt+c and alt+a arrive as ESC c / ESC a: they must act, not type into the field."""
-    term = launch(project, 160, 48, isolated_user_dirs)
-    try:
-        open_readme(term)
+    with readme_in_the_editor(project, isolated_user_dirs) as term:
         term.send("C-r")
         term.wait_for(lambda s: "Replace" in s and "Find" in s)
         term.type("stock")
@@ -127,36 +140,24 @@ def test_find_and_replace_all_with_alt_keys(project: Path, isolated_user_dirs: P
         term.wait_for(lambda s: "Replaced" in s)
         term.send("Escape", "C-s")
         term.wait_for(lambda s: "Saved README.md" in s)
-        term.quit()
-    finally:
-        term.close()
     text = (project / "README.md").read_text()
     assert "A small STOCK-keeping library" in text and "stock" not in text
 
 
 def test_alt_digit_focus_keys_work_from_the_editor(project: Path, isolated_user_dirs: Path):
     """ESC 3 is alt+3 (Textual alone reads it as "£"), and the editor does not type it."""
-    term = launch(project, 160, 48, isolated_user_dirs)
-    try:
-        open_readme(term)
-        time.sleep(0.5)  # the editor takes focus once the document is mounted
+    with readme_in_the_editor(project, isolated_user_dirs) as term:
         term.send("M-3")
         time.sleep(0.3)
         term.type("asked from the editor")
         screen = term.wait_for(lambda s: "asked from the editor" in s)
         assert "● README.md" not in screen and "£" not in screen  # nothing typed in README.md
-        term.quit()
-    finally:
-        term.close()
     assert (project / "README.md").read_text().startswith("# inventory")
 
 
 def test_find_in_files_from_the_editor_with_alt_g(project: Path, isolated_user_dirs: Path):
     """ESC g is alt+g: it opens find in files instead of typing "g" in the editor."""
-    term = launch(project, 160, 48, isolated_user_dirs)
-    try:
-        open_readme(term)
-        time.sleep(0.5)  # the editor takes focus once the document is mounted
+    with readme_in_the_editor(project, isolated_user_dirs) as term:
         term.send("M-g")
         term.wait_for(lambda s: "Find in files" in s)
         term.type("below zero")
@@ -164,25 +165,16 @@ def test_find_in_files_from_the_editor_with_alt_g(project: Path, isolated_user_d
         term.send("Enter")
         screen = term.wait_for(lambda s: "store.py" in s and "Find in files" not in s)
         assert "● README.md" not in screen  # nothing typed into README.md
-        term.quit()
-    finally:
-        term.close()
     assert (project / "README.md").read_text().startswith("# inventory")
 
 
 def test_ctrl_slash_comments_the_line_in_a_real_terminal(project: Path, isolated_user_dirs: Path):
     """Terminals send ctrl+/ as ^_ (ctrl+underscore): it must toggle the comment."""
-    term = launch(project, 160, 48, isolated_user_dirs)
-    try:
-        open_readme(term)
-        time.sleep(0.5)  # the editor takes focus once the document is mounted
+    with readme_in_the_editor(project, isolated_user_dirs) as term:
         term.send("C-_")
         term.wait_for(lambda s: "<!-- # inventory -->" in s)
         term.send("C-s")
         term.wait_for(lambda s: "Saved README.md" in s)
-        term.quit()
-    finally:
-        term.close()
     assert (project / "README.md").read_text().startswith("<!-- # inventory -->\n")
 
 

@@ -450,7 +450,7 @@ class CodeView(TextArea, inherit_bindings=False):
             self.dismiss_ghost()
         elif what is not None:
             self.accept_ghost(what)  # type: ignore[arg-type]
-        elif event.key == "tab" and self._selected_rows()[1] > self._selected_rows()[0]:
+        elif event.key == "tab" and len(set(self._selected_rows())) > 1:
             self.indent()  # TextArea would replace the selected lines with one indent
         elif event.key == "shift+tab":
             self.dedent()

@@ -7,8 +7,11 @@ the cursor call or reach into (nearest first; not words of comments or
 strings, not the function's own parameters and locals), looks up where the
 index says each is defined in another file, and returns the head of each
 definition (its signature and docstring). A snippet costs prompt room that
-the nearest lines would otherwise get, so only confident ones are given: a
-name defined in a file this one imports, or in at most `MAX_AMBIGUITY` places.
+the nearest lines would otherwise get, so only sure ones are given (`_qualifies`):
+a definition that this file imports or that shares its folder, and for `owner.name`
+one whose symbol path holds the owner. Measured on the standard library, a definition
+that only shares the name (another class's `close`) misleads the model more often than
+it helps.
 """
 
 from __future__ import annotations
@@ -16,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import builtins
 import keyword
+import posixpath
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from aiide_tui.complete.context import Snippet
 
@@ -36,13 +40,14 @@ LOCAL = re.compile(
     r"\b(?:def|class|function|func|fn|let|const|var|for)\s+(\w+)|(\w+)\s*(?:=(?!=)|:=)"
     r"|\bas\s+(\w+)\s*:"
 )
+RECEIVER = re.compile(r"(\w+)\s*\.$")
+"""The owner at the end of the code before a name reached as `owner.name`."""
+NOISE_SCAN_CHARS = 200_000
 PARAMS = re.compile(r"\bdef\s+\w+\s*\(([^)]*)")
 LINES_SCANNED = 4
 """Lines before the cursor whose names are looked up (the cursor's line included)."""
 NAMES_LOOKED_UP = 6
 DEFINITIONS_PER_NAME = 2
-MAX_AMBIGUITY = 2
-"""A name defined in more places than this, none of them imported, gets no snippet."""
 HEAD_LINES = 8
 """Lines of a definition shown: its signature and docstring, rarely its whole body."""
 COMMON = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"self", "cls", "this"}
@@ -54,11 +59,12 @@ class DefinitionIndex(Protocol):
     root: Path
 
     def definitions(self, name: str) -> Sequence[Any]:
-        """Symbols with `path`, `start_line` and `end_line` (1-based, inclusive)."""
+        """Symbols with `path`, `symbol` (`pkg.mod.Class.name`), `start_line` and `end_line`
+        (1-based, inclusive)."""
         ...
 
-    def dependencies(self, path: str) -> Sequence[str]:
-        """Files that `path` imports or uses definitions from."""
+    def imports_of(self, path: str) -> Sequence[str]:
+        """Files that the import statements of `path` name."""
         ...
 
 
@@ -76,13 +82,16 @@ class IndexSnippets:
     def _snippets(self, path: str, prefix: str) -> list[Snippet]:
         found: list[Snippet] = []
         seen: set[tuple[str, int]] = set()
-        imported: set[str] | None = None
-        for rank, name in enumerate(names_near_cursor(prefix)):
-            symbols = [s for s in self.index.definitions(name) if s.path != path]
-            if len(symbols) > MAX_AMBIGUITY:
-                if imported is None:
-                    imported = set(self.index.dependencies(path))
-                symbols = [s for s in symbols if s.path in imported]
+        reachable: set[str] | None = None
+        folder = posixpath.dirname(path)
+        for rank, used in enumerate(names_near_cursor(prefix)):
+            if reachable is None:
+                reachable = set(self.index.imports_of(path))
+            symbols = [
+                s
+                for s in self.index.definitions(used.name)
+                if s.path != path and _qualifies(s, used, reachable, folder)
+            ]
             for symbol in symbols[:DEFINITIONS_PER_NAME]:
                 if (symbol.path, symbol.start_line) in seen:
                     continue
@@ -103,20 +112,56 @@ class IndexSnippets:
         return "\n".join(lines[symbol.start_line - 1 : last]) + "\n"
 
 
-def names_near_cursor(prefix: str) -> list[str]:
+class UsedName(NamedTuple):
+    name: str
+    receiver: str
+    """For `owner.name`, the owner (`money`, `Cart`, `self`); "" for a bare name."""
+
+
+def _qualifies(symbol: Any, used: UsedName, imported: set[str], folder: str) -> bool:
+    """Whether `symbol` is surely what `used` names, not just something of the same name.
+
+    A bare name needs its definition in a file this one imports, or in its folder (a
+    package's own files: Go, C, Java use them unimported). `owner.name` needs `owner` in the
+    definition's symbol path (`money.cents`, `Cart.total`): the method of an object of
+    unknown type (`conn.close`) could be any class's.
+    """
+    if used.receiver:
+        return f".{used.receiver}." in f".{symbol.symbol}"
+    return symbol.path in imported or posixpath.dirname(symbol.path) == folder
+
+
+def names_near_cursor(prefix: str) -> list[UsedName]:
     """Names the last lines before the cursor call or reach into, nearest first: common
-    words, the words of comments and strings, and the prefix's own locals left out."""
-    code = NOISE.sub(" ", prefix[-LINES_SCANNED * 400 :])
-    recent = "\n".join(code.split("\n")[-LINES_SCANNED:])
-    names: list[str] = []
-    own = _locals(NOISE.sub(" ", prefix[-8000:]))
+    words, dunder methods, the words of comments and strings, and the prefix's own locals
+    left out. Comments and strings are taken out of the whole prefix (up to
+    `NOISE_SCAN_CHARS`): a cut in the middle of a docstring would turn it inside out."""
+    code = NOISE.sub(" ", _from_a_line_start(prefix, NOISE_SCAN_CHARS))
+    recent = "\n".join(code[-LINES_SCANNED * 400 :].split("\n")[-LINES_SCANNED:])
+    own = _locals(code[-8000:])
+    found: dict[str, str] = {}
     for match in reversed(list(USED_NAME.finditer(recent))):
         name = match.group(0)
-        if len(name) > 2 and name not in COMMON and name not in own and name not in names:
-            names.append(name)
-            if len(names) == NAMES_LOOKED_UP:
-                break
-    return names
+        if len(name) <= 2 or name in COMMON or name in own or name.startswith("__"):
+            continue
+        before = recent[: match.start()].rstrip()
+        receiver = ""
+        if before.endswith("."):
+            owner = RECEIVER.search(before)
+            receiver = owner.group(1) if owner else "?"  # `f().name`: an owner unknown
+        if name in found:
+            if not receiver:
+                found[name] = ""  # used bare too
+        elif len(found) < NAMES_LOOKED_UP:
+            found[name] = receiver
+    return [UsedName(name, receiver) for name, receiver in found.items()]
+
+
+def _from_a_line_start(text: str, most: int) -> str:
+    if len(text) <= most:
+        return text
+    tail = text[-most:]
+    return tail[tail.find("\n") + 1 :]
 
 
 def _locals(code: str) -> set[str]:

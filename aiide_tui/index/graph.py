@@ -251,6 +251,16 @@ class SymbolGraph:
         )
         return [row[0] for row in rows]
 
+    def imports_of(self, path: str) -> list[str]:
+        """Files that the import statements of `path` name (not files linked by name alone)."""
+        rows = self.store.read().execute(
+            "SELECT DISTINCT dst.path FROM imports i JOIN files src ON src.id = i.file_id"
+            " JOIN files dst ON dst.id = i.resolved_id WHERE src.path = ? AND dst.id != src.id"
+            " ORDER BY dst.path",
+            (path,),
+        )
+        return [row[0] for row in rows]
+
     def importers(self, path: str) -> list[str]:
         """Files whose import statements name `path`."""
         rows = self.store.read().execute(

@@ -119,6 +119,9 @@ class CodeIndex:
     def dependencies(self, path: str) -> list[str]:
         return self.graph.dependencies(path)
 
+    def imports_of(self, path: str) -> list[str]:
+        return self.graph.imports_of(path)
+
     def status(self) -> dict[str, Any]:
         """Counts and the state of vectors, for the status bar, `aiide doctor` and the service."""
         db = self.store.read()

@@ -40,7 +40,8 @@ def test_names_near_the_cursor_nearest_first() -> None:
     prefix = (
         "import os\n\ndef ship(cart):\n    for item in cart.items:\n        total = cents(item."
     )
-    assert names_near_cursor(prefix) == ["cents", "items"]  # no parameter, loop variable
+    # no parameter, no loop variable; `cart.items` keeps its owner
+    assert names_near_cursor(prefix) == [("cents", ""), ("items", "cart")]
 
 
 def test_words_of_comments_and_strings_are_not_names() -> None:
@@ -48,7 +49,16 @@ def test_words_of_comments_and_strings_are_not_names() -> None:
         'def scan(text, port):\n    """Read through the port; NOTE callback."""\n'
         '    log("through Decoder")  # see Encoder\n    value = Scanner(text).next_token(port'
     )
-    assert names_near_cursor(prefix) == ["next_token", "Scanner", "log"]
+    assert [used.name for used in names_near_cursor(prefix)] == ["next_token", "Scanner", "log"]
+    assert names_near_cursor(prefix)[0].receiver == "?"  # `Scanner(text).next_token`
+
+
+def test_a_docstring_cut_by_the_scan_window_stays_prose() -> None:
+    """Only the last lines are scanned for names, but strings are found in the whole prefix:
+    a window starting inside a docstring would read its words as code, and its code as text."""
+    prose = "    Raises Parser errors, Returns Records.\n" * 60
+    prefix = f'def load(path):\n    """Read the file.\n\n{prose}    """\n    '
+    assert names_near_cursor(prefix) == []
 
 
 async def test_definitions_of_names_near_the_cursor(index: CodeIndex) -> None:
@@ -95,5 +105,25 @@ async def test_a_name_defined_in_many_places_needs_an_import(tmp_path: Path) -> 
         imported = await source.snippets("app.py", "page = render(", "", max_tokens=200)
         assert [snippet.path for snippet in imported] == ["blog/view.py"]
         assert await source.snippets("other.py", "page = render(", "", max_tokens=200) == []
+    finally:
+        code_index.close()
+
+
+async def test_owner_dot_name_needs_the_owner_in_the_definitions_path(tmp_path: Path) -> None:
+    """`lib.money.cents` is `money.cents`; `conn.close` could be any class's `close`."""
+    root = tmp_path / "shop"
+    (root / "lib").mkdir(parents=True)
+    (root / "lib" / "money.py").write_text(MONEY + "\n\ndef close(ledger):\n    pass\n")
+    (root / "app.py").write_text("from lib import money\n")
+    code_index = CodeIndex(root, state_dir=tmp_path / "state")
+    try:
+        code_index.index()
+        source = IndexSnippets(code_index)
+        by_module = await source.snippets("app.py", "x = money.cents(", "", max_tokens=200)
+        assert [s.text.split("(")[0] for s in by_module] == ["def cents"]
+        by_class = await source.snippets("app.py", "t = Cart.total(", "", max_tokens=200)
+        assert [s.text.strip().split("(")[0] for s in by_class] == ["def total"]
+        # an object of unknown type: `close` here is not lib.money's
+        assert await source.snippets("app.py", "conn.close(", "", max_tokens=200) == []
     finally:
         code_index.close()

@@ -37,6 +37,10 @@ def test_importers_and_dependents(index):
     assert index.graph.importers("web/http.ts") == ["web/app.ts"]
     assert index.dependents("shop/users.py") == ["shop/cart.py"]
     assert index.graph.dependencies("shop/cart.py") == ["shop/users.py"]
+    # what the import statements name, never a file tied by a shared name alone
+    assert index.imports_of("shop/users.py") == ["shop/security.py"]
+    assert index.imports_of("web/app.ts") == ["web/http.ts"]
+    assert index.imports_of("shop/security.py") == []
 
 
 def test_an_edit_relinks_callers_in_other_files(index, project):

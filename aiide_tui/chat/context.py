@@ -159,6 +159,8 @@ class ProjectFiles:
         self.workspace = workspace
         self._listed: set[str] | None = None
         self.mtimes: dict[str, int] = {}
+        self.forms: dict[str, dict[str, str]] = {}
+        """Per file read for an edit: its encoding and line ending, to write it back alike."""
 
     def refresh(self) -> list[str]:
         """List the files again (the name check is cheap; `refusal` checks symlinks too)."""
@@ -214,7 +216,9 @@ class ProjectFiles:
             content = self.workspace.read(rel)
         except AiideError as error:
             raise EditApplyError(f"{rel}: {error.message}") from None
-        self.mtimes[policy.relative(rel)] = content.mtime_ns
+        rel = policy.relative(rel)
+        self.mtimes[rel] = content.mtime_ns
+        self.forms[rel] = {"encoding": content.encoding, "newline": content.newline}
         return content.text
 
 

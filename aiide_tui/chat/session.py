@@ -405,6 +405,7 @@ class ChatSession:
         self.files.workspace.write(
             path,
             item.result(),
+            **self.files.forms.get(path, {}),
             expected_mtime_ns=item.mtime_ns,
             label=f"chat proposal #{proposal_id}",
             group=self.group(proposal_id),

@@ -61,6 +61,17 @@ async def test_accept_one_hunk_of_two_then_undo(client, model_server, project):
     assert (project / "calc.py").read_text() == CALC
 
 
+async def test_an_accepted_proposal_keeps_the_files_line_endings(client, model_server, project):
+    """A CRLF file edited through chat stays CRLF (the model and the diff see LF)."""
+    (project / "calc.py").write_bytes(CALC.replace("\n", "\r\n").encode())
+    model_server.script(CHAT, text=TWO_HUNKS)
+    proposal = (await client.chat_send("swap"))["proposal"]
+    assert "\r" not in proposal["diff"]
+    await client.chat_decide_all(proposal["id"], accept=True)
+    data = (project / "calc.py").read_bytes()
+    assert b"return -(b - a)\r\n" in data and data.count(b"\n") == data.count(b"\r\n")
+
+
 async def test_slash_undo_reverts_a_whole_proposal(client, model_server, project):
     model_server.script(CHAT, text=TWO_HUNKS)
     proposal = (await client.chat_send("swap"))["proposal"]

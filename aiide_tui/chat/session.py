@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 import functools
 import inspect
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
@@ -56,6 +57,8 @@ EventSink = Callable[[dict[str, Any]], "Awaitable[None] | None"]
 CommandRunner = Callable[[list[str]], Awaitable[tuple[int, str]]]
 """Runs argv (in the sandbox) and returns (exit code, output)."""
 RUN_OUTPUT_TOKENS = 2000
+REPLACE_MATCHES = 10_000
+"""Most matches one replace-in-files proposal takes (each is a line to review)."""
 IMPLICIT_SHARE = 8
 """Search hits, and the open file, each get at most 1/IMPLICIT_SHARE of the room: each turn's
 context stays in the conversation (for prefix-cache reuse), which then holds several turns
@@ -365,13 +368,57 @@ class ChatSession:
         return texts
 
     def _proposal(self, applied: Applied) -> Proposal | None:
-        proposal_id = max(self.proposals, default=0) + 1
-        proposal = Proposal.build(proposal_id, applied.before, applied.after, applied.notes)
-        if proposal is None:
-            return None
+        proposal = Proposal.build(0, applied.before, applied.after, applied.notes)
+        return self._keep(proposal) if proposal is not None else None
+
+    def propose_replacement(self, query: str, replacement: str) -> Proposal | None:
+        """Every match of `query` (as find in files reads it: literal in smart case, or a
+        `/regex/`, whose replacement may use `\\1` and `\\g<name>`) replaced, as a proposal
+        that waits in the review pane like a model's; None when nothing would change.
+
+        Raises:
+            ChatError: a bad query or replacement, or too many matches to review.
+        """
+        from aiide_tui.chat.fuzzy import EditApplyError
+        from aiide_tui.workspace.text_search import compile_query, is_pattern
+
+        try:
+            pattern = compile_query(query)
+            found = self.files.workspace.find_text(query, limit=REPLACE_MATCHES)
+        except AiideError as error:
+            raise ChatError(error.message) from None
+        if found.truncated:
+            raise ChatError(
+                f"More than {REPLACE_MATCHES:,} matches: narrow the search before replacing."
+            )
+        regex = is_pattern(query)
+        before: dict[str, str | None] = {}
+        after: dict[str, str] = {}
+        notes = []
+        for path in dict.fromkeys(match.path for match in found.matches):
+            try:
+                text = self.files.read_for_edit(path)
+            except EditApplyError as error:
+                notes.append(f"left alone: {error.message}")
+                continue
+            if text is None:
+                continue
+            try:
+                new = pattern.sub(replacement if regex else lambda _: replacement, text)
+            except (re.error, IndexError) as error:
+                raise ChatError(f"Bad replacement {replacement!r}: {error}") from None
+            before[path], after[path] = text, new
+        proposal = Proposal.build(0, before, after, notes)
+        if proposal is None and notes:
+            raise ChatError("Nothing replaced: " + "; ".join(notes))
+        return self._keep(proposal) if proposal is not None else None
+
+    def _keep(self, proposal: Proposal) -> Proposal:
+        """Number a new proposal, note the files' mtimes, and keep it for decisions."""
+        proposal.id = max(self.proposals, default=0) + 1
         for item in proposal.files:
             item.mtime_ns = self.files.mtimes.get(item.path) if item.before is not None else None
-        self.proposals[proposal_id] = proposal
+        self.proposals[proposal.id] = proposal
         return proposal
 
     # -- decisions -----------------------------------------------------------------------

@@ -93,6 +93,7 @@ class ChatService:
             "chat/accept_hunk": self.accept_hunk,
             "chat/reject_hunk": self.reject_hunk,
             "chat/decide_all": self.decide_all,
+            "chat/replace": self.replace,
             "chat/edit_hunk": self.edit_hunk,
             "chat/undo": self.undo,
             "chat/history": self.history,
@@ -204,6 +205,13 @@ class ChatService:
         decision = "accepted" if params.get("accept", True) else "rejected"
         written = await asyncio.to_thread(session.decide_all, proposal_id, decision)
         return {"written": written, "proposal": session.proposals[proposal_id].to_json()}
+
+    async def replace(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+        """Replace in files, as a proposal to review (None when nothing matches)."""
+        proposal = await asyncio.to_thread(
+            self.session.propose_replacement, str(params["query"]), str(params["replacement"])
+        )
+        return {"proposal": proposal.to_json() if proposal is not None else None}
 
     async def edit_hunk(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
         """Replace a hunk's new side with the user's text; nothing is written."""

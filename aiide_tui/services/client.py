@@ -267,6 +267,12 @@ class ServicesClient:
         method = "chat/accept_hunk" if accept else "chat/reject_hunk"
         return await self._call(method, {"proposal": proposal, "path": path, "hunk": hunk})
 
+    async def chat_replace(self, query: str, replacement: str) -> dict[str, Any] | None:
+        """Replace every match of a find-in-files `query`: a proposal to review hunk by hunk
+        (None when nothing would change)."""
+        result = await self._call("chat/replace", {"query": query, "replacement": replacement})
+        return result["proposal"]
+
     async def chat_decide_all(self, proposal: int, *, accept: bool) -> dict[str, Any]:
         return await self._call("chat/decide_all", {"proposal": proposal, "accept": accept})
 

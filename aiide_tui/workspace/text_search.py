@@ -48,12 +48,17 @@ class TextSearchResult:
     """The limit was reached: more matches exist."""
 
 
+def is_pattern(query: str) -> bool:
+    """Whether `query` is a regular expression (`/like this/`) rather than literal text."""
+    return len(query) > 2 and query.startswith("/") and query.endswith("/")
+
+
 def compile_query(query: str) -> re.Pattern[str]:
     """The pattern for `query`: `/regex/` or literal text, case-insensitive unless it has a
     capital letter; raises WorkspaceError for an empty query or a bad regular expression."""
     if not query:
         raise WorkspaceError("Type something to find.")
-    if len(query) > 2 and query.startswith("/") and query.endswith("/"):
+    if is_pattern(query):
         source = query[1:-1]
         try:
             return re.compile(source, _smart_case(source) | re.MULTILINE)  # ^ $ per line

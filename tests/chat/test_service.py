@@ -6,6 +6,9 @@ import asyncio
 import contextlib
 import itertools
 
+import pytest
+
+from aiide_tui.chat.session import ChatError
 from tests.chat.conftest import CALC, IGNORED_MARK, SECRET
 
 CHAT = "/api/chat"
@@ -297,3 +300,31 @@ async def test_a_restated_function_counts_a_file_an_earlier_turn_holds(client, m
     again = await client.chat_send("now add a docstring to add in @calc.py")
     assert "calc.py" in again["context"]["repeated"]  # not sent again, still the file asked about
     assert [item["path"] for item in again["proposal"]["files"]] == ["calc.py"]
+
+
+async def test_replace_in_files_waits_for_review_and_undoes_in_one_step(client, project):
+    proposal = await client.chat_replace("(a, b)", "(left, right)")
+    assert [f["path"] for f in proposal["files"]] == ["calc.py"]
+    assert proposal["files"][0]["hunks"] == 2  # add and sub, far apart
+    assert (project / "calc.py").read_text() == CALC  # nothing written before a yes
+    written = await client.chat_decide_all(proposal["id"], accept=True)
+    assert written["written"] == ["calc.py"]
+    assert (project / "calc.py").read_text() == CALC.replace("(a, b)", "(left, right)")
+    assert await client.chat_undo() == ["calc.py"]
+    assert (project / "calc.py").read_text() == CALC
+
+
+async def test_replace_with_a_regex_uses_its_groups(client, project):
+    proposal = await client.chat_replace(r"/return x \* (\d)/", r"return \1 * x")
+    await client.chat_decide_all(proposal["id"], accept=True)
+    text = (project / "calc.py").read_text()
+    assert "return 3 * x" in text and "return x *" not in text
+    with pytest.raises(ChatError, match="Bad replacement"):
+        await client.chat_replace(r"/def (add)/", r"def \2")
+    assert await client.chat_replace("no such text anywhere", "x") is None
+
+
+async def test_replace_leaves_secrets_alone_and_says_so(client, project):
+    with pytest.raises(ChatError, match=r"\.env is a secrets file"):
+        await client.chat_replace("API_KEY", "TOKEN")
+    assert SECRET in (project / ".env").read_text()

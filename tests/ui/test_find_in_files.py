@@ -10,6 +10,7 @@ from aiide_tui.config import load_config
 from aiide_tui.ui.app import AiideApp
 from aiide_tui.ui.screens.search import FindInFilesScreen
 from aiide_tui.ui.widgets.editor import Editor
+from aiide_tui.ui.widgets.review_pane import ReviewPane
 from tests.ui.conftest import wait_for
 
 
@@ -61,3 +62,25 @@ async def test_find_in_files_starts_from_the_selection_and_reports_bad_patterns(
         await wait_for(pilot, lambda: "regular expression" in str(status.render()), timeout=15)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, FindInFilesScreen))
+
+
+async def test_replace_in_files_waits_in_the_review_pane_for_a_yes(project: Path):
+    store = project / "inventory" / "store.py"
+    before = store.read_text()
+    app = app_for(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.screen.client is not None)
+        await pilot.press("alt+g", *"below zero")
+        finder = app.screen
+        await wait_for(pilot, lambda: len(getattr(finder, "hits", [])) == 1, timeout=15)
+        await pilot.press("ctrl+r", *"under zero", "enter")
+        main = app.screen
+        await wait_for(pilot, lambda: main._proposal_id is not None, timeout=15)
+        review = main.query_one(ReviewPane)
+        await wait_for(pilot, lambda: review.source == "chat" and bool(review.files))
+        assert [f.path for f in review.files] == ["inventory/store.py"]
+        assert store.read_text() == before  # nothing written before a yes
+        await wait_for(pilot, lambda: review.current_hunk is not None)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "under zero" in store.read_text(), timeout=15)
+    assert store.read_text() == before.replace("below zero", "under zero")

@@ -28,6 +28,7 @@ from aiide_tui.services.client import Document, ServicesClient
 from aiide_tui.ui import layout
 from aiide_tui.ui.screens.confirm import ConfirmScreen
 from aiide_tui.ui.screens.locations import Location
+from aiide_tui.ui.screens.search import Replacement
 from aiide_tui.ui.widgets.chat_panel import ChatPanel
 from aiide_tui.ui.widgets.code_view import CodeView, keys_for_suggestions
 from aiide_tui.ui.widgets.editor import Editor
@@ -416,7 +417,28 @@ class MainScreen(Screen[None]):
         view = self.editor.active
         selected = view.selected_text if view is not None else ""
         query = selected if selected and "\n" not in selected else ""
-        self.app.push_screen(FindInFilesScreen(self.client, query), self.open_location)
+        self.app.push_screen(FindInFilesScreen(self.client, query), self._found_in_files)
+
+    def _found_in_files(self, result: Location | Replacement | None) -> None:
+        if isinstance(result, Replacement):
+            self.propose_replacement(result)
+        else:
+            self.open_location(result)
+
+    @work(group="replace", description="Replace in files")
+    async def propose_replacement(self, replacement: Replacement) -> None:
+        """Every match replaced, waiting in the review pane hunk by hunk like a model's edit."""
+        assert self.client is not None
+        try:
+            proposal = await self.client.chat_replace(replacement.query, replacement.text)
+        except AiideError as error:
+            self.notify(error.message, title="Replace in files", severity="error")
+            return
+        if proposal is None:
+            self.notify(f"Nothing matches {replacement.query}.", timeout=4)
+            return
+        await self._show_proposal(proposal)
+        self.show_region("review")
 
     def open_location(self, location: Location | None) -> None:
         """Open a file at a place chosen in a list (a search hit, a definition...)."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -22,7 +23,7 @@ from aiide_tui.ui.screens.locations import Location
 TYPING_PAUSE_S = 0.15
 
 
-class LiveSearchScreen(ModalScreen[Location | None]):
+class LiveSearchScreen(ModalScreen["Location | Replacement | None"]):
     """An input, a status line and the hits of the query typed so far; returns the chosen
     hit's `Location`, or None. Subclasses say how to search and how a hit reads."""
 
@@ -56,9 +57,14 @@ class LiveSearchScreen(ModalScreen[Location | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as frame:
             frame.border_title = f"{self.TITLE_TEXT} · Enter opens · Esc closes"
-            yield Input(self.initial_query, placeholder=self.PLACEHOLDER)
+            yield Input(self.initial_query, placeholder=self.PLACEHOLDER, id="query")
+            yield from self.compose_under_query()
             yield Static("", classes="search-status")
             yield OptionList(classes="search-results")
+
+    def compose_under_query(self) -> ComposeResult:
+        """More fields under the query (none here)."""
+        yield from ()
 
     def on_mount(self) -> None:
         if self.initial_query:
@@ -74,11 +80,11 @@ class LiveSearchScreen(ModalScreen[Location | None]):
     def location(self, hit: dict[str, Any]) -> Location:
         raise NotImplementedError
 
-    @on(Input.Changed)
+    @on(Input.Changed, "#query")
     def on_query(self, event: Input.Changed) -> None:
         self.run_search(event.value)
 
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#query")
     def on_submit(self) -> None:
         """The first hit, or the one Down just moved to (Enter can arrive before the focus)."""
         highlighted = self.query_one(".search-results", OptionList).highlighted
@@ -147,11 +153,43 @@ class SearchScreen(LiveSearchScreen):
         return Location(hit["path"], int(hit["start_line"]))
 
 
-class FindInFilesScreen(LiveSearchScreen):
-    """Every line of the project's files holding the text typed (or a `/regex/`)."""
+@dataclass(frozen=True)
+class Replacement:
+    """Replace every match of `query` with `text`: what find in files returns for ctrl+r."""
 
-    TITLE_TEXT = "Find in files"
+    query: str
+    text: str
+
+
+class FindInFilesScreen(LiveSearchScreen):
+    """Every line of the project's files holding the text typed (or a `/regex/`); ctrl+r
+    asks for a replacement, which returns a `Replacement` (reviewed hunk by hunk)."""
+
+    BINDINGS = [Binding("ctrl+r", "replace", "Replace", show=False)]
+    DEFAULT_CSS = """
+    FindInFilesScreen #replace-with { display: none; }
+    FindInFilesScreen.-replacing #replace-with { display: block; }
+    """
+
+    TITLE_TEXT = "Find in files · ctrl+r replaces"
     PLACEHOLDER = "Text (a capital letter makes case matter), or /a regular expression/"
+
+    def compose_under_query(self) -> ComposeResult:
+        yield Input(
+            placeholder="Replace with (\\1 for a /regex/ group) · Enter: review the change",
+            id="replace-with",
+        )
+
+    def action_replace(self) -> None:
+        self.add_class("-replacing")
+        self.query_one("#replace-with", Input).focus()
+
+    @on(Input.Submitted, "#replace-with")
+    def on_replace(self, event: Input.Submitted) -> None:
+        event.stop()
+        query = self.query_one("#query", Input).value
+        if query:
+            self.dismiss(Replacement(query, event.value))
 
     async def search(self, query: str) -> tuple[list[dict[str, Any]], str]:
         found = await self.client.find_text(query)

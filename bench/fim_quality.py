@@ -184,7 +184,8 @@ def role(model: str):
 
     # Every prompt is evaluated in full: a prompt-cache hit computes the last tokens in another
     # batch shape, which rounds differently and can flip a greedy choice, so the same prompt
-    # asked twice could get two answers and bury the effect of context in noise.
+    # asked twice could get two answers and bury the effect of context in noise. A little
+    # remains (1 or 2 holes in 100 here); `report` counts it.
     return Role(
         name="fim", provider="local", model=model, base_url="", num_ctx=4096,
         max_tokens=MAX_TOKENS, temperature=0.0, first_token_timeout_s=120.0, idle_timeout_s=60.0,

@@ -106,6 +106,7 @@ class MainScreen(Screen[None]):
         }
         self._pending_changes: set[tuple[str, str]] = set()
         self._settle: asyncio.TimerHandle | None = None
+        self._closing = False
         self._proposal_id: int | None = None
         """The chat proposal waiting in the review pane (git diffs wait until it is decided)."""
 
@@ -131,6 +132,9 @@ class MainScreen(Screen[None]):
 
     async def on_unmount(self) -> None:
         """Stop the services (and any sandbox containers) once no worker still uses them."""
+        self._closing = True  # a late file change must not start a worker on closed services
+        if self._settle is not None:
+            self._settle.cancel()
         self.workers.cancel_node(self)
         await asyncio.sleep(0)
         if self.client is not None:
@@ -673,6 +677,8 @@ class MainScreen(Screen[None]):
 
     def _on_changes(self, changes: list[tuple[str, str]]) -> None:
         """Batch change bursts (a git checkout, a formatter run) into one refresh."""
+        if self._closing:
+            return
         self._pending_changes.update(changes)
         if self._settle is not None:
             self._settle.cancel()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,15 +71,13 @@ class LiveSearchScreen(ModalScreen["Location | Replacement | None"]):
         if self.initial_query:
             self.run_search(self.initial_query)
 
-    async def search(self, query: str) -> tuple[list[dict[str, Any]], str]:
-        """The hits for `query`, and the status line to show with them."""
-        raise NotImplementedError
-
-    def label(self, hit: dict[str, Any]) -> Text:
-        raise NotImplementedError
-
-    def location(self, hit: dict[str, Any]) -> Location:
-        raise NotImplementedError
+    # Each kind of search defines these three:
+    search: Callable[[str], Awaitable[tuple[list[dict[str, Any]], str]]]
+    """The hits for a query, and the status line to show with them."""
+    label: Callable[[dict[str, Any]], Text]
+    """How a hit reads in the list."""
+    location: Callable[[dict[str, Any]], Location]
+    """Where a hit opens."""
 
     @on(Input.Changed, "#query")
     def on_query(self, event: Input.Changed) -> None:

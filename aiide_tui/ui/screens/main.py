@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,7 +28,6 @@ from aiide_tui.services.client import Document, ServicesClient
 from aiide_tui.ui import layout
 from aiide_tui.ui.screens.confirm import ConfirmScreen
 from aiide_tui.ui.screens.locations import Location
-from aiide_tui.ui.screens.search import Replacement
 from aiide_tui.ui.widgets.chat_panel import ChatPanel
 from aiide_tui.ui.widgets.code_view import CodeView, keys_for_suggestions
 from aiide_tui.ui.widgets.editor import Editor
@@ -36,6 +35,9 @@ from aiide_tui.ui.widgets.file_tree import FileTree
 from aiide_tui.ui.widgets.review_pane import ReviewPane
 from aiide_tui.ui.widgets.status_bar import StatusBar
 from aiide_tui.workspace.files import LEGACY_ENCODINGS
+
+if TYPE_CHECKING:
+    from aiide_tui.ui.screens.search import Replacement
 
 CHANGE_SETTLE_SECONDS = 0.2
 
@@ -424,10 +426,10 @@ class MainScreen(Screen[None]):
         self.app.push_screen(FindInFilesScreen(self.client, query), self._found_in_files)
 
     def _found_in_files(self, result: Location | Replacement | None) -> None:
-        if isinstance(result, Replacement):
-            self.propose_replacement(result)
-        else:
+        if result is None or isinstance(result, Location):
             self.open_location(result)
+        else:
+            self.propose_replacement(result)
 
     @work(group="replace", description="Replace in files")
     async def propose_replacement(self, replacement: Replacement) -> None:

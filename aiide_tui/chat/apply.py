@@ -6,14 +6,16 @@ user accepts reach the disk (through the workspace).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from aiide_tui.chat.edits import Edit
 from aiide_tui.chat.fuzzy import EditApplyError, find, reindent
 
 ReadText = Callable[[str], "str | None"]
 """Current text of a project file; None when it does not exist. Raises for paths not allowed."""
+Candidates = Callable[[str], Sequence[str]]
+"""Files an edit of a missing path may have meant (its namesakes, the files asked about)."""
 
 
 @dataclass(frozen=True)
@@ -33,16 +35,25 @@ class Applied:
     failures: list[EditFailure] = field(default_factory=list)
 
 
-def apply_edits(edits: list[Edit], read: ReadText, into: Applied | None = None) -> Applied:
+def apply_edits(
+    edits: list[Edit],
+    read: ReadText,
+    into: Applied | None = None,
+    *,
+    candidates: Candidates | None = None,
+) -> Applied:
     """Apply `edits` in order on the files' current texts; later edits see earlier ones.
 
     With `into` (an earlier batch, e.g. before a repair), continue from its texts; its
-    failures are replaced by this batch's.
+    failures are replaced by this batch's. With `candidates`, an edit of a file that does
+    not exist is aimed at the one candidate that holds its SEARCH lines (`retarget`).
     """
     result = into or Applied()
     result.failures = []
     for edit in edits:
         try:
+            if candidates is not None:
+                edit = retarget(edit, read, candidates, result)
             if edit.path not in result.before:
                 result.before[edit.path] = read(edit.path)
             current = result.after.get(edit.path, result.before[edit.path])
@@ -50,6 +61,36 @@ def apply_edits(edits: list[Edit], read: ReadText, into: Applied | None = None) 
         except EditApplyError as error:
             result.failures.append(EditFailure(edit, error.message))
     return result
+
+
+def retarget(edit: Edit, read: ReadText, candidates: Candidates, result: Applied) -> Edit:
+    """An edit of a missing file, aimed at the one existing file that holds its SEARCH lines.
+
+    Small models copy the prompt's example path (`path/to/file.py`) or drop the folders
+    (`store.py` for `inventory/store.py`); the lines they mean to change say which file
+    they meant. An edit that creates a file, or whose lines fit no file or several, is
+    left as it is (and fails, or creates, as written).
+    """
+    if edit.format == "whole" or not edit.search.strip() or edit.path in result.after:
+        return edit
+    if read(edit.path) is not None:
+        return edit
+    search = edit.search.splitlines(keepends=True)
+    holding = []
+    for path in dict.fromkeys(candidates(edit.path)):
+        try:
+            text = result.after[path] if path in result.after else read(path)
+            if text is not None:
+                find(text.splitlines(keepends=True), search, path)
+                holding.append(path)
+        except EditApplyError:
+            continue
+    if len(holding) != 1:
+        return edit
+    result.notes.append(
+        f"{edit.path} does not exist: applied to {holding[0]}, which holds its lines"
+    )
+    return replace(edit, path=holding[0])
 
 
 def _apply_one(edit: Edit, text: str | None, notes: list[str]) -> str:

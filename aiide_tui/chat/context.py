@@ -168,6 +168,13 @@ class ProjectFiles:
         self._listed = set(files)
         return sorted(files)
 
+    def listed(self) -> set[str]:
+        """The files chat may see, as last listed."""
+        if self._listed is None:
+            self.refresh()
+        assert self._listed is not None
+        return self._listed
+
     def refusal(self, rel: str) -> str | None:
         """Why `rel` may not be shown to a model, or None when it may."""
         policy = self.workspace.policy
@@ -177,10 +184,7 @@ class ProjectFiles:
             return error.message
         if policy.is_secret(rel):
             return "a secrets file: never sent to a model"
-        if self._listed is None:
-            self.refresh()
-        assert self._listed is not None
-        if rel not in self._listed:
+        if rel not in self.listed():
             return "ignored or not in the project"
         return None
 

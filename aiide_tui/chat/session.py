@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 import functools
 import inspect
+import posixpath
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -59,6 +60,8 @@ CommandRunner = Callable[[list[str]], Awaitable[tuple[int, str]]]
 RUN_OUTPUT_TOKENS = 2000
 REPLACE_MATCHES = 10_000
 """Most matches one replace-in-files proposal takes (each is a line to review)."""
+NAMESAKES = 20
+"""Files of the same name checked for the lines of an edit whose path does not exist."""
 IMPLICIT_SHARE = 8
 """Search hits, and the open file, each get at most 1/IMPLICIT_SHARE of the room: each turn's
 context stays in the conversation (for prefix-cache reuse), which then holds several turns
@@ -328,7 +331,8 @@ class ChatSession:
         edits, problems = parse_edits(answer.blocks)
         if not edits and not problems and answer.blocks:
             edits = restated_definitions(answer.blocks, files_in_question())
-        applied = apply_edits(edits, self.files.read_for_edit)
+        candidates = functools.partial(self._candidates, files_in_question)
+        applied = apply_edits(edits, self.files.read_for_edit, candidates=candidates)
         failures = [(f.edit.source, f.reason) for f in applied.failures]
         failures += [(p.source, p.reason) for p in problems]
         if not failures:
@@ -339,12 +343,21 @@ class ChatSession:
         repair_messages = (messages[0], *self.history.messages(), ChatMessage("user", request))
         repair = await self._turn(repair_messages, "(repair request)", None, emit)
         edits, problems = parse_edits(repair.blocks)
-        apply_edits(edits, self.files.read_for_edit, into=applied)
+        apply_edits(edits, self.files.read_for_edit, into=applied, candidates=candidates)
         left = [f"{f.edit.path}: {f.reason}" for f in applied.failures]
         left += [p.reason for p in problems]
         for text in left:
             await emit({"kind": "notice", "text": f"Edit not applied: {text}"})
         return applied, left
+
+    def _candidates(
+        self, files_in_question: Callable[[], dict[str, str]], missing: str
+    ) -> list[str]:
+        """Files an edit of the missing path `missing` may have meant: the project's files of
+        the same name, then the files the question was about."""
+        name = posixpath.basename(missing)
+        namesakes = sorted(p for p in self.files.listed() if posixpath.basename(p) == name)
+        return [*namesakes[:NAMESAKES], *files_in_question()]
 
     def _files_in_question(
         self, question: str, open_file: OpenFile | None, pack: ContextPack

@@ -181,3 +181,40 @@ def test_prose_and_plain_statements_are_not_restated_definitions():
     files = {"calc.py": "x = compute(1)\n"}
     assert restated_definitions([_block("x = compute(1)\n")], files) == []
     assert restated_definitions([_block("def missing(a):\n    pass\n")], files) == []
+
+
+def _retargeted(text: str, files: dict[str, str], candidates: list[str]):
+    edits, _ = parse_edits(blocks_of(text))
+    return apply_edits(edits, files.get, candidates=lambda missing: candidates)
+
+
+SUB_EDIT = (
+    "{path}\n```python\n<<<<<<< SEARCH\ndef sub(a, b):\n    return a - b\n=======\n"
+    "def sub(a, b):\n    return b - a\n>>>>>>> REPLACE\n```\n"
+)
+
+
+def test_an_edit_of_a_missing_path_goes_to_the_one_file_holding_its_lines():
+    files = {"pkg/math.py": SOURCE, "pkg/other.py": "X = 1\n"}
+    result = _retargeted(SUB_EDIT.format(path="math.py"), files, ["pkg/other.py", "pkg/math.py"])
+    assert result.failures == []
+    assert list(result.after) == ["pkg/math.py"]
+    assert "return b - a" in result.after["pkg/math.py"]
+    assert result.notes == ["math.py does not exist: applied to pkg/math.py, which holds its lines"]
+
+
+def test_a_missing_path_whose_lines_fit_two_files_or_none_is_not_guessed():
+    files = {"a/math.py": SOURCE, "b/math.py": SOURCE, "c.py": "X = 1\n"}
+    both = _retargeted(SUB_EDIT.format(path="math.py"), files, ["a/math.py", "b/math.py"])
+    none = _retargeted(SUB_EDIT.format(path="math.py"), files, ["c.py"])
+    for result in (both, none):
+        assert result.after == {}
+        assert "does not exist" in result.failures[0].reason
+
+
+def test_new_files_and_existing_paths_are_never_retargeted():
+    files = {"math.py": SOURCE, "pkg/math.py": SOURCE}
+    existing = _retargeted(SUB_EDIT.format(path="math.py"), files, ["pkg/math.py"])
+    assert list(existing.after) == ["math.py"] and existing.notes == []
+    created = _retargeted("```python new.py\nVALUE = 1\n```\n", files, ["math.py"])
+    assert created.after == {"new.py": "VALUE = 1\n"}

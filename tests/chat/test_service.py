@@ -116,6 +116,22 @@ async def test_failed_edit_is_offered_back_once_and_repaired(client, model_serve
     assert any(e["kind"] == "notice" and "repair" in e["text"] for e in events)
 
 
+async def test_an_edit_of_the_prompts_example_path_lands_in_the_file_holding_its_lines(
+    client, model_server, project
+):
+    """Small models copy `path/to/file.py` from the instructions; the SEARCH lines say which
+    file they meant, so the edit is aimed there (with a note), not bounced to a repair."""
+    copied = TWO_HUNKS.replace("calc.py\n```", "path/to/calc.py\n```", 1)
+    model_server.script(CHAT, text=copied)
+    result = await client.chat_send("swap the operands in @calc.py")
+    assert len(model_server.requests_to(CHAT)) == 1  # no repair round
+    proposal = result["proposal"]
+    assert [f["path"] for f in proposal["files"]] == ["calc.py"]
+    assert proposal["files"][0]["hunks"] == 2
+    assert "path/to/calc.py does not exist: applied to calc.py" in proposal["notes"][0]
+    assert not (project / "path").exists()
+
+
 async def test_an_edit_that_stays_broken_is_reported_not_retried_forever(client, model_server):
     wrong = "calc.py\n```\n<<<<<<< SEARCH\nnope\n=======\nyes\n>>>>>>> REPLACE\n```\n"
     model_server.default(CHAT, text=wrong)

@@ -1,4 +1,5 @@
-"""Edits on whole lines that an editor offers beyond typing: indent, dedent, toggle comment.
+"""Edits on whole lines that an editor offers beyond typing: indent, dedent, toggle comment,
+and the line break that keeps the indentation.
 
 Pure functions over lists of lines, so they are tested without a screen; the
 editor applies each result as one replacement (one undo step). Blank lines are
@@ -8,6 +9,7 @@ put `#` on its empty lines, and indenting does not leave trailing spaces.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 
@@ -31,6 +33,51 @@ COMMENT_STYLES: dict[str, CommentStyle] = {
     "css": CommentStyle("/*", "*/"),
 }
 """By the editor's language names (`ui.syntax`); JSON has no comments."""
+
+
+OPENERS = {"(": ")", "[": "]", "{": "}"}
+COLON_OPENS = frozenset({"python", "yaml"})
+"""Languages where a line ending in `:` opens a block (`def f():`, `key:`)."""
+PYTHON_EXITS = re.compile(r"(?:return|pass|break|continue|raise)\b")
+"""Python statements after which a block ends: the next line goes back one level."""
+TRAILING_COMMENT = re.compile(r"\s+(?:#|//)[^'\"`]*$")
+
+
+class LineBreak(NamedTuple):
+    """What Enter does at the cursor: drop characters either side, put `text` there, and
+    leave the cursor `cursor` characters into it."""
+
+    drop_before: int
+    drop_after: int
+    text: str
+    cursor: int
+
+
+def break_line(before: str, after: str, unit: str, language: str | None) -> LineBreak:
+    """Split a line at the cursor (`before` | `after`) the way code editors do.
+
+    The new line starts at the line's indentation, one level deeper after an opening
+    bracket (or a `:` in Python and YAML), one level shallower after Python's `return`,
+    `pass`, `raise`...; a bracket closed right after the cursor goes to a line of its own.
+    No trailing spaces are left behind, and a cursor in the indentation just moves the
+    line down. Usually this is a plain insertion, so typing through a suggestion works.
+    """
+    if not before.strip():
+        text = "\n" + before
+        return LineBreak(len(before), 0, text, len(text))
+    head = before.rstrip()
+    tail = after.lstrip(" \t")
+    drops = (len(before) - len(head), len(after) - len(tail))
+    indent = before[: len(before) - len(before.lstrip())]
+    opener = TRAILING_COMMENT.sub("", head)[-1]
+    if opener in OPENERS or (opener == ":" and language in COLON_OPENS):
+        inner = "\n" + indent + unit
+        if opener in OPENERS and tail.startswith(OPENERS[opener]):
+            return LineBreak(*drops, f"{inner}\n{indent}", len(inner))
+        return LineBreak(*drops, inner, len(inner))
+    if language == "python" and not tail and PYTHON_EXITS.match(head.lstrip()):
+        indent = indent[:-1] if indent.endswith("\t") else indent[: -len(unit) or None]
+    return LineBreak(*drops, "\n" + indent, 1 + len(indent))
 
 
 def indent_lines(lines: list[str], unit: str) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 from aiide_tui.line_edits import (
     COMMENT_STYLES,
     CommentStyle,
+    break_line,
     dedent_lines,
     indent_lines,
     toggle_comment,
@@ -49,3 +50,43 @@ def test_block_only_languages_wrap_each_line() -> None:
 @pytest.mark.parametrize("language", sorted(set(languages()) - {"json", "regex"}))
 def test_every_language_the_editor_highlights_has_a_comment_style(language: str) -> None:
     assert language in COMMENT_STYLES
+
+
+def _enter(line: str, unit: str = "    ", language: str | None = "python") -> str:
+    """The line after Enter at its `|`, with `|` where the cursor lands."""
+    before, after = line.split("|")
+    cut = break_line(before, after, unit, language)
+    kept = before[: len(before) - cut.drop_before]
+    return kept + cut.text[: cut.cursor] + "|" + cut.text[cut.cursor :] + after[cut.drop_after :]
+
+
+@pytest.mark.parametrize(
+    ("line", "language", "unit", "result"),
+    [
+        ("    x = 1|", "python", "    ", "    x = 1\n    |"),
+        ("def f(x):|", "python", "    ", "def f(x):\n    |"),
+        ("    if ready:  # go|", "python", "    ", "    if ready:  # go\n        |"),
+        ("    items = [|]", "python", "    ", "    items = [\n        |\n    ]"),
+        ("if (ok) {|}", "javascript", "  ", "if (ok) {\n  |\n}"),
+        ("\tif x:|", "python", "\t", "\tif x:\n\t\t|"),
+        ("        return total|", "python", "    ", "        return total\n    |"),
+        ("\t\traise|", "python", "\t", "\t\traise\n\t|"),
+        ("return_value = 2|", "python", "    ", "return_value = 2\n|"),
+        ("key:|", "yaml", "  ", "key:\n  |"),
+        ("case 1:|", "c", "    ", "case 1:\n|"),
+        ("    total = a +   |  b", "python", "    ", "    total = a +\n    |b"),
+        ("    |    x = 1", "python", "    ", "\n    |    x = 1"),
+        ("    |", "python", "    ", "\n    |"),
+        ('    s = "a # b:"|', "python", "    ", '    s = "a # b:"\n    |'),
+    ],
+)
+def test_enter_keeps_indentation_and_follows_blocks(
+    line: str, language: str, unit: str, result: str
+) -> None:
+    assert _enter(line, unit, language) == result
+
+
+def test_enter_mid_line_is_a_plain_insertion() -> None:
+    """No characters dropped either side: the editor's typing-through-a-suggestion holds."""
+    cut = break_line("    total = compute", "(x)", "    ", "python")
+    assert (cut.drop_before, cut.drop_after, cut.text) == (0, 0, "\n    ")

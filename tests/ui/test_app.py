@@ -227,6 +227,19 @@ async def test_narrow_layout_cycles_one_region_at_a_time(project: Path):
         assert seen == [{"editor"}, {"chat"}, {"review"}, {"files"}]
 
 
+async def test_f6_leaves_the_editor_with_a_file_open(project: Path):
+    """TextArea binds F6 (select line) and F7 (select all); in the editor they must stay the
+    app's keys (next region, run log) as everywhere else."""
+    async with make_app(project).run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "inventory/store.py")
+        assert shown(pilot) == {"editor"}
+        await pilot.press("f6")
+        await pilot.pause()
+        assert shown(pilot) == {"chat"}
+        assert editor(pilot).active.selection.is_empty
+
+
 async def test_focus_chat_puts_the_cursor_in_the_prompt(project: Path):
     async with make_app(project).run_test(size=(80, 24)) as pilot:
         await ready(pilot)

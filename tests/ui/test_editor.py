@@ -398,3 +398,41 @@ async def test_ctrl_slash_toggles_comments_in_the_files_language() -> None:
         editor.active.selection = Selection((3, 0), (4, 3))
         await pilot.press("ctrl+underscore")
         assert editor.active.text == "import os\n\n\n# def main():\n#     return os.getcwd()\n"
+
+
+async def test_enter_indents_as_the_code_calls_for_and_undoes_as_one_keystroke() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = await _open_two(app, pilot)
+        editor.open_existing("src/main.py")
+        await pilot.pause()
+        view = editor.active
+        view.move_cursor((4, len("    return os.getcwd()")))
+        await pilot.press("enter", *"x = [", "enter", *"1,")
+        assert view.text.endswith("    return os.getcwd()\nx = [\n    1,\n")  # out after return
+        view.move_cursor((3, len("def main():")))
+        await pilot.press("enter", *"pass")
+        assert view.document.get_line(4) == "    pass"
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert view.document.get_line(4) == "    "  # the typing went, the new line stays
+        view.selection = Selection((0, 2), (0, 6))  # "port" of "import os", then Enter
+        await pilot.press("enter")
+        assert view.document.get_line(0) == "im" and view.document.get_line(1) == "os"
+        assert view.cursor_location == (1, 0)
+
+
+async def test_ctrl_home_and_end_go_to_the_ends_of_the_file_and_select_with_shift() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = await _open_two(app, pilot)
+        editor.open_existing("src/main.py")
+        await pilot.pause()
+        view = editor.active
+        view.move_cursor((3, 4))
+        await pilot.press("ctrl+end")
+        assert view.cursor_location == view.document.end
+        await pilot.press("ctrl+shift+home")
+        assert view.selected_text == PY
+        await pilot.press("ctrl+home")
+        assert view.cursor_location == (0, 0) and view.selection.is_empty

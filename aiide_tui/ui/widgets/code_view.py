@@ -35,7 +35,13 @@ from textual.widgets import TextArea
 from textual.widgets.text_area import EditResult, Selection
 
 from aiide_tui.keymap import ACTIONS_BY_ID
-from aiide_tui.line_edits import COMMENT_STYLES, dedent_lines, indent_lines, toggle_comment
+from aiide_tui.line_edits import (
+    COMMENT_STYLES,
+    break_line,
+    dedent_lines,
+    indent_lines,
+    toggle_comment,
+)
 from aiide_tui.ui.syntax import ensure_language, language_for_path
 from aiide_tui.ui.widgets.ghost_text import GhostText, ghost_row_strip
 
@@ -48,9 +54,10 @@ HIGHLIGHT_LIMIT = 1_000_000
 HIGHLIGHT_MARGIN = 50
 """Lines highlighted above and below the drawn ones, so scrolling a little needs no query
 (each edit re-queries drawn lines plus margins: about 1 ms for 140 lines of Python)."""
-LEFT_TO_EDITOR = frozenset({"ctrl+w", "ctrl+pageup", "ctrl+pagedown"})
-"""Keys `TextArea` (delete word) and its scroll container (page sideways) would take from the
-editor (close tab, switch tabs): bound here, they would also hide the editor's in the footer."""
+LEFT_TO_EDITOR = frozenset({"ctrl+w", "ctrl+pageup", "ctrl+pagedown", "f6", "f7"})
+"""Keys `TextArea` (delete word, select line, select all) and its scroll container (page
+sideways) would take from the app (close tab, switch tabs, next region, run log) while the
+editor has focus: bound here, they would also hide the app's in the footer."""
 CONTEXT_LINES_BEFORE = 200
 """Lines before the cursor sent with a completion request (the engine cuts to its budget)."""
 CONTEXT_LINES_AFTER = 80
@@ -111,6 +118,8 @@ class CodeView(TextArea, inherit_bindings=False):
     | ctrl+backspace | Delete the word left of the cursor. |
     | tab | With a suggestion shown: accept it; otherwise indent (every selected line). |
     | shift+tab | Dedent the selected lines, or the cursor's line. |
+    | enter | A new line, indented as the code around it calls for. |
+    | ctrl+home / ctrl+end | Start / end of the file (with shift: select to there). |
     | ctrl+right | With a suggestion shown: accept its next word. |
     | ctrl+down | With a suggestion shown: accept its next line. |
     | escape | With a suggestion shown: dismiss it. |
@@ -123,6 +132,10 @@ class CodeView(TextArea, inherit_bindings=False):
 
     BINDINGS: list[BindingType] = [
         *_text_area_bindings_without(LEFT_TO_EDITOR),
+        Binding("ctrl+home", "cursor_document_start", "Start of file", show=False),
+        Binding("ctrl+end", "cursor_document_end", "End of file", show=False),
+        Binding("ctrl+shift+home", "cursor_document_start(True)", "Select to start", show=False),
+        Binding("ctrl+shift+end", "cursor_document_end(True)", "Select to end", show=False),
         Binding(
             ACTIONS_BY_ID["toggle_comment"].default_keys,
             "toggle_comment",
@@ -456,12 +469,29 @@ class CodeView(TextArea, inherit_bindings=False):
             self.indent()  # TextArea would replace the selected lines with one indent
         elif event.key == "shift+tab":
             self.dedent()
+        elif event.key == "enter":
+            self.break_line()
         else:
             return
         event.stop()
         event.prevent_default()
 
     # -- line edits ------------------------------------------------------------
+
+    def break_line(self) -> None:
+        """Enter: a new line at the right indentation (`line_edits.break_line`)."""
+        start, end = sorted(self.selection)
+        before = self.document.get_line(start[0])[: start[1]]
+        after = self.document.get_line(end[0])[end[1] :]
+        unit = "\t" if self.indent_type == "tabs" else " " * self.indent_width
+        language = self.language or language_for_path(self.path)
+        cut = break_line(before, after, unit, language)
+        start = (start[0], start[1] - cut.drop_before)
+        end = (end[0], end[1] + cut.drop_after)
+        if self._replace_via_keyboard(cut.text, start, end) is None:
+            return
+        placed = cut.text[: cut.cursor].split("\n")
+        self.move_cursor((start[0] + len(placed) - 1, len(placed[-1])))
 
     def indent(self) -> None:
         """Indent the selected lines (or the cursor's line) by one level."""
@@ -509,6 +539,12 @@ class CodeView(TextArea, inherit_bindings=False):
         else:
             shifted = column + len(new[row - first]) - len(old[row - first])
             self.move_cursor((row, max(0, min(shifted, len(new[row - first])))))
+
+    def action_cursor_document_start(self, select: bool = False) -> None:
+        self.move_cursor((0, 0), select=select)
+
+    def action_cursor_document_end(self, select: bool = False) -> None:
+        self.move_cursor(self.document.end, select=select)
 
     def action_cursor_right(self, select: bool = False) -> None:
         self.dismiss_ghost()  # TextArea would insert the suggestion's first line

@@ -178,6 +178,21 @@ def test_ctrl_slash_comments_the_line_in_a_real_terminal(project: Path, isolated
     assert (project / "README.md").read_text().startswith("<!-- # inventory -->\n")
 
 
+def test_ctrl_end_and_ctrl_home_in_a_real_terminal(project: Path, isolated_user_dirs: Path):
+    """tmux sends ctrl+end / ctrl+home as xterm's modified keys; they reach the file's ends."""
+    with readme_in_the_editor(project, isolated_user_dirs) as term:
+        term.send("C-End")
+        term.type("TAIL-MARK")
+        term.wait_for(lambda s: "8  TAIL-MARK" in s)
+        term.send("C-Home")
+        term.type("HEAD-MARK")
+        term.wait_for(lambda s: "HEAD-MARK# inventory" in s)
+        term.send("C-s")
+        term.wait_for(lambda s: "Saved README.md" in s)
+    text = (project / "README.md").read_text()
+    assert text.startswith("HEAD-MARK# inventory") and text.endswith("TAIL-MARK")
+
+
 def test_narrow_terminal_shows_one_region(project: Path, isolated_user_dirs: Path):
     term = launch(project, 80, 24, isolated_user_dirs)
     try:

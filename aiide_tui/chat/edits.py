@@ -6,9 +6,10 @@ are not trusted, each hunk is located by its text), and whole files (for
 new files, the path on the line before the fence or in its info string).
 A block that names no file is an example, not an edit, with one exception:
 small local models often ignore the formats and answer with the changed
-function itself. When an answer has no edit at all and a block restates a
-definition whose first line appears exactly once in the files the question
-was about, that definition is what the block replaces (`restated_definitions`).
+function, or the whole changed file, itself. When an answer has no edit at all,
+a block that is plainly one of the files the question was about, changed, is
+that file's new text; and a block that restates a definition whose first line
+appears exactly once in those files replaces that definition (`restated_edits`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Literal
 
 from unidiff import PatchSet
@@ -28,6 +30,19 @@ _DIFF_INFOS = frozenset({"diff", "patch", "udiff"})
 _PREFIX = re.compile(r"^[ab]/")
 _OPENS_BLOCK = re.compile(r"[:{]\s*(?:#.*|//.*)?$")
 """A definition's first line ends by opening its body (Python's colon, a brace)."""
+KEPT_LINES = 0.8
+"""A block is taken as a whole file, changed, when it keeps this share of the file's lines
+(a restated function keeps few of its file's; a rewrite of most of it is not guessed at)..."""
+OLD_LINES = 0.4
+"""... and at least this share of the block is the file's old lines."""
+RESTATED_FILE_LINES = 3000
+ELISION = re.compile(
+    r"^\s*(?:#|//|/\*|<!--)?\s*(?:\.\.\.|…)|(?:rest|remainder) of (?:the )?(?:code|file|class)"
+    r"|(?:existing|unchanged|same as before|other) (?:code|methods|functions)",
+    re.IGNORECASE,
+)
+"""Lines that stand for code left out ("# ... rest of the code unchanged"): a whole-file
+block holding one is not the whole file, and taking it as such would delete code."""
 
 
 @dataclass(frozen=True)
@@ -136,33 +151,62 @@ def _unified(block: CodeBlock) -> list[Edit]:
     return edits
 
 
-def restated_definitions(blocks: list[CodeBlock], files: Mapping[str, str]) -> list[Edit]:
-    """Edits for blocks that name no file but restate a definition of one of `files`
-    (path -> text): the block replaces that definition, found by its first line, which
-    must appear exactly once in all of `files`."""
+def restated_edits(blocks: list[CodeBlock], files: Mapping[str, str]) -> list[Edit]:
+    """Edits for blocks that name no file but restate one of `files` (path -> text) whole,
+    or one of its definitions."""
     edits: list[Edit] = []
     for block in blocks:
         if not block.complete or SEARCH_MARK in block.body or block.path_hint:
             continue
-        lines = block.body.splitlines(keepends=True)
-        header = next((line for line in lines if line.strip()), "")
-        if len(header.strip()) < 6 or not _OPENS_BLOCK.search(header.rstrip()):
-            continue
-        found = [
-            (path, number)
-            for path, text in files.items()
-            for number, line in enumerate(text.splitlines(keepends=True))
-            if line.strip() == header.strip()
-        ]
-        if len(found) != 1:
-            continue
-        path, start = found[0]
-        old_lines = files[path].splitlines(keepends=True)
-        old = "".join(old_lines[start : _definition_end(old_lines, start)])
-        shift = _indent(old_lines[start]) - _indent(header)
-        new = "".join(_shifted(line, shift) for line in lines[lines.index(header) :])
-        edits.append(Edit(path, old, new.rstrip("\n") + "\n", "search-replace", block.raw))
+        edit = _restated_file(block, files) or _restated_definition(block, files)
+        if edit is not None:
+            edits.append(edit)
     return edits
+
+
+def _restated_file(block: CodeBlock, files: Mapping[str, str]) -> Edit | None:
+    """The whole-file edit a block is when it is plainly one of `files`, changed: it keeps
+    most lines of exactly one of them, and has no line that stands for code left out."""
+    lines = block.body.splitlines()
+    if len(lines) > RESTATED_FILE_LINES:
+        return None
+    alike = []
+    for path, text in files.items():
+        old = text.splitlines()
+        if not old or len(old) > RESTATED_FILE_LINES or old == lines:
+            continue
+        if any(ELISION.search(line) and line not in old for line in lines):
+            return None
+        blocks = SequenceMatcher(None, old, lines, autojunk=False).get_matching_blocks()
+        kept = sum(size for *_, size in blocks)
+        if kept >= KEPT_LINES * len(old) and kept >= OLD_LINES * len(lines):
+            alike.append(path)
+    if len(alike) != 1:
+        return None
+    return Edit(alike[0], "", block.body, "whole", block.raw)
+
+
+def _restated_definition(block: CodeBlock, files: Mapping[str, str]) -> Edit | None:
+    """The block replaces the definition of `files` whose first line is the block's own
+    first line, when that line appears exactly once in all of `files`."""
+    lines = block.body.splitlines(keepends=True)
+    header = next((line for line in lines if line.strip()), "")
+    if len(header.strip()) < 6 or not _OPENS_BLOCK.search(header.rstrip()):
+        return None
+    found = [
+        (path, number)
+        for path, text in files.items()
+        for number, line in enumerate(text.splitlines(keepends=True))
+        if line.strip() == header.strip()
+    ]
+    if len(found) != 1:
+        return None
+    path, start = found[0]
+    old_lines = files[path].splitlines(keepends=True)
+    old = "".join(old_lines[start : _definition_end(old_lines, start)])
+    shift = _indent(old_lines[start]) - _indent(header)
+    new = "".join(_shifted(line, shift) for line in lines[lines.index(header) :])
+    return Edit(path, old, new.rstrip("\n") + "\n", "search-replace", block.raw)
 
 
 def _definition_end(lines: list[str], start: int) -> int:

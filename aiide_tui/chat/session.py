@@ -37,7 +37,7 @@ from aiide_tui.chat.context import (
     assemble,
     mentions,
 )
-from aiide_tui.chat.edits import parse_edits, restated_definitions
+from aiide_tui.chat.edits import parse_edits, restated_edits
 from aiide_tui.chat.history import History
 from aiide_tui.chat.prompt import (
     REPEATABLE_KINDS,
@@ -330,7 +330,7 @@ class ChatSession:
         An answer with no edit at all may restate a definition of the files in question."""
         edits, problems = parse_edits(answer.blocks)
         if not edits and not problems and answer.blocks:
-            edits = restated_definitions(answer.blocks, files_in_question())
+            edits = restated_edits(answer.blocks, files_in_question())
         candidates = functools.partial(self._candidates, files_in_question)
         applied = apply_edits(edits, self.files.read_for_edit, candidates=candidates)
         failures = [(f.edit.source, f.reason) for f in applied.failures]

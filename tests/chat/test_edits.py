@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aiide_tui.chat.apply import apply_edits
-from aiide_tui.chat.edits import parse_edits, restated_definitions
+from aiide_tui.chat.edits import parse_edits, restated_edits
 from aiide_tui.chat.proposal import Proposal
 from aiide_tui.chat.stream import CodeBlock, StreamParser
 
@@ -162,7 +162,7 @@ def test_a_restated_method_is_indented_as_the_one_it_replaces():
         "class Cart:\n    def total(self):\n        return 0\n\n"
         "    def clear(self):\n        pass\n"
     )
-    (edit,) = restated_definitions(
+    (edit,) = restated_edits(
         [_block("def total(self):\n    return sum(self.items)\n")], {"cart.py": text}
     )
     assert (edit.path, edit.search) == ("cart.py", "    def total(self):\n        return 0\n")
@@ -171,16 +171,16 @@ def test_a_restated_method_is_indented_as_the_one_it_replaces():
 
 def test_a_restated_brace_function_ends_at_its_closing_brace():
     text = "function add(a, b) {\n  return a + b;\n}\n\nfunction sub(a, b) {\n  return a - b;\n}\n"
-    (edit,) = restated_definitions(
+    (edit,) = restated_edits(
         [_block("function add(a, b) {\n  return b + a;\n}\n")], {"calc.js": text}
     )
     assert edit.search == "function add(a, b) {\n  return a + b;\n}\n"
 
 
-def test_prose_and_plain_statements_are_not_restated_definitions():
+def test_prose_and_plain_statements_are_not_restated_edits():
     files = {"calc.py": "x = compute(1)\n"}
-    assert restated_definitions([_block("x = compute(1)\n")], files) == []
-    assert restated_definitions([_block("def missing(a):\n    pass\n")], files) == []
+    assert restated_edits([_block("x = compute(1)\n")], files) == []
+    assert restated_edits([_block("def missing(a):\n    pass\n")], files) == []
 
 
 def _retargeted(text: str, files: dict[str, str], candidates: list[str]):
@@ -218,3 +218,34 @@ def test_new_files_and_existing_paths_are_never_retargeted():
     assert list(existing.after) == ["math.py"] and existing.notes == []
     created = _retargeted("```python new.py\nVALUE = 1\n```\n", files, ["math.py"])
     assert created.after == {"new.py": "VALUE = 1\n"}
+
+
+CART = (
+    '"""Shopping carts."""\n\nfrom decimal import Decimal\n\n\nclass Cart:\n'
+    "    def __init__(self):\n        self.items = []\n\n"
+    "    def total(self):\n        return sum(self.items, Decimal(0))\n"
+)
+
+
+def test_a_whole_file_restated_with_a_change_becomes_that_files_new_text():
+    changed = CART.replace("class Cart:\n", 'class Cart:\n    """Items to buy."""\n\n')
+    files = {"shop/cart.py": CART, "shop/other.py": "VALUE = 1\n"}
+    (edit,) = restated_edits([_block(changed)], files)
+    assert (edit.path, edit.format, edit.replace) == ("shop/cart.py", "whole", changed)
+
+
+def test_a_whole_file_with_code_left_out_or_like_two_files_is_not_taken():
+    elided = CART.replace(
+        "    def total(self):\n        return sum(self.items, Decimal(0))\n",
+        "    def total(self):\n        return 0\n\n    # ... rest of the class unchanged\n",
+    )
+    assert restated_edits([_block(elided)], {"cart.py": CART}) == []
+    twins = {"a/cart.py": CART, "b/cart.py": CART}
+    assert restated_edits([_block(CART + "\nX = 1\n")], twins) == []
+
+
+def test_a_restated_function_of_a_small_file_replaces_only_the_function():
+    text = "import os\n\n\ndef home():\n    return os.getcwd()\n"
+    new = 'def home():\n    """Where we are."""\n    return os.getcwd()\n'
+    (edit,) = restated_edits([_block(new)], {"where.py": text})
+    assert (edit.format, edit.search) == ("search-replace", "def home():\n    return os.getcwd()\n")

@@ -309,6 +309,19 @@ async def test_a_restated_function_needs_a_file_in_question_and_one_match(
     assert ambiguous["proposal"] is None  # `def add(a, b):` is in both: no guess
 
 
+async def test_a_whole_file_restated_without_its_path_becomes_a_proposal(
+    client, model_server, project
+):
+    """Small models also print the whole changed file with no path: when it is plainly the
+    file asked about, the changed lines are the proposal."""
+    changed = CALC.replace("def sub(a, b):\n", 'def sub(a, b):\n    """a less b."""\n')
+    model_server.script(CHAT, text=f"Here it is:\n\n```python\n{changed}```\n")
+    proposal = (await client.chat_send("add a docstring to sub in @calc.py"))["proposal"]
+    assert [(f["path"], f["hunks"]) for f in proposal["files"]] == [("calc.py", 1)]
+    await client.chat_decide_all(proposal["id"], accept=True)
+    assert (project / "calc.py").read_text() == changed
+
+
 async def test_a_restated_function_counts_a_file_an_earlier_turn_holds(client, model_server):
     model_server.script(CHAT, text="It adds its arguments.")
     await client.chat_send("what does add in @calc.py do?")

@@ -33,6 +33,8 @@ path/to/file.py
 >>>>>>> REPLACE
 ```
 
+SEARCH holds lines the file has now, never new code. To add code, SEARCH for the
+lines just before where it goes and repeat them in REPLACE, followed by the new code.
 To create a new file, use an empty SEARCH section, or a fence with the path after
 the language: ```python path/to/new_file.py
 A unified diff (```diff with --- a/PATH and +++ b/PATH lines) is also accepted.

@@ -117,7 +117,8 @@ def repair_request(failures: list[tuple[str, str]]) -> str:
         parts.append(f"## Edit {number}\n```\n{source.rstrip()}\n```\nWhy: {reason}\n")
     parts.append(
         "Reply with corrected SEARCH/REPLACE blocks for these edits only. Copy the SEARCH "
-        "lines exactly from the file as it is now."
+        "lines exactly from the file as it is now. To add new code, SEARCH for the existing "
+        "lines just before where it goes and repeat them in REPLACE, followed by the new code."
     )
     return "\n".join(parts)
 

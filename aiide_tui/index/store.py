@@ -14,6 +14,7 @@ transaction; `graph.resolve_pending` empties it.
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from aiide_tui.errors import AiideError
 from aiide_tui.index.chunker import Chunk, ParsedFile
+from aiide_tui.index.imports import module_key
 from aiide_tui.index.tokenize import FTS_TOKENIZER, extra_terms, path_terms, symbol_terms
 
 SCHEMA_VERSION = 1
@@ -226,6 +228,8 @@ class IndexStore:
                 " VALUES (?,?,?,?,?,?,?)",
                 (*values, result.path),
             ).lastrowid
+            if cascade and result.skip is None:
+                _queue_importers(db, result.path)
         else:
             file_id = row[0]
             db.execute(
@@ -321,6 +325,20 @@ def _queue_users(db: sqlite3.Connection, names: list[str]) -> None:
             "INSERT OR IGNORE INTO pending SELECT DISTINCT file_id FROM refs"
             f" WHERE name IN ({','.join('?' * len(part))})",
             part,
+        )
+
+
+def _queue_importers(db: sqlite3.Connection, path: str) -> None:
+    """Queue for re-linking the files whose imports may name the new file `path` (a file
+    restored by `git checkout` or `git stash pop`: its importers did not change, and their
+    imports fell back to the package, or to nothing, while it was gone)."""
+    key = module_key(path)
+    names = {key.rsplit("/", 1)[-1], posixpath.basename(posixpath.dirname(key))} - {""}
+    for name in names:  # the module's name, and its folder's (a Go import names the folder)
+        db.execute(
+            "INSERT OR IGNORE INTO pending SELECT DISTINCT file_id FROM imports"
+            " WHERE instr(target, ?) > 0",
+            (name,),
         )
 
 

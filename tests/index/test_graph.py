@@ -54,3 +54,18 @@ def test_an_edit_relinks_callers_in_other_files(index, project):
     (project / "shop/security.py").write_text("def check_password(p, s, d):\n    return True\n")
     index.update(["shop/security.py"])
     assert [s.symbol for s in index.callers("check_password")] == ["shop.users.UserStore.login"]
+
+
+def test_a_deleted_file_restored_gets_back_the_imports_of_files_that_did_not_change(index, project):
+    """`git stash` then `git stash pop`: only the restored file is saved again, but files that
+    merely import it (no calls to link by name) must point at it again."""
+    (project / "shop/reexport.py").write_text("from shop.security import check_password\n")
+    index.update(["shop/reexport.py"])
+    assert index.graph.importers("shop/security.py") == ["shop/reexport.py", "shop/users.py"]
+    text = (project / "shop/security.py").read_text()
+    (project / "shop/security.py").unlink()
+    index.update([], deleted=["shop/security.py"])
+    assert index.graph.importers("shop/security.py") == []
+    (project / "shop/security.py").write_text(text)
+    index.update(["shop/security.py"])
+    assert index.graph.importers("shop/security.py") == ["shop/reexport.py", "shop/users.py"]

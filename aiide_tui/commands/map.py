@@ -20,6 +20,11 @@ def command(tokens: int, root: str, focus: tuple[str, ...]) -> None:
         index_with_progress(index, quiet=True)
         files = [item for item in focus if "/" in item or "." in item]
         names = [item for item in focus if item not in files]
+        known = index.store.file_states(files)
+        for item in [f for f in files if f not in known] + [
+            n for n in names if not index.definitions(n)
+        ]:
+            click.echo(f"aiide map: {item} is no file or definition in the index", err=True)
         click.echo(index.repo_map(tokens, focus_files=files, focus_names=names), nl=False)
     finally:
         index.close()

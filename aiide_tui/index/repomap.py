@@ -28,7 +28,8 @@ TOLERANCE = 1e-8
 FOCUS_WEIGHT = 100.0
 CHARS_PER_TOKEN = 4
 UNUSED_SHARE = 1e-3
-"""Definitions nobody else uses rank after used ones, in the order of their files' rank."""
+"""Definitions nobody else uses rank after used ones, in the order of their files' rank;
+those of a focused file share its rank as if each were used once."""
 MAPPED_KINDS = ("class", "interface", "type", "trait", "module", "function", "method", "impl")
 
 
@@ -110,15 +111,18 @@ class RepoMap:
         totals: dict[int, float] = {}
         for symbol_id, value in zip(graph.sym_id.tolist(), share.tolist(), strict=True):
             totals[symbol_id] = totals.get(symbol_id, 0.0) + value
-        names = set(focus_names)
+        names, files = set(focus_names), set(focus_files)
+        per_file = np.bincount([entry[0] for entry in graph.symbols.values()], minlength=count)
         for symbol_id, (file_index, *_rest) in graph.symbols.items():
             if symbol_id not in totals:
-                totals[symbol_id] = file_rank[file_index] * UNUSED_SHARE
+                share = 1 / per_file[file_index] if graph.paths[file_index] in files else 0.0
+                totals[symbol_id] = file_rank[file_index] * max(share, UNUSED_SHARE)
+        top = max(totals.values(), default=0.0)
         result = []
         for symbol_id, rank in totals.items():
             file_index, line, signature, symbol = graph.symbols[symbol_id]
             if symbol.rsplit(".", 1)[-1] in names:
-                rank *= 10
+                rank += top  # a name asked for comes first, used or not
             result.append(RankedSymbol(graph.paths[file_index], line, signature, symbol, rank))
         result.sort(key=lambda item: -item.rank)
         return result

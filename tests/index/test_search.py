@@ -77,6 +77,18 @@ def test_cli_search_json_indexes_first(project):
     assert first["score"] > 0 and set(first["parts"]) >= {"bm25"}
 
 
+def test_cli_map_focus_puts_a_name_first_and_names_what_it_does_not_know(project):
+    done = subprocess.run(
+        [sys.executable, "-m", "aiide_tui", "map", "--tokens", "20", "--root", str(project),
+         "--focus", "quote_arg", "--focus", "nowhere/missing.py", "--focus", "no_such_name"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert done.stdout.startswith("shop/shell.py:\n    7│ def quote_arg(text):")
+    assert "nowhere/missing.py is no file or definition in the index" in done.stderr
+    assert "no_such_name is no file or definition in the index" in done.stderr
+    assert "quote_arg is" not in done.stderr
+
+
 async def test_service_search_map_and_graph(project, tmp_path):
     from aiide_tui.index.project import CodeIndex
 

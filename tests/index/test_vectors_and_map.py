@@ -117,3 +117,14 @@ def test_repo_map_ranks_what_is_used_and_fits_the_budget(index):
     assert estimate_tokens(small) <= 30 and small
     focused = index.repo_map(40, focus_files=["web/app.ts"])
     assert focused.startswith("web/http.ts:")
+
+
+def test_repo_map_focus_brings_a_files_own_definitions_and_a_name_forward(index):
+    """Definitions nobody uses (an isolated file, a fresh helper) still come forward when
+    their file or their name is in play."""
+    plain = index.repo_map(40)
+    assert "quote_arg" not in plain and "web/app.ts" not in plain
+    focused = index.repo_map(40, focus_files=["web/app.ts"])
+    assert "export class Router {" in focused
+    named = index.repo_map(20, focus_names=["quote_arg"])
+    assert named.startswith("shop/shell.py:\n    7│ def quote_arg(text):")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 import sys
 from collections.abc import Coroutine
@@ -13,7 +14,7 @@ from typing import Any
 import click
 
 from aiide_tui import __version__
-from aiide_tui.errors import AiideError
+from aiide_tui.errors import AiideError, BusError
 
 
 class DefaultToOpen(click.Group):
@@ -111,10 +112,14 @@ def serve(use_stdio: bool, socket_path: str | None, root: str) -> None:
             if use_stdio:
                 await serve_stdio(router)
             else:
-                click.echo(f"aiide serve: listening on {socket_path}", err=True)
-                await serve_unix_socket(Path(socket_path), router)
+                listening = f"aiide serve: listening on {socket_path}"
+                ready = functools.partial(click.echo, listening, err=True)
+                await serve_unix_socket(Path(socket_path), router, ready=ready)
 
-    asyncio.run(_until_signalled(serve_project()))
+    try:
+        asyncio.run(_until_signalled(serve_project()))
+    except BusError as error:
+        raise click.ClickException(error.message) from None
 
 
 async def _until_signalled(server: Coroutine[Any, Any, None]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -68,6 +69,63 @@ async def test_serve_over_stdio(project: Path):
         await asyncio.wait_for(exercise(client, project), 30)
     finally:
         await client.close()
+
+
+def _frame(message: dict) -> bytes:
+    body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+def _read_frames(data: bytes) -> list[dict]:
+    frames = []
+    while data:
+        header, data = data.split(b"\r\n\r\n", 1)
+        length = int(header.split(b":")[1])
+        frames.append(json.loads(data[:length]))
+        data = data[length:]
+    return frames
+
+
+def test_a_script_piped_from_a_file_gets_every_answer_even_after_a_bad_frame(
+    project: Path, tmp_path: Path
+):
+    """`aiide serve --stdio < requests > answers`: files, not pipes; the input ends at once,
+    and a frame refused for its headers must not swallow the frames after it."""
+    requests = tmp_path / "requests.bin"
+    requests.write_bytes(
+        b"Content-Length: abc\r\n\r\n{}"
+        + _frame({"id": 1, "method": "workspace/info", "params": {}})
+        + _frame({"id": 2, "method": "workspace/read", "params": {}})
+        + _frame({"id": 3, "method": "workspace/read", "params": ["README.md"]})
+        + _frame({"id": 4, "method": "workspace/read", "params": {"path": "README.md"}})
+        + _frame({"id": 5, "method": "index/search", "params": {"query": "Store", "k": -1}})
+    )
+    answers = tmp_path / "answers.bin"
+    with requests.open("rb") as stdin, answers.open("wb") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-m", "aiide_tui", "serve", "--stdio", "--root", str(project)],
+            stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, timeout=60, check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    by_id = {body.get("id"): body for body in _read_frames(answers.read_bytes())}
+    assert by_id[None]["error"]["code"] == -32700  # the bad frame, answered once
+    assert by_id[1]["result"]["is_git"]
+    assert by_id[2]["error"]["code"] == -32602 and "'path'" in by_id[2]["error"]["message"]
+    assert by_id[3]["error"]["code"] == -32602
+    assert "inventory" in by_id[4]["result"]["text"]
+    assert by_id[5]["error"]["code"] == -32602 and "k must be" in by_id[5]["error"]["message"]
+    assert b"Traceback" not in done.stderr
+
+
+def test_serve_on_a_socket_it_cannot_create_says_why_in_one_line(tmp_path: Path):
+    done = subprocess.run(
+        [sys.executable, "-m", "aiide_tui", "serve", "--socket", str(tmp_path / "no/dir/s.sock"),
+         "--root", str(tmp_path)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "cannot listen on" in done.stderr and "Traceback" not in done.stderr
+    assert "listening" not in done.stderr
 
 
 async def test_serve_over_unix_socket_streams_changes(project: Path, tmp_path: Path):

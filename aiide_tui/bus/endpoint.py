@@ -33,9 +33,11 @@ _F = TypeVar("_F", bound=Handler)
 class Router:
     """Method and notification handlers by name; one router may serve many endpoints."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, named_params: bool = False) -> None:
         self.methods: dict[str, Handler] = {}
         self.notifications: dict[str, Handler] = {}
+        self.named_params = named_params
+        """Whether every method takes named params: an array is then refused up front."""
 
     def method(self, name: str) -> Callable[[_F], _F]:
         """Decorator: `async def fn(params, ctx)` answers requests for `name`."""
@@ -75,9 +77,13 @@ class Endpoint:
         *,
         name: str = "bus",
         cleanup: Callable[[], Awaitable[None]] | None = None,
+        finish_on_eof: bool = False,
     ) -> None:
         self.router = router or Router()
         self.name = name
+        self.finish_on_eof = finish_on_eof
+        """When the peer ends its stream, answer the requests already read before closing
+        (a script piping requests into `aiide serve --stdio`); otherwise cancel them."""
         self._reader, self._writer, self._cleanup = reader, writer, cleanup
         self._ids = itertools.count(1)
         self._pending: dict[Id, asyncio.Future[Any]] = {}
@@ -188,12 +194,19 @@ class Endpoint:
                     self._spawn(self._reply(protocol.make_error(None, exc)))
                     continue
                 if body is None:
+                    if self.finish_on_eof:
+                        await self._finish_handling()
                     break
                 self._dispatch(body)
         except (ConnectionError, OSError) as exc:
             logger.debug("%s: connection lost: %s", self.name, exc)
         finally:
             self._mark_closed()
+
+    async def _finish_handling(self) -> None:
+        """Wait for the running handlers and the replies they leave behind."""
+        while running := [*self._handling.values(), *self._background]:
+            await asyncio.gather(*running, return_exceptions=True)
 
     def _dispatch(self, body: bytes) -> None:
         try:
@@ -228,6 +241,8 @@ class Endpoint:
             if handler is None:
                 raise MethodNotFound(f"no method {method!r}")
             params = protocol.params_of(message)
+            if self.router.named_params and not isinstance(params, dict):
+                raise InvalidParams(f"{method} takes named params (an object)")
         except BusError as exc:
             self._spawn(self._reply(protocol.make_error(request_id, exc)))
             return

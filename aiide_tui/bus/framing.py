@@ -71,6 +71,8 @@ async def _read_headers(reader: FrameReader) -> int | None:
             if seen_header:
                 break
             continue  # stray blank lines between frames are harmless
+        if not seen_header and (at := line.lower().find(b"content-length:")) > 0:
+            line = line[at:]  # the body of a frame refused for its headers ran into this one
         seen_header = True
         name, colon, value = line.partition(b":")
         if name.strip().lower() == b"content-length":

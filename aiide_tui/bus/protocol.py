@@ -166,9 +166,17 @@ def classify(message: object) -> Literal["request", "notification", "response"]:
     return "request"
 
 
+class NamedParams(dict):
+    """A request's named params: a missing one is the caller's error (`InvalidParams`), not
+    the handler's (a `KeyError` would answer as an internal error)."""
+
+    def __missing__(self, key: str) -> Any:
+        raise InvalidParams(f"missing parameter {key!r}")
+
+
 def params_of(message: Request | Notification) -> Params:
     """The message's params (an empty object when absent)."""
     params = message.get("params", {})
     if not isinstance(params, dict | list):
         raise InvalidParams("params must be an object or an array")
-    return params
+    return NamedParams(params) if isinstance(params, dict) else params

@@ -13,6 +13,7 @@ import os
 import socket
 import stat
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
@@ -64,21 +65,60 @@ async def serve_stdio(router: Router) -> None:
     or a child process can neither corrupt nor steal the protocol stream.
     """
     loop = asyncio.get_running_loop()
-    with _claim_stdio() as (stdin, stdout):
+    with _claim_stdio() as (stdin, stdout), contextlib.ExitStack() as stack:
         reader = asyncio.StreamReader()
-        read_transport, _ = await loop.connect_read_pipe(
-            lambda: asyncio.StreamReaderProtocol(reader), stdin
-        )
-        write_transport, write_protocol = await loop.connect_write_pipe(
-            lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader()), stdout
-        )
-        writer = asyncio.StreamWriter(write_transport, write_protocol, None, loop)
-        endpoint = Endpoint(reader, writer, router, name="stdio")
+        if _pollable(stdin):
+            read_transport, _ = await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader), stdin
+            )
+            stack.callback(read_transport.close)
+        else:  # a regular file or /dev/null, which the event loop cannot watch
+            threading.Thread(target=_feed, args=(stdin, reader, loop), daemon=True).start()
+        writer: Any = _FileWriter(stdout)
+        if _pollable(stdout):
+            write_transport, write_protocol = await loop.connect_write_pipe(
+                lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader()), stdout
+            )
+            writer = asyncio.StreamWriter(write_transport, write_protocol, None, loop)
+        endpoint = Endpoint(reader, writer, router, name="stdio", finish_on_eof=True)
         try:
             await endpoint.wait_closed()
         finally:
             await endpoint.close()
-            read_transport.close()
+
+
+def _pollable(file: BinaryIO) -> bool:
+    """Whether the event loop can watch `file`: a pipe, a socket or a terminal."""
+    mode = os.fstat(file.fileno()).st_mode
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or file.isatty()
+
+
+def _feed(file: BinaryIO, reader: asyncio.StreamReader, loop: asyncio.AbstractEventLoop) -> None:
+    """Read `file` in this thread into `reader` on `loop`, then end it."""
+    with contextlib.suppress(RuntimeError):  # the loop closed first
+        while chunk := file.read(65536):
+            loop.call_soon_threadsafe(reader.feed_data, chunk)
+        loop.call_soon_threadsafe(reader.feed_eof)
+
+
+class _FileWriter:
+    """A StreamWriter look-alike over a file the event loop cannot watch (writes block)."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+
+    async def drain(self) -> None:
+        return None
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.flush()
+
+    async def wait_closed(self) -> None:
+        return None
 
 
 @contextlib.contextmanager

@@ -30,7 +30,7 @@ async def project_services(root: Path, config: Config) -> AsyncIterator[Router]:
     """Every service for the project at `root`, registered on one router; closed on exit
     (so sandbox containers and open stores are released however the caller ends)."""
     root = root.resolve()
-    router = Router()
+    router = Router(named_params=True)
     workspace = Workspace(root, project_state_dir(root))
     sandbox = SandboxService(root, config, workspace)
     index = IndexService(

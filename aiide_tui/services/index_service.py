@@ -19,6 +19,7 @@ from dataclasses import asdict
 from typing import Any
 
 from aiide_tui.bus import RequestContext, Router
+from aiide_tui.bus.protocol import InvalidParams
 from aiide_tui.index.project import CodeIndex
 
 
@@ -94,10 +95,11 @@ class IndexService:
         return await asyncio.to_thread(self.index.status)
 
     async def search(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+        k = params.get("k", 10)
+        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+            raise InvalidParams(f"k must be a whole number of results, 1 or more, not {k!r}")
         await self._ensure_indexed(ctx)
-        results = await asyncio.to_thread(
-            self.index.search, str(params["query"]), int(params.get("k", 10))
-        )
+        results = await asyncio.to_thread(self.index.search, str(params["query"]), k)
         return [result.to_json() for result in results]
 
     async def repo_map(self, params: dict, ctx: RequestContext) -> dict[str, Any]:

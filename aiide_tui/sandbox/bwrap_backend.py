@@ -141,8 +141,9 @@ def _write_copy(snap: Snapshot, work: Path) -> None:
 def _read_copy(work: Path) -> dict[str, bytes]:
     """The work folder's files and links (never following a link the run made)."""
     files: dict[str, bytes] = {}
-    for directory, _, names in os.walk(work):
-        for name in names:
+    for directory, folders, names in os.walk(work):
+        links = [name for name in folders if os.path.islink(os.path.join(directory, name))]
+        for name in [*names, *links]:  # a link to a folder is listed with the folders
             path = os.path.join(directory, name)
             rel = Path(path).relative_to(work).as_posix()
             info = os.lstat(path)

@@ -66,3 +66,15 @@ def test_bwrap_missing_is_refused(project: Path, monkeypatch) -> None:
 
     with pytest.raises(NoEngineError, match="bubblewrap is not installed"):
         BwrapBackend()
+
+
+async def test_bwrap_run_that_changes_nothing_reports_no_change_with_links(project: Path) -> None:
+    """A link to a folder is listed among os.walk's folders: reading the work copy back must
+    still see it, or every run reports it deleted."""
+    require_command("bwrap", "apt-get install bubblewrap (scripts/ci-docker.sh installs it)")
+    (project / "docs").symlink_to("inventory")
+    (project / "main.py").symlink_to("inventory/store.py")
+    sandbox = Sandbox(project, sandbox_config(engine="bwrap", timeout_s=10))
+    result = await sandbox.run(["true"])
+    await sandbox.close()
+    assert result.exit_code == 0 and result.diff == "" and not result.changes.files

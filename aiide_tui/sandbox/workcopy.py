@@ -62,7 +62,8 @@ def project_files(root: Path) -> list[str]:
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         base = Path(directory).relative_to(root)
-        found.extend((base / name).as_posix() for name in filenames)
+        links = [d for d in dirnames if os.path.islink(os.path.join(directory, d))]
+        found.extend((base / name).as_posix() for name in [*filenames, *links])
     return sorted(found)
 
 

@@ -48,9 +48,14 @@ def command(
 
     root = Path(project).resolve()
     scripted = no_input or not sys.stdin.isatty()
+    text = " ".join(question)
+    if scripted and not text:
+        text = sys.stdin.read().strip()
+        if not text:
+            raise click.UsageError("nothing to ask: give a question, or pipe one in")
     try:
         config = load_config(root)
-        asyncio.run(_main(root, config, " ".join(question), scripted, apply, new))
+        asyncio.run(_main(root, config, text, scripted, apply, new))
     except AiideError as error:
         click.echo(f"aiide chat: {error.message}", err=True)
         sys.exit(ERROR_EXIT)
@@ -66,10 +71,9 @@ async def _main(root, config, question: str, scripted: bool, apply: bool, new: b
     try:
         if new:
             await client.chat_send("/clear")
-        if scripted:
-            text = question or sys.stdin.read().strip()
-            if text:
-                await _turn(client, console, text, ask=None, apply_all=apply)
+        if scripted:  # the answer alone on stdout; what went into it, and notices, on stderr
+            notes = Console(highlight=False, stderr=True)
+            await _turn(client, console, question, ask=None, apply_all=apply, notes=notes)
             return
         ui = _LineUI(client, console, root)
         if question:
@@ -79,19 +83,20 @@ async def _main(root, config, question: str, scripted: bool, apply: bool, new: b
         await client.close()
 
 
-async def _turn(client, console, text: str, *, ask, apply_all: bool) -> None:
+async def _turn(client, console, text: str, *, ask, apply_all: bool, notes=None) -> None:
     """One question (or slash command): stream it, then decide its proposal."""
     import asyncio
     import signal
 
-    printer = _Printer(console)
+    notes = notes or console
+    printer = _Printer(console, notes)
     task = asyncio.ensure_future(client.chat_send(text, printer.event))
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, task.cancel)
     try:
         result = await task
     except asyncio.CancelledError:
-        console.print("\n[yellow]stopped[/]")
+        notes.print("\n[yellow]stopped[/]")
         return
     finally:
         loop.remove_signal_handler(signal.SIGINT)
@@ -100,7 +105,7 @@ async def _turn(client, console, text: str, *, ask, apply_all: bool) -> None:
         console.print(_markdown(result["command"]))
         return
     if result.get("truncated"):
-        console.print("[yellow]The context was truncated by the model server.[/]")
+        notes.print("[yellow]The context was truncated by the model server.[/]")
     if result.get("proposal"):
         await _decide(client, console, result["proposal"], ask=ask, apply_all=apply_all)
 
@@ -108,8 +113,10 @@ async def _turn(client, console, text: str, *, ask, apply_all: bool) -> None:
 class _Printer:
     """Stream events to the terminal: prose as it comes, blocks highlighted once whole."""
 
-    def __init__(self, console) -> None:
+    def __init__(self, console, notes) -> None:
         self.console = console
+        self.notes = notes
+        """Where notices and the context summary go (stderr when scripted)."""
 
     def event(self, event: dict[str, Any]) -> None:
         kind, out = event["kind"], self.console
@@ -120,9 +127,9 @@ class _Printer:
         elif kind == "block":
             out.print(_block(event["text"]))
         elif kind == "notice":
-            out.print(f"\n[yellow]{event['text']}[/]")
+            self.notes.print(f"\n[yellow]{event['text']}[/]")
         elif kind == "context":
-            out.print(f"[dim]{event['context']['summary']}[/]")
+            self.notes.print(f"[dim]{event['context']['summary']}[/]")
 
 
 def _block(raw: str):

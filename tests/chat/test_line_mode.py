@@ -37,9 +37,19 @@ def test_no_input_prints_the_answer_and_leaves_files_alone(project, model_server
     assert done.returncode == 0, done.stderr
     assert "I will change both functions." in done.stdout
     assert "+    return b + a" in done.stdout and "not applied" in done.stdout
+    assert "context " not in done.stdout and "context " in done.stderr  # what went in: stderr
     assert (project / "calc.py").read_text() == CALC
     (request,) = model_server.requests_to(CHAT)
     assert request.body["messages"][-1]["content"].endswith("swap the operands")
+
+
+def test_no_input_with_nothing_to_ask_says_so(project, model_server):
+    done = subprocess.run(
+        [*AIIDE, "chat", "--no-input", "-C", str(project)],
+        input="  \n", capture_output=True, text=True, env=_env(model_server), timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and "nothing to ask" in done.stderr
+    assert model_server.requests_to(CHAT) == []
 
 
 def test_no_input_with_apply_writes_every_hunk(project, model_server):

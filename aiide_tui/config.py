@@ -514,13 +514,22 @@ def toml_error_message(path: Path, text: str, error: tomllib.TOMLDecodeError) ->
     return f"{path}: invalid TOML: {message}"
 
 
+class _Patch(dict):
+    """Keys of a table given one by one (`AIIDE_MODELS__FIM__MODEL=x`): laid over the table
+    the lower layers give, where a table from a file replaces it whole."""
+
+
 def _read_environment(env: Mapping[str, str], collected: _Collected) -> None:
-    """Add `AIIDE_SECTION__KEY=value` variables; values are TOML scalars where they parse."""
+    """Add `AIIDE_SECTION__KEY=value` variables (`AIIDE_SECTION__TABLE__KEY` for a key of a
+    table such as `[models.fim]`); values are TOML scalars where they parse."""
     for name in sorted(env):
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
-        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
-        collected.add(section, key, parse_env_value(env[name]), f"environment {name}")
+        section, key, *inner = name[len(ENV_PREFIX) :].lower().split("__")
+        value: Any = parse_env_value(env[name])
+        for part in reversed(inner):
+            value = _Patch({part: value})
+        collected.add(section, key, value, f"environment {name}")
 
 
 def parse_env_value(text: str) -> Any:
@@ -625,9 +634,15 @@ def _build(collected: _Collected, project_root: Path | None) -> Config:
     values: dict[str, dict[str, Any]] = {section: {} for section in (*SECTIONS, "keys")}
     sources = {f"{section}.{key}": "default" for section, key, _ in schema()}
     errors = list(collected.errors)
+    tables: dict[tuple[str, str], Any] = {}
     for entry in collected.entries:
+        given = entry.value
+        below = tables.get((entry.section, entry.key))
+        if isinstance(given, _Patch) and isinstance(below, Mapping):
+            given = {**below, **given}
+        tables[entry.section, entry.key] = given
         try:
-            value = _validate(entry.section, entry.key, entry.value)
+            value = _validate(entry.section, entry.key, given)
         except ValueError as error:
             errors.append(f"{entry.where}: {entry.section}.{entry.key}: {error}")
             continue

@@ -171,6 +171,19 @@ def test_env_variables_set_typed_values(project, user_dir):
     assert config.warnings == ()
 
 
+def test_env_variable_sets_one_key_of_a_role_over_the_files_table(project, user_dir):
+    """`AIIDE_MODELS__FIM__MODEL` changes the model only: the provider the file chose stays."""
+    write_project(project, '[models.fim]\nprovider = "openai"\nmodel = "from-file"\n')
+    env = env_for(user_dir, AIIDE_MODELS__FIM__MODEL="from-env", AIIDE_MODELS__CHAT__NUM_CTX="4096")
+    config = load_config(project, env=env)
+    assert (config.models.fim.provider, config.models.fim.model) == ("openai", "from-env")
+    assert config.models.chat.num_ctx == 4096
+    assert config.sources["models.fim"] == "environment AIIDE_MODELS__FIM__MODEL"
+    assert config.warnings == ()
+    with pytest.raises(ConfigError, match=r"AIIDE_MODELS__FIM__MODLE: models\.fim: unknown key"):
+        load_config(project, env=env_for(user_dir, AIIDE_MODELS__FIM__MODLE="x"))
+
+
 def test_bad_env_value_names_the_variable(project, user_dir):
     with pytest.raises(ConfigError) as caught:
         load_config(project, env=env_for(user_dir, AIIDE_UI__LAYOUT="huge"))

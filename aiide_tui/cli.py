@@ -35,8 +35,10 @@ def _load_config(root: Path | None, overrides: dict | None = None):
         raise click.ClickException(error.message) from error
 
 
-def _project_root(path: str) -> Path:
-    root = Path(path).expanduser().resolve()
+def _project_root(path: str | None) -> Path:
+    from aiide_tui.workspace.git import project_at
+
+    root = project_at(path)
     if not root.is_dir():
         raise click.BadParameter(f"{path} is not a directory", param_hint="PATH")
     return root
@@ -49,14 +51,14 @@ def main() -> None:
 
 
 @main.command("open")
-@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--theme", help="Theme to use (aiide-dark, aiide-light or any Textual theme).")
 @click.option(
     "--layout",
     type=click.Choice(["auto", "wide", "medium", "narrow"]),
     help="Force a layout instead of choosing by terminal width.",
 )
-def open_project(path: str, theme: str | None, layout: str | None) -> None:
+def open_project(path: str | None, theme: str | None, layout: str | None) -> None:
     """Open the IDE on PATH."""
     root = _project_root(path)
     overrides = {"ui": {k: v for k, v in {"theme": theme, "layout": layout}.items() if v}}
@@ -67,8 +69,8 @@ def open_project(path: str, theme: str | None, layout: str | None) -> None:
 
 
 @main.command()
-@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
-def doctor(path: str) -> None:
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+def doctor(path: str | None) -> None:
     """Check Python, git, the terminal, model servers, Docker and language servers."""
     from rich.console import Console
     from rich.table import Table
@@ -96,8 +98,8 @@ def doctor(path: str) -> None:
 @main.command()
 @click.option("--stdio", "use_stdio", is_flag=True, help="Speak JSON-RPC on stdin/stdout.")
 @click.option("--socket", "socket_path", type=click.Path(), help="Listen on a Unix socket.")
-@click.option("--root", default=".", type=click.Path(exists=True, file_okay=False))
-def serve(use_stdio: bool, socket_path: str | None, root: str) -> None:
+@click.option("--root", type=click.Path(exists=True, file_okay=False))
+def serve(use_stdio: bool, socket_path: str | None, root: str | None) -> None:
     """Serve the project's services headless (JSON-RPC 2.0, LSP framing)."""
     if use_stdio == bool(socket_path):
         raise click.UsageError("Give exactly one of --stdio or --socket PATH.")

@@ -12,17 +12,16 @@ import click
 @click.option(
     "-C",
     "--project",
-    default=".",
     type=click.Path(exists=True, file_okay=False),
-    help="Project folder (default: the current one).",
+    help="Project folder (default: the project you are in).",
 )
-def command(action: str, run_id: int | None, limit: int, project: str) -> None:
+def command(action: str, run_id: int | None, limit: int, project: str | None) -> None:
     """List sandboxed runs (`aiide audit`), or show one (`aiide audit show ID`)."""
-    from pathlib import Path
 
     from aiide_tui.sandbox.audit import AuditStore
+    from aiide_tui.workspace.git import project_at
 
-    store = AuditStore.for_project(Path(project).resolve())
+    store = AuditStore.for_project(project_at(project))
     try:
         if action == "show":
             if run_id is None:

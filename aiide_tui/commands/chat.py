@@ -32,21 +32,20 @@ ERROR_EXIT = 1
 @click.option(
     "-C",
     "--project",
-    default=".",
     type=click.Path(exists=True, file_okay=False),
-    help="Project folder (default: the current one).",
+    help="Project folder (default: the project you are in).",
 )
 def command(
-    question: tuple[str, ...], no_input: bool, apply: bool, new: bool, project: str
+    question: tuple[str, ...], no_input: bool, apply: bool, new: bool, project: str | None
 ) -> None:
     """Ask about the project's code; proposed edits are confirmed hunk by hunk."""
     import asyncio
-    from pathlib import Path
 
     from aiide_tui.config import load_config
     from aiide_tui.errors import AiideError
+    from aiide_tui.workspace.git import project_at
 
-    root = Path(project).resolve()
+    root = project_at(project)
     scripted = no_input or not sys.stdin.isatty()
     text = " ".join(question)
     if scripted and not text:

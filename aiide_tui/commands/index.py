@@ -6,7 +6,6 @@ lists every file the index leaves out, and why.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -15,13 +14,14 @@ if TYPE_CHECKING:
     from aiide_tui.index.project import CodeIndex
 
 
-def open_index(path: str) -> CodeIndex:
+def open_index(path: str | None) -> CodeIndex:
     """The project's index with the settings in force (a click error when they are invalid)."""
     from aiide_tui.config import load_config
     from aiide_tui.errors import AiideError
     from aiide_tui.index.project import CodeIndex
+    from aiide_tui.workspace.git import project_at
 
-    root = Path(path).expanduser().resolve()
+    root = project_at(path)
     if not root.is_dir():
         raise click.BadParameter(f"{path} is not a directory", param_hint="PATH")
     try:
@@ -72,11 +72,11 @@ def index_with_progress(index: CodeIndex, *, quiet: bool = False) -> None:
 
 
 @click.command("index")
-@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--explain", is_flag=True, help="List the files left out of the index, and why.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
-def command(path: str, explain: bool, quiet: bool) -> None:
-    """Build or refresh the code index of the project at PATH (default: here)."""
+def command(path: str | None, explain: bool, quiet: bool) -> None:
+    """Build or refresh the code index of the project at PATH (default: the project you are in)."""
     index = open_index(path)
     try:
         index_with_progress(index, quiet=quiet or explain)

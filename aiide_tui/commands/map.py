@@ -7,11 +7,9 @@ import click
 
 @click.command("map")
 @click.option("--tokens", default=1024, show_default=True, type=click.IntRange(16, 1_000_000))
-@click.option(
-    "--root", default=".", type=click.Path(exists=True, file_okay=False), help="Project folder."
-)
+@click.option("--root", type=click.Path(exists=True, file_okay=False), help="Project folder.")
 @click.option("--focus", multiple=True, help="A file or name in play (repeatable).")
-def command(tokens: int, root: str, focus: tuple[str, ...]) -> None:
+def command(tokens: int, root: str | None, focus: tuple[str, ...]) -> None:
     """Print the project's most important definitions within a token budget."""
     from aiide_tui.commands.index import index_with_progress, open_index
 

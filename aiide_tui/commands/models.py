@@ -72,21 +72,20 @@ def install(names: tuple[str, ...], force: bool) -> None:
 @click.option(
     "-C",
     "--project",
-    default=".",
     type=click.Path(exists=True, file_okay=False),
-    help="Project whose settings count (default: the current folder).",
+    help="Project whose settings count (default: the project you are in).",
 )
-def setup(project: str) -> None:
+def setup(project: str | None) -> None:
     """Use the local models for the roles whose server does not answer (installing them)."""
     import asyncio
-    from pathlib import Path
 
     from aiide_tui.config import load_config
     from aiide_tui.errors import AiideError
     from aiide_tui.models.setup import apply_setup, plan_setup
+    from aiide_tui.workspace.git import project_at
 
     try:
-        plan = asyncio.run(plan_setup(load_config(Path(project).resolve())))
+        plan = asyncio.run(plan_setup(load_config(project_at(project))))
         for role, line in plan.served.items():
             click.echo(f"{role}: {line}")
         for role, line in plan.reasons.items():

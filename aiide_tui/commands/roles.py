@@ -10,20 +10,19 @@ import click
 @click.option(
     "-C",
     "--project",
-    default=".",
     type=click.Path(exists=True, file_okay=False),
-    help="Project folder whose config applies (default: the current one).",
+    help="Project folder whose config applies (default: the project you are in).",
 )
-def command(action: str, project: str) -> None:
+def command(action: str, project: str | None) -> None:
     """Show the roles (`aiide roles`), or list each role server's models (`aiide roles servers`)."""
     import asyncio
-    from pathlib import Path
 
     from aiide_tui.config import load_config
     from aiide_tui.errors import AiideError
+    from aiide_tui.workspace.git import project_at
 
     try:
-        config = load_config(Path(project).resolve())
+        config = load_config(project_at(project))
         lines = asyncio.run(_roles(config) if action == "show" else _servers(config))
     except AiideError as error:
         raise click.ClickException(error.message) from error

@@ -28,9 +28,8 @@ ERROR_EXIT = 125
 @click.option(
     "-C",
     "--project",
-    default=".",
     type=click.Path(exists=True, file_okay=False),
-    help="Project folder (default: the current one).",
+    help="Project folder (default: the project you are in).",
 )
 @click.argument("argv", nargs=-1, required=True, type=click.UNPROCESSED)
 def command(
@@ -38,17 +37,17 @@ def command(
     timeout: float | None,
     network: bool,
     apply: bool | None,
-    project: str,
+    project: str | None,
     argv: tuple[str, ...],
 ) -> None:
     """Run CMD in the sandbox on a copy of the project; exit with its status."""
     import asyncio
-    from pathlib import Path
 
     from aiide_tui.config import load_config
     from aiide_tui.errors import AiideError
+    from aiide_tui.workspace.git import project_at
 
-    root = Path(project).resolve()
+    root = project_at(project)
     try:
         config = load_config(root)
         result = asyncio.run(_run(root, config, argv, image, timeout, network))

@@ -14,10 +14,8 @@ import click
 @click.argument("query", nargs=-1, required=True)
 @click.option("--k", "k", default=10, show_default=True, type=click.IntRange(1, 200))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of results.")
-@click.option(
-    "--root", default=".", type=click.Path(exists=True, file_okay=False), help="Project folder."
-)
-def command(query: tuple[str, ...], k: int, as_json: bool, root: str) -> None:
+@click.option("--root", type=click.Path(exists=True, file_okay=False), help="Project folder.")
+def command(query: tuple[str, ...], k: int, as_json: bool, root: str | None) -> None:
     """Search the project's code for QUERY (identifiers or a question)."""
     from aiide_tui.commands.index import index_with_progress, open_index
 

@@ -11,23 +11,24 @@ import click
 
 
 @click.command("stats")
-@click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--all", "all_projects", is_flag=True, help="Add up every project's figures.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def command(path: str, all_projects: bool, as_json: bool) -> None:
-    """Completion figures for PATH (default: .): shown, accepted, characters, latency."""
+def command(path: str | None, all_projects: bool, as_json: bool) -> None:
+    """Completion figures for PATH (default: the project you are in): shown, accepted,
+    characters, latency."""
     import json
     from dataclasses import asdict
-    from pathlib import Path
 
     from aiide_tui.complete.stats import FILE_NAME, read_summaries
     from aiide_tui.state import data_dir, project_state_dir
+    from aiide_tui.workspace.git import project_at
 
     if all_projects:
         paths = sorted((data_dir() / "projects").glob(f"*/{FILE_NAME}"))
         scope = f"{len(paths)} projects"
     else:
-        root = Path(path).expanduser().resolve()
+        root = project_at(path)
         paths = [project_state_dir(root) / FILE_NAME]
         scope = str(root)
     summary = read_summaries(paths)

@@ -256,3 +256,16 @@ def _new_file_diff(root: Path, rel: str) -> str:
     count = len(lines) + (1 if last else 0)
     span = "1" if count == 1 else f"1,{count}"
     return f"{header}--- /dev/null\n+++ b/{rel}\n@@ -0,0 +{span} @@\n{''.join(body)}"
+
+
+def project_at(path: str | None) -> Path:
+    """The project a command means: `path` as given; with none, the top of the git work tree
+    holding the current folder (so `aiide search` in `src/` searches the repository, as
+    `git grep` does), else the current folder."""
+    if path is not None:
+        return Path(path).expanduser().resolve()
+    here = Path.cwd().resolve()
+    repo = GitRepo.open(here)  # None too where the repository ignores this folder
+    if repo is None or repo.repo.working_tree_dir is None:
+        return here
+    return Path(os.path.realpath(repo.repo.working_tree_dir))

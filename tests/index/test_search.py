@@ -77,6 +77,15 @@ def test_cli_search_json_indexes_first(project):
     assert first["score"] > 0 and set(first["parts"]) >= {"bm25"}
 
 
+def test_cli_search_from_a_subfolder_searches_the_whole_repository(project):
+    """As git does: in `shop/`, the project is the repository, not the folder."""
+    done = subprocess.run(
+        [sys.executable, "-m", "aiide_tui", "search", "--json", "--k", "3", "parseHttpHeader"],
+        cwd=project / "shop", capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert json.loads(done.stdout)[0]["path"] == "web/http.ts"
+
+
 def test_cli_map_focus_puts_a_name_first_and_names_what_it_does_not_know(project):
     done = subprocess.run(
         [sys.executable, "-m", "aiide_tui", "map", "--tokens", "20", "--root", str(project),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import signal
 import sys
 from collections.abc import Coroutine
@@ -47,7 +48,9 @@ def _project_root(path: str | None) -> Path:
 @click.group(cls=DefaultToOpen, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="aiide")
 def main() -> None:
-    """aiide: an AI coding IDE in your terminal. `aiide [PATH]` opens PATH (default: .)."""
+    """aiide: an AI coding IDE in your terminal. `aiide [PATH]` opens PATH (default: the
+    project you are in)."""
+    os.environ["PYTHONSAFEPATH"] = "1"  # child Pythons never import the project's files
 
 
 @main.command("open")

@@ -35,6 +35,10 @@ from aiide_tui.index.worker import (
 
 GROUP_FILES = 48
 GROUP_BYTES = 768_000
+SAFE_PATH = "PYTHONSAFEPATH"
+"""Set for every Python process aiide starts. Python's `-c` and `-m` put the current folder
+first on `sys.path`, and multiprocessing starts its helpers with `-c` in the project: a
+project file named `signal.py` or `queue.py` would run on the host as they import."""
 IN_PROCESS_MAX = 16
 """Batches up to this many files are parsed here; bigger ones (a branch switch) use the pool."""
 
@@ -307,6 +311,8 @@ class Indexer:
         if self._pool is None:
             import multiprocessing
 
+            os.environ[SAFE_PATH] = "1"
+
             method = (
                 "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
             )
@@ -314,7 +320,7 @@ class Indexer:
             context = multiprocessing.get_context(method)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers, mp_context=context,
-                initializer=init_process, initargs=(context.Lock(),),
+                initializer=init_process, initargs=(context.Lock(), os.getpid()),
             )  # fmt: skip
         return self._pool
 

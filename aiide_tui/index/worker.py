@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import threading
+import time
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import NamedTuple
@@ -38,10 +40,27 @@ class GroupCounts(NamedTuple):
     chunks: int
 
 
-def init_process(lock: AbstractContextManager) -> None:
-    """Pool initializer: the lock that the pool's writers share."""
+ORPHAN_CHECK_S = 0.5
+
+
+def init_process(lock: AbstractContextManager, owner: int) -> None:
+    """Pool initializer: the lock that the pool's writers share, and a watch on the process
+    that owns the pool (`owner`): killed (kill -9, SIGTERM), it can no longer stop its
+    workers, which would otherwise wait on their queue forever, holding the index open."""
     global _write_lock
     _write_lock = lock
+    threading.Thread(target=_exit_with, args=(owner,), daemon=True).start()
+
+
+def _exit_with(owner: int) -> None:
+    while True:
+        time.sleep(ORPHAN_CHECK_S)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # the pid went to another user's process: ours is gone
+            os._exit(1)
 
 
 def store_group(

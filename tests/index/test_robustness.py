@@ -177,3 +177,59 @@ def test_kill_9_mid_index_then_restart_is_complete_and_consistent(tmp_path):
     assert restarted == clean
     assert clean["files"] == 400 and clean["pending"] == 0 and clean["fts"] == clean["chunks"]
     assert clean["edges"] > 0
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Live processes whose environment holds `marker` (the pool's helpers inherit it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(os.getpid()):
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":
+                        found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_the_parse_pool_does_not_outlive_a_killed_indexer(tmp_path):
+    """kill -9 of the indexing process alone (not its group): its pool processes would wait
+    on their queue forever, holding the index open; they must notice and exit."""
+    import time
+
+    root = tmp_path / "many"
+    make_files(root, 400)
+    script = tmp_path / "index_script.py"
+    script.write_text(INDEX_SCRIPT)
+    marker = f"AIIDE_TEST_MARK={tmp_path.name}"
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(root), str(tmp_path / "state")],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "AIIDE_TEST_MARK": tmp_path.name},
+    )  # fmt: skip
+    assert child.stdout is not None and int(child.stdout.readline()) > 0
+    assert len(_processes_with(marker)) > 1  # the indexer and its pool
+    child.kill()
+    child.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_with(marker) == []
+
+
+def test_project_files_named_like_the_standard_library_never_run_when_indexing(tmp_path):
+    """multiprocessing starts its helpers with `python -c` in the current folder, which Python
+    puts first on sys.path: a project's own `signal.py` must not be imported by them."""
+    root = tmp_path / "shadowing"
+    make_files(root, 40)  # enough files for the parse pool
+    ran = tmp_path / "ran.txt"
+    for name in ("signal", "struct", "threading", "selectors", "queue", "select"):
+        (root / f"{name}.py").write_text(f"open({str(ran)!r}, 'a').write({name!r})\n")
+    done = subprocess.run(
+        [Path(sys.executable).parent / "aiide", "index", "-q"],  # the installed command
+        cwd=root, capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "AIIDE_DATA_DIR": str(tmp_path / "data")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert not ran.exists(), ran.read_text()

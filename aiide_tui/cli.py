@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import os
 import signal
 import sys
 from collections.abc import Coroutine
@@ -50,7 +49,6 @@ def _project_root(path: str | None) -> Path:
 def main() -> None:
     """aiide: an AI coding IDE in your terminal. `aiide [PATH]` opens PATH (default: the
     project you are in)."""
-    os.environ["PYTHONSAFEPATH"] = "1"  # child Pythons never import the project's files
 
 
 @main.command("open")

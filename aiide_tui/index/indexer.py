@@ -21,6 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiide_tui.child_python import safe_path_while_starting
 from aiide_tui.index.admission import Limits, reason_by_name
 from aiide_tui.index.graph import resolve_pending
 from aiide_tui.index.ignore import IGNORE_FILE, IgnoreRules
@@ -35,10 +36,6 @@ from aiide_tui.index.worker import (
 
 GROUP_FILES = 48
 GROUP_BYTES = 768_000
-SAFE_PATH = "PYTHONSAFEPATH"
-"""Set for every Python process aiide starts. Python's `-c` and `-m` put the current folder
-first on `sys.path`, and multiprocessing starts its helpers with `-c` in the project: a
-project file named `signal.py` or `queue.py` would run on the host as they import."""
 IN_PROCESS_MAX = 16
 """Batches up to this many files are parsed here; bigger ones (a branch switch) use the pool."""
 
@@ -105,20 +102,25 @@ def git_ignored(root: Path, rels: list[str]) -> set[str]:
 
 
 def _start_helpers(method: str | None) -> None:
-    """Start multiprocessing's helper processes (forkserver, resource tracker) with the real
-    stderr. They pass `sys.stderr.fileno()` to the child, and inside the app sys.stderr is
-    Textual's capture, whose fileno() is -1: starting them there fails ("bad value(s) in
-    fds_to_keep") and with them the whole index. Once running, they are reused."""
+    """Start multiprocessing's helper processes (forkserver, resource tracker) now, the pool's
+    workers being forked from the forkserver later:
+
+    - with PYTHONSAFEPATH (`child_python`): they start with `python -c` in the project;
+    - with the real stderr: they pass `sys.stderr.fileno()` to the child, and inside the app
+      sys.stderr is Textual's capture, whose fileno() is -1 ("bad value(s) in fds_to_keep").
+
+    Once running, they are reused."""
     import sys
     from multiprocessing import forkserver, resource_tracker
 
-    if sys.__stderr__ is None or sys.stderr is sys.__stderr__:
-        return
-    captured, sys.stderr = sys.stderr, sys.__stderr__
+    captured = sys.stderr
+    if sys.__stderr__ is not None:
+        sys.stderr = sys.__stderr__
     try:
-        resource_tracker.ensure_running()
-        if method == "forkserver":
-            forkserver.ensure_running()
+        with safe_path_while_starting():
+            resource_tracker.ensure_running()
+            if method == "forkserver":
+                forkserver.ensure_running()
     finally:
         sys.stderr = captured
 
@@ -310,8 +312,6 @@ class Indexer:
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             import multiprocessing
-
-            os.environ[SAFE_PATH] = "1"
 
             method = (
                 "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Literal
 
+from aiide_tui.child_python import child_env
 from aiide_tui.llm.errors import ModelError
 from aiide_tui.state import data_dir
 
@@ -167,6 +168,7 @@ class LocalServer:
                 stdout=subprocess.PIPE,
                 stderr=log,
                 start_new_session=True,
+                env=child_env(),
             )
         return process
 

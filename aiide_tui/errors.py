@@ -79,6 +79,12 @@ class StaleFileError(WorkspaceError):
     title = "File changed on disk"
 
 
+class FileDeletedError(StaleFileError):
+    """The file was deleted on disk since it was read: there is nothing to reload."""
+
+    title = "File deleted on disk"
+
+
 class BusError(AiideError):
     """The service bus failed (connection lost, malformed message, remote error)."""
 

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from aiide_tui.errors import PathPolicyError, ProtectedPathError, StaleFileError, WorkspaceError
+from aiide_tui.errors import (
+    FileDeletedError,
+    PathPolicyError,
+    ProtectedPathError,
+    StaleFileError,
+    WorkspaceError,
+)
 from aiide_tui.workspace import Workspace, watch_changes
 from aiide_tui.workspace.watcher import always_ignored
 from tests.test_git import git, make_repo, write
@@ -84,8 +90,9 @@ def test_stale_write_is_refused(ws: Workspace, root: Path) -> None:
 def test_file_deleted_since_read_is_stale(ws: Workspace, root: Path) -> None:
     content = ws.read("main.py")
     (root / "main.py").unlink()
-    with pytest.raises(StaleFileError):
+    with pytest.raises(FileDeletedError, match="was deleted on disk"):  # a StaleFileError
         ws.write("main.py", "x\n", expected_mtime_ns=content.mtime_ns)
+    assert issubclass(FileDeletedError, StaleFileError)
 
 
 def test_protected_paths_need_confirmation(ws: Workspace, root: Path) -> None:

@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from aiide_tui.errors import StaleFileError, WorkspaceError
+from aiide_tui.errors import FileDeletedError, StaleFileError, WorkspaceError
 from aiide_tui.workspace.atomic import atomic_write, is_temp_name
 from aiide_tui.workspace.files import DEFAULT_MAX_BYTES, FileContent, encode_text, read_text
 from aiide_tui.workspace.git import GitError, GitRepo
@@ -87,8 +87,8 @@ class Workspace:
         """Save `text` (with "\\n" line endings) and return the file's new mtime_ns.
 
         Raises PathPolicyError / ProtectedPathError for paths not allowed,
-        StaleFileError when the file's mtime_ns is not `expected_mtime_ns` (a
-        file that vanished counts as changed), WorkspaceError when saving fails
+        StaleFileError when the file's mtime_ns is not `expected_mtime_ns`
+        (FileDeletedError when it vanished), WorkspaceError when saving fails
         or, with `create`, when something already exists at the path.
         Missing parent directories are created. Writing identical bytes is a
         no-op that records nothing.
@@ -99,6 +99,10 @@ class Workspace:
             before, mtime_ns = _current(path)
             if create and (mtime_ns is not None or os.path.lexists(self.root / rel)):
                 raise WorkspaceError(f"{self.policy.relative(path)} already exists")
+            if expected_mtime_ns is not None and mtime_ns is None:
+                raise FileDeletedError(
+                    f"{self.policy.relative(path)} was deleted on disk since it was read"
+                )
             if expected_mtime_ns is not None and mtime_ns != expected_mtime_ns:
                 raise StaleFileError(
                     f"{self.policy.relative(path)} changed on disk since it was read"

@@ -95,6 +95,28 @@ async def test_dirty_tab_asks_reload_or_keep(project: Path, choice: str, keeps_m
         assert (text == "// theirs\n") is not keeps_mine
 
 
+async def test_saving_a_file_deleted_on_disk_offers_to_create_it_again(project: Path):
+    """The deleted file has nothing to reload: the choice is to write it again or not, and
+    the edits are never lost."""
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "README.md")
+        await pilot.press(*"mine ")
+        (project / "README.md").unlink()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        assert [key for key, _ in pilot.app.screen.choices] == ["o", "c"]  # nothing to reload
+        await pilot.press("c")
+        await pilot.pause(0.2)
+        assert editor(pilot).text("README.md").startswith("mine ")
+        assert not (project / "README.md").exists()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("o")
+        await wait_for(pilot, lambda: (project / "README.md").exists())
+        assert (project / "README.md").read_text().startswith("mine # inventory")
+
+
 async def test_saving_over_an_external_change_asks_first(project: Path):
     async with make_app(project).run_test(size=(160, 48)) as pilot:
         await ready(pilot)
@@ -517,6 +539,12 @@ async def test_rename_a_file_from_the_tree_and_its_tab_follows(project: Path):
         assert not (project / "web/format.js").exists()
         await wait_for(pilot, lambda: editor(pilot).is_open("web/lib/fmt.js"))
         assert not editor(pilot).is_open("web/format.js")
+        await pilot.press("alt+z")  # undo the move: the tab follows it back
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: editor(pilot).is_open("web/format.js"))
+        assert (project / "web/format.js").read_text() == text
+        assert not editor(pilot).is_open("web/lib/fmt.js")
 
 
 async def test_rename_refuses_a_file_with_unsaved_edits(project: Path):

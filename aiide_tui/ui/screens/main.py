@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from aiide_tui.config import Config
-from aiide_tui.errors import AiideError, FileTooLargeError, StaleFileError
+from aiide_tui.errors import AiideError, FileDeletedError, FileTooLargeError, StaleFileError
 from aiide_tui.keymap import DEFAULT_ACTIONS, resolve_bindings
 from aiide_tui.review import parse_diff
 from aiide_tui.services.client import Document, ServicesClient
@@ -568,8 +568,19 @@ class MainScreen(Screen[None]):
             if choice != "f":
                 return
             undone = await self.client.undo(force=True)
+        if change["label"] == "rename":
+            self._follow_rename_back(undone)
         self.notify(f"Undid {change['label']}: {', '.join(undone)}", timeout=4)
         self.refresh_git()
+
+    def _follow_rename_back(self, paths: list[str]) -> None:
+        """An undone rename: the open tab of the name that is gone shows the file again under
+        the name it has now (a tab with unsaved edits stays: saving asks what to do)."""
+        gone = [p for p in paths if self.editor.is_open(p) and not (self.root / p).exists()]
+        back = [p for p in paths if (self.root / p).exists()]
+        if len(gone) == 1 and len(back) == 1 and not self.editor.is_dirty(gone[0]):
+            self.editor.close_document(gone[0], force=True)
+            self.open_file(back[0])
 
     async def _ask(self, title: str, message: str, choices: list[tuple[str, str]]) -> str:
         """Ask in a `ConfirmScreen`; the key of the choice made (Esc: the last one's)."""
@@ -837,6 +848,15 @@ class MainScreen(Screen[None]):
         write = {"encoding": meta.get("encoding", "utf-8"), "newline": meta.get("newline", "\n")}
         try:
             new_mtime = await self.client.write(path, text, expected_mtime_ns=mtime_ns, **write)
+        except FileDeletedError:
+            choice = await self._ask(
+                "File deleted on disk",
+                f"{path} was deleted on disk since you opened it.",
+                [("o", "Create it again with mine"), ("c", "Cancel")],
+            )
+            if choice != "o":
+                return False
+            new_mtime = await self.client.write(path, text, **write)
         except StaleFileError:
             choice = await self._ask(
                 "File changed on disk",
@@ -903,8 +923,13 @@ class MainScreen(Screen[None]):
         self.notify(f"Reloaded {path} (changed on disk)", timeout=3)
 
     async def _reload(self, path: str) -> None:
+        """Show the file as it is on disk (the edits go, as one undoable step)."""
         assert self.client is not None
-        document = await self.client.read(path, force=True)
+        try:
+            document = await self.client.read(path, force=True)
+        except AiideError as error:  # deleted or unreadable since: keep the user's text
+            self.notify(error.message, title=error.title, severity="error")
+            return
         self.editor.replace_text(path, document.text, document.mtime_ns)
 
     @on(Editor.CloseRequested)

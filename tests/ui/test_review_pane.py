@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 from textual.widgets._collapsible import CollapsibleTitle
@@ -318,3 +319,24 @@ async def test_large_diff_mounts_hunks_lazily(tmp_path: Path) -> None:
         await pilot.pause()
         assert len(last.query(HunkView)) == 2
         assert pane.border_subtitle == "working tree · 200 files · +2400 -2400 · read-only"
+
+
+@pytest.mark.parametrize("theme", ["ansi-light", "ansi-dark"])
+async def test_ansi_themes_render_strings_and_attributes(tmp_path: Path, theme: str) -> None:
+    """Textual's ANSI highlight themes misspell colours (`ansi_greenb` for strings): a diff
+    holding a string crashed the pane, and with it the app at every start."""
+    repo = tmp_path / "strings"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "s.py").write_text('NAME = "old"\n')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    (repo / "s.py").write_text('NAME = "new"\nobj.attr = __len__\n')
+    app = Host()
+    async with app.run_test(size=(90, 20)) as pilot:
+        app.theme = theme
+        pane = app.query_one(ReviewPane)
+        await pane.show_diff(git(repo, "diff"))
+        await pilot.pause()
+        (view,) = pane.query(HunkView)
+        assert any('"new"' in line for line in view_text(view))

@@ -50,6 +50,24 @@ line separators among them would otherwise split lines and shift the highlightin
 
 
 @lru_cache(maxsize=256)
+def _repaired(theme: type[highlight.HighlightTheme]) -> type[highlight.HighlightTheme]:
+    """Textual's ANSI highlight themes with its misspelt colours corrected (`ansi_greenb`,
+    `ansi_yelllow`, `ansi_blow`, `ans_red` fail to parse: every string crashed the pane)."""
+    fixes = {"ansi_greenb": "ansi_green", "ansi_yelllow": "ansi_yellow", "ansi_blow": "ansi_blue",
+             "ans_red": "ansi_red"}  # fmt: skip
+    styles = {
+        token: " ".join(fixes.get(word, word) for word in style.split())
+        for token, style in theme.STYLES.items()
+    }
+    return type(theme.__name__, (theme,), {"STYLES": styles})
+
+
+_ANSI_THEMES = {
+    True: _repaired(highlight.ANSIDarkHighlightTheme),
+    False: _repaired(highlight.ANSILightHighlightTheme),
+}
+
+
 def _language(path: str) -> str:
     """Pygments language for a path, by name only (guessing from code is slow)."""
     try:
@@ -199,8 +217,7 @@ class HunkView(Widget):
         code = code.translate(VISIBLE_CONTROLS).expandtabs(4)
         theme = highlight.HighlightTheme
         if getattr(self.app.current_theme, "ansi", False):
-            dark = self.app.current_theme.dark
-            theme = highlight.ANSIDarkHighlightTheme if dark else highlight.ANSILightHighlightTheme
+            theme = _ANSI_THEMES[self.app.current_theme.dark]
         content = highlight.highlight(code, language=_language(self.path), theme=theme)
         lines = content.split("\n", allow_blank=True)[:expected]
         return lines + [Content()] * (expected - len(lines))

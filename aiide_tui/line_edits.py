@@ -53,11 +53,72 @@ class LineBreak(NamedTuple):
     cursor: int
 
 
+class Indentation(NamedTuple):
+    """How a file indents: with tabs, or with `width` spaces a level."""
+
+    tabs: bool
+    width: int
+
+
+def detect_indentation(text: str, default_width: int, *, sample: int = 2000) -> Indentation:
+    """The file's own indentation, read from its first lines: tabs when more lines start with
+    a tab than with spaces; the space width is the most common step between the indents of
+    neighbouring lines (as VS Code guesses it). `default_width` when the text does not say."""
+    tabbed = spaced = 0
+    steps: dict[int, int] = {}
+    previous = 0
+    for line in text.splitlines()[:sample]:
+        if not line.strip():
+            continue
+        if line.startswith("\t"):
+            tabbed += 1
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        spaced += indent > 0
+        step = indent - previous
+        if 2 <= step <= 8:
+            steps[step] = steps.get(step, 0) + 1
+        previous = indent
+    if tabbed > spaced:
+        return Indentation(True, default_width)
+    return Indentation(
+        False, max(steps, key=lambda width: (steps[width], -width)) if steps else default_width
+    )
+
+
+def unindent_stop(before: str, width: int) -> int:
+    """How many spaces Backspace takes when `before` (the line up to the cursor) is only
+    spaces: back to the previous indentation stop; 1 elsewhere."""
+    if not before or before.strip(" ") or width < 2:
+        return 1
+    return (len(before) - 1) % width + 1
+
+
+def _open_bracket(code: str) -> bool:
+    """Whether `code` (one line) leaves a bracket open, strings and comments aside."""
+    depth = 0
+    quote = ""
+    for index, char in enumerate(code):
+        if quote:
+            if char == quote and code[index - 1] != "\\":
+                quote = ""
+        elif char in "'\"`":
+            quote = char
+        elif char == "#" or code.startswith("//", index):
+            break
+        elif char in OPENERS:
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+    return depth > 0
+
+
 def break_line(before: str, after: str, unit: str, language: str | None) -> LineBreak:
     """Split a line at the cursor (`before` | `after`) the way code editors do.
 
     The new line starts at the line's indentation, one level deeper after an opening
-    bracket (or a `:` in Python and YAML), one level shallower after Python's `return`,
+    bracket, or inside one left open (`call(a,`), or after a `:` in Python and YAML; one
+    level shallower after Python's `return`,
     `pass`, `raise`...; a bracket closed right after the cursor goes to a line of its own.
     No trailing spaces are left behind, and a cursor in the indentation just moves the
     line down. Usually this is a plain insertion, so typing through a suggestion works.
@@ -70,7 +131,8 @@ def break_line(before: str, after: str, unit: str, language: str | None) -> Line
     drops = (len(before) - len(head), len(after) - len(tail))
     indent = before[: len(before) - len(before.lstrip())]
     opener = TRAILING_COMMENT.sub("", head)[-1]
-    if opener in OPENERS or (opener == ":" and language in COLON_OPENS):
+    opens = opener == ":" and language in COLON_OPENS
+    if opener in OPENERS or opens or _open_bracket(head):
         inner = "\n" + indent + unit
         if opener in OPENERS and tail.startswith(OPENERS[opener]):
             return LineBreak(*drops, f"{inner}\n{indent}", len(inner))

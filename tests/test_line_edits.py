@@ -9,8 +9,10 @@ from aiide_tui.line_edits import (
     CommentStyle,
     break_line,
     dedent_lines,
+    detect_indentation,
     indent_lines,
     toggle_comment,
+    unindent_stop,
 )
 from aiide_tui.ui.syntax import languages
 
@@ -90,3 +92,27 @@ def test_enter_mid_line_is_a_plain_insertion() -> None:
     """No characters dropped either side: the editor's typing-through-a-suggestion holds."""
     cut = break_line("    total = compute", "(x)", "    ", "python")
     assert (cut.drop_before, cut.drop_after, cut.text) == (0, 0, "\n    ")
+
+
+def test_enter_inside_an_open_bracket_indents_once():
+    assert _enter("    total = add(a,|") == "    total = add(a,\n        |"
+    assert _enter('    s = "(" + x|') == '    s = "(" + x\n    |'  # a bracket in a string
+    assert _enter("    x = f(a)  # (note|") == "    x = f(a)  # (note\n    |"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("def f():\n\tif x:\n\t\treturn 1\n", (True, 3)),  # a tab shows 3 wide here
+        ("a:\n  b:\n    c: 1\n  d: 2\n", (False, 2)),
+        ("class A:\n    def f(self):\n        pass\n", (False, 4)),
+        ("x = 1\ny = 2\n", (False, 3)),  # says nothing: the default
+    ],
+)
+def test_indentation_is_read_from_the_file(text: str, expected: tuple[bool, int]) -> None:
+    assert tuple(detect_indentation(text, 3)) == expected
+
+
+def test_backspace_in_leading_spaces_goes_to_the_previous_stop() -> None:
+    assert [unindent_stop(before, 4) for before in ("    ", "      ", "        ")] == [4, 2, 4]
+    assert unindent_stop("  x ", 4) == 1 and unindent_stop("", 4) == 1

@@ -436,3 +436,27 @@ async def test_ctrl_home_and_end_go_to_the_ends_of_the_file_and_select_with_shif
         assert view.selected_text == PY
         await pilot.press("ctrl+home")
         assert view.cursor_location == (0, 0) and view.selection.is_empty
+
+
+async def test_a_tab_indented_file_gets_tabs_and_backspace_takes_a_level() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        editor = app.editor
+        editor.open_document("tabs.py", "def f():\n\tif x:\n\t\treturn 1\n", mtime_ns=1)
+        editor.open_document("two.yaml", "a:\n  b: 1\n", mtime_ns=1)
+        await pilot.pause()
+        editor.open_existing("tabs.py")
+        await pilot.pause()
+        view = editor.active
+        view.move_cursor((1, len("\tif x:")))
+        await pilot.press("enter", *"y = 2", "enter", "tab", *"z")
+        assert view.document.get_line(2) == "\t\ty = 2"
+        assert view.document.get_line(3) == "\t\t\tz"
+        editor.open_existing("two.yaml")
+        await pilot.pause()
+        view = editor.active
+        view.move_cursor((1, len("  b: 1")))
+        await pilot.press("enter", "tab", "tab", "backspace")
+        assert view.document.get_line(2) == "    "  # 2 + 2 + 2 - one level of 2
+        await pilot.press("backspace", "backspace")
+        assert view.document.get_line(2) == ""

@@ -39,8 +39,10 @@ from aiide_tui.line_edits import (
     COMMENT_STYLES,
     break_line,
     dedent_lines,
+    detect_indentation,
     indent_lines,
     toggle_comment,
+    unindent_stop,
 )
 from aiide_tui.ui.syntax import ensure_language, language_for_path
 from aiide_tui.ui.widgets.ghost_text import GhostText, ghost_row_strip
@@ -119,6 +121,7 @@ class CodeView(TextArea, inherit_bindings=False):
     | tab | With a suggestion shown: accept it; otherwise indent (every selected line). |
     | shift+tab | Dedent the selected lines, or the cursor's line. |
     | enter | A new line, indented as the code around it calls for. |
+    | backspace | In a line's leading spaces: back to the previous indentation stop. |
     | ctrl+home / ctrl+end | Start / end of the file (with shift: select to there). |
     | ctrl+right | With a suggestion shown: accept its next word. |
     | ctrl+down | With a suggestion shown: accept its next line. |
@@ -226,7 +229,9 @@ class CodeView(TextArea, inherit_bindings=False):
             compact=True,
             id=id,
         )
-        self.indent_width = tab_size
+        indentation = detect_indentation(text, tab_size)
+        self.indent_type = "tabs" if indentation.tabs else "spaces"
+        self.indent_width = indentation.width
         self.path = path
         """Project-relative path of the file, as the screen named it."""
         self.mtime_ns = mtime_ns
@@ -471,12 +476,24 @@ class CodeView(TextArea, inherit_bindings=False):
             self.dedent()
         elif event.key == "enter":
             self.break_line()
-        else:
+        elif event.key != "backspace" or not self._unindent():
             return
         event.stop()
         event.prevent_default()
 
     # -- line edits ------------------------------------------------------------
+
+    def _unindent(self) -> bool:
+        """Backspace in a line's leading spaces goes back to the previous indentation stop;
+        False where it is an ordinary Backspace."""
+        if not self.selection.is_empty or self.indent_type == "tabs":
+            return False
+        row, column = self.cursor_location
+        count = unindent_stop(self.document.get_line(row)[:column], self.indent_width)
+        if count < 2:
+            return False
+        self._delete_via_keyboard((row, column - count), (row, column))
+        return True
 
     def break_line(self) -> None:
         """Enter: a new line at the right indentation (`line_edits.break_line`)."""

@@ -463,14 +463,19 @@ class ChatSession:
         item.written = True
         if "accepted" not in item.decisions.values():
             return []
-        self.files.workspace.write(
-            path,
-            item.result(),
-            **self.files.forms.get(path, {}),
-            expected_mtime_ns=item.mtime_ns,
-            label=f"chat proposal #{proposal_id}",
-            group=self.group(proposal_id),
-        )
+        try:
+            self.files.workspace.write(
+                path,
+                item.result(),
+                **self.files.forms.get(path, {}),
+                expected_mtime_ns=item.mtime_ns,
+                label=f"chat proposal #{proposal_id}",
+                group=self.group(proposal_id),
+            )
+        except AiideError:  # nothing written: this hunk waits again (reject it, or fix the file)
+            item.written = False
+            del item.decisions[hunk]
+            raise
         if proposal_id not in self.applied:
             self.applied.append(proposal_id)
         return [path]

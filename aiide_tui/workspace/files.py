@@ -78,7 +78,12 @@ def encode_text(text: str, encoding: str = "utf-8", newline: str = "\n") -> byte
     try:
         return _UTF16_BOMS.get(codec, b"") + text.encode(codec)
     except UnicodeEncodeError as exc:
-        raise WorkspaceError(f"The text cannot be saved as {encoding}: {exc.reason}") from None
+        bad = exc.object[exc.start : exc.end]
+        line = exc.object.count("\n", 0, exc.start) + 1
+        raise WorkspaceError(
+            f"The text cannot be saved as {encoding}, the file's encoding: {bad!r} "
+            f"(U+{ord(bad[0]):04X}, line {line}) has no place in it"
+        ) from None
 
 
 def decode_bytes(data: bytes, path: Path | str = "file") -> tuple[str, str]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import subprocess
 
 import pytest
 
 from aiide_tui.chat.session import ChatError
+from aiide_tui.errors import WorkspaceError
 from tests.chat.conftest import CALC, IGNORED_MARK, SECRET
 
 CHAT = "/api/chat"
@@ -357,3 +359,17 @@ async def test_replace_leaves_secrets_alone_and_says_so(client, project):
     with pytest.raises(ChatError, match=r"\.env is a secrets file"):
         await client.chat_replace("API_KEY", "TOKEN")
     assert SECRET in (project / ".env").read_text()
+
+
+async def test_a_hunk_that_cannot_be_written_waits_again(client, project):
+    """Accepting `→` into a cp1252 file fails to encode: nothing is written, the hunk is not
+    left 'decided' with the file unchanged, and rejecting it then ends the proposal."""
+    (project / "latin.txt").write_bytes("caf\xe9 r\xe9sum\xe9\n".encode("latin-1"))
+    subprocess.run(["git", "add", "latin.txt"], cwd=project, check=True)
+    proposal = await client.chat_replace("résumé", "CV→")
+    assert [f["path"] for f in proposal["files"]] == ["latin.txt"]
+    with pytest.raises(WorkspaceError, match=r"cp1252.*'→' \(U\+2192, line 1\)"):
+        await client.chat_decide(proposal["id"], "latin.txt", 0, accept=True)
+    assert (project / "latin.txt").read_bytes() == "caf\xe9 r\xe9sum\xe9\n".encode("latin-1")
+    reply = await client.chat_decide(proposal["id"], "latin.txt", 0, accept=False)
+    assert reply["written"] == [] and reply["proposal"]["pending"] == 0

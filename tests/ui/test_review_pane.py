@@ -243,6 +243,9 @@ async def test_proposal_hunks_can_be_accepted_and_rejected(tmp_path: Path) -> No
         assert (first.decision, second.decision) == ("accepted", "rejected")
         assert "✓ accepted" in view_text(first)[0]
         assert pane.current_hunk == ("b.py", 0)
+        pane.set_decision("a.py", 0, None)  # the write failed: it waits again
+        await pilot.pause()
+        assert first.decision is None and "accepted" not in view_text(first)[0]
 
 
 async def test_control_characters_are_shown_not_sent(tmp_path: Path) -> None:

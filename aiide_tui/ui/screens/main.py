@@ -1053,6 +1053,7 @@ class MainScreen(Screen[None]):
             reply = await self.client.chat_decide(self._proposal_id, path, hunk, accept=accept)
         except AiideError as error:
             self.notify(error.message, title=error.title, severity="error")
+            self.review.set_decision(path, hunk, None)  # it waits again: x rejects it
             return
         for written in reply["written"]:
             self.notify(f"Wrote {written} (/undo in the chat reverts the proposal)", timeout=3)

@@ -307,6 +307,13 @@ class ReviewPane(VerticalScroll, can_focus=True):
         self._update_subtitle()
         return AwaitComplete.nothing()
 
+    def set_decision(self, path: str, hunk_index: int, decision: Decision | None) -> None:
+        """Show a hunk's decision as the service has it (None: waiting, after a failed write)."""
+        index = next((i for i, f in enumerate(self.files) if f.path == path), None)
+        if index is not None and hunk_index < len(self._sections[index].hunk_views):
+            self._sections[index].hunk_views[hunk_index].decision = decision
+            self._update_subtitle()
+
     def show_message(self, text: str) -> AwaitComplete:
         """Replace the diff with a plain message ("Not a git repository")."""
         self.files = []

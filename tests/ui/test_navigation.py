@@ -11,6 +11,7 @@ from aiide_tui.ui.screens.locations import (
     LocationsScreen,
     locations_of_definitions,
     locations_of_references,
+    locations_of_uses,
 )
 from aiide_tui.ui.widgets.editor import Editor
 from tests.ui.conftest import wait_for
@@ -60,6 +61,24 @@ async def test_references_are_listed_and_one_opens(project: Path):
         await wait_for(pilot, lambda: editor.active.cursor_location[0] == 28)
 
 
+async def test_references_include_imports_and_type_hints_the_graph_does_not_record(
+    project: Path,
+):
+    """`Movement` is never called by name (`Movement.now(...)` calls `now`): its uses are its
+    imports, a type hint and that receiver; the definition line itself is left out."""
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_at(pilot, "inventory/models.py", 19, "Movement")
+        await pilot.press("shift+f12")
+        await wait_for(pilot, lambda: isinstance(app.screen, LocationsScreen))
+        found = {(item.path, item.line) for item in app.screen.locations}
+        assert found == {
+            ("inventory/__init__.py", 3), ("inventory/__init__.py", 6),
+            ("inventory/models.py", 26), ("inventory/store.py", 5),
+            ("inventory/store.py", 18), ("inventory/store.py", 41),
+        }  # fmt: skip
+
+
 async def test_no_name_at_the_cursor_says_so(project: Path):
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -90,4 +109,20 @@ def test_references_become_one_location_per_line():
         Location("s.py", 4, "s.main"),
         Location("s.py", 9, "s.main"),
         Location("t.py", 1, ""),
+    ]
+
+
+def test_uses_add_whole_word_lines_in_the_same_case_after_the_references():
+    refs = [{"path": "s.py", "lines": [4], "enclosing": "s.main"}]
+    match = {"path": "t.py", "line": 2, "column": 7, "length": 3, "text_column": 7}
+    matches = [
+        {**match, "text": "import Run"},  # a use
+        {**match, "path": "s.py", "line": 4, "text": "x = Run()"},  # a reference already
+        {**match, "line": 5, "text": "import run"},  # smart case: another case
+        {**match, "line": 9, "text": "class Run:"},  # the definition
+    ]
+    definitions = [{"path": "t.py", "start_line": 9}]
+    assert locations_of_uses(refs, matches, definitions, "Run") == [
+        Location("s.py", 4, "s.main"),
+        Location("t.py", 2, "", "import Run", 7, 3),
     ]

@@ -80,6 +80,30 @@ def locations_of_references(references: list[dict]) -> list[Location]:
     ]
 
 
+def locations_of_uses(
+    references: list[dict], matches: list[dict], definitions: list[dict], name: str
+) -> list[Location]:
+    """Where `name` is used: the index's references (calls, with the definition they lie
+    in), then the other lines that hold the whole word in the same case (imports, type
+    hints, `Name.attr`: uses the reference graph does not record), the definitions left out."""
+    found = locations_of_references(references)
+    seen = {(item.path, item.line) for item in found}
+    seen |= {(d["path"], int(d["start_line"])) for d in definitions}
+    for match in matches:
+        start = match["text_column"]
+        if match["text"][start : start + match["length"]] != name:
+            continue  # smart case matched another case
+        if (match["path"], match["line"]) not in seen:
+            seen.add((match["path"], match["line"]))
+            found.append(
+                Location(
+                    match["path"], match["line"], "", match["text"].strip(),
+                    match["column"], match["length"],
+                )
+            )  # fmt: skip
+    return found
+
+
 def _label(item: Location) -> Text:
     label = Text()
     label.append(f"{item.path}:{item.line}", style="bold")

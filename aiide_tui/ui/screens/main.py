@@ -471,13 +471,16 @@ class MainScreen(Screen[None]):
         from aiide_tui.ui.screens.locations import (
             LocationsScreen,
             locations_of_definitions,
-            locations_of_references,
+            locations_of_uses,
         )
 
+        definitions = await self.client.definitions(name)
         if kind == "definitions":
-            found = locations_of_definitions(await self.client.definitions(name), view.path)
+            found = locations_of_definitions(definitions, view.path)
         else:
-            found = locations_of_references(await self.client.references(name))
+            references = await self.client.references(name)
+            matches = (await self.client.find_text(f"/\\b{name}\\b/"))["matches"]
+            found = locations_of_uses(references, matches, definitions, name)
         if not found:
             self.notify(f"No {kind} of {name} in the index.", timeout=4)
             return

@@ -152,6 +152,22 @@ def test_diff_covers_tracked_changes_and_untracked_files(repo: Path) -> None:
     assert "blob.bin" not in text and "huge.txt" not in text
 
 
+def test_diff_of_files_in_a_legacy_encoding_reads_as_the_editor_shows_them(repo: Path) -> None:
+    """A cp1252 file's lines are not UTF-8: each file's part of the diff is decoded alone, so
+    `résumé` is not shown as replacement characters, and the UTF-8 files beside it stay right."""
+    (repo / "latin.txt").write_bytes("caf\xe9\n".encode("cp1252"))
+    git(repo, "add", "latin.txt")
+    git(repo, "commit", "-q", "-m", "latin")
+    (repo / "latin.txt").write_bytes("caf\xe9 r\xe9sum\xe9\n".encode("cp1252"))
+    write(repo, {"edit.py": "one\nnaïve\n"})
+    (repo / "new_latin.txt").write_bytes("\xfcber\n".encode("cp1252"))
+    opened = GitRepo.open(repo)
+    assert opened is not None
+    text = opened.diff().text
+    assert "+café résumé" in text and "+naïve" in text and "+über" in text
+    assert "\ufffd" not in text
+
+
 def test_untracked_text_past_the_budget_is_named_not_diffed(repo: Path) -> None:
     write(repo, {f"new{n}.py": f"value = {n}\n" * 50 for n in range(5)})
     opened = GitRepo.open(repo)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from aiide_tui.errors import WorkspaceError
+from aiide_tui.workspace.files import LEGACY_ENCODINGS, decode_bytes
 
 if TYPE_CHECKING:
     import git
@@ -163,7 +164,7 @@ class GitRepo:
         args = ["-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff"]
         if self._prefix:
             args.append("--relative")
-        tracked = self._run(*args, os.fsdecode(base), "--", ".").decode("utf-8", "replace")
+        tracked = decode_diff(self._run(*args, os.fsdecode(base), "--", "."))
         untracked = self._run("ls-files", "-z", "--others", "--exclude-standard").split(b"\0")
         parts = [tracked]
         not_shown: list[str] = []
@@ -229,6 +230,27 @@ def _status_kind(code: str) -> str | None:
     return "modified"
 
 
+def decode_diff(data: bytes) -> str:
+    """`git diff` output as text, each file's part decoded on its own: a file kept in a
+    legacy encoding (cp1252) reads as the editor shows it, not as replacement characters."""
+    parts = data.split(b"\ndiff --git ")
+    texts = [parts[0], *(b"diff --git " + part for part in parts[1:])]
+    return "\n".join(_decode_part(part) for part in texts)
+
+
+def _decode_part(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for encoding in LEGACY_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
 def _new_file_diff(root: Path, rel: str) -> str:
     """A git-style new-file diff for one untracked file ("" when skipped)."""
     path = root / rel
@@ -240,10 +262,8 @@ def _new_file_diff(root: Path, rel: str) -> str:
             data, mode = path.read_bytes(), "100755" if info.st_mode & 0o100 else "100644"
         else:
             return ""
-        text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
-    if "\x00" in text:
+        text, _ = decode_bytes(data, rel)
+    except (OSError, WorkspaceError):  # unreadable, or binary
         return ""
     header = f"diff --git a/{rel} b/{rel}\nnew file mode {mode}\n"
     if not text:

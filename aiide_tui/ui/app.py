@@ -84,11 +84,12 @@ class AiideApp(App[None]):
         if not isinstance(screen, MainScreen):
             return
         for action in DEFAULT_ACTIONS:
-            if action.id in ("command_palette", "quit") or not action.palette:
-                continue
+            if action.id in ("command_palette", "quit", "theme") or not action.palette:
+                continue  # Textual's own list has the palette's Quit and Theme
+            keys = self.keys.get(action.id, action.default_keys).replace(",", ", ")
             yield SystemCommand(
                 action.description,
-                f"{action.description} ({self.keys.get(action.id, action.default_keys)})",
+                f"key: {keys}",
                 lambda name=action.id: self.call_later(screen.run_action, name),
             )
 

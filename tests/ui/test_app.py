@@ -593,3 +593,15 @@ async def test_go_to_file_by_fuzzy_path(project: Path):
         await pilot.pause(0.8)
         await pilot.press("enter")
         await wait_for(pilot, lambda: editor(pilot).is_open("inventory/models.py"))
+
+
+async def test_the_palette_lists_each_action_once_with_its_key(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        commands = list(app.get_system_commands(app.screen))
+        titles = [command.title for command in commands]
+        assert len(titles) == len(set(titles)) and "Theme" in titles
+        by_title = {command.title: command.help for command in commands}
+        assert by_title["Close tab"] == "key: ctrl+w"
+        assert by_title["Comment/uncomment lines (editor)"] == "key: ctrl+underscore, ctrl+slash"

@@ -87,3 +87,17 @@ async def test_suggestion_keys_follow_the_keymap(project: Path, model_server):
         assert view.ghost is None
         assert "x = self._levels" not in view.text
         assert view.document.get_line(view.cursor_location[0]).startswith("x =  ")
+
+
+async def test_f4_twice_brings_back_the_models_trouble_not_a_plain_on(project: Path):
+    overrides = {"index": {"vectors": False}, "models": {"ollama_host": "http://127.0.0.1:9"}}
+    app = AiideApp(project, load_config(project, overrides=overrides), remember_theme=False,
+                   probe_environment=False)  # fmt: skip
+    async with app.run_test(size=(160, 48)) as pilot:
+        status = app.screen.status
+        await wait_for(pilot, lambda: "✗" in status.segment_text("fim"), timeout=20)
+        trouble = status.segment_text("fim")
+        await pilot.press("f4")
+        assert status.segment_text("fim") == "fim: off"
+        await pilot.press("f4")
+        assert status.segment_text("fim") == trouble

@@ -78,6 +78,8 @@ class MainScreen(Screen[None]):
     def __init__(self, root: Path, config: Config, *, probe_environment: bool = True) -> None:
         super().__init__()
         self.root = root
+        self._fim_state: dict | None = None
+        """The completion service's last word on the fim model (None before it speaks)."""
         self.config = config
         self.keys = resolve_bindings(config.keys)
         """The keymap in force: action id -> keys."""
@@ -395,7 +397,7 @@ class MainScreen(Screen[None]):
             view.complete = enabled
             if not enabled:
                 view.dismiss_ghost()
-        self.status.set_segment("fim", "fim: off" if not enabled else "fim: on")
+        self._show_fim(self._fim_state)
         self.notify(f"Code suggestions {'on' if enabled else 'off'}", timeout=2)
 
     def action_search(self) -> None:
@@ -650,8 +652,14 @@ class MainScreen(Screen[None]):
         assert self.client is not None
         self._show_fim(await self.client.completion_state(self._show_fim))
 
-    def _show_fim(self, state: dict) -> None:
-        if not state["enabled"]:
+    def _show_fim(self, state: dict | None) -> None:
+        """The fim segment: off (F4 or config), the model's trouble, or at work."""
+        self._fim_state = state
+        if not self.editor.view_options.get("complete", True):
+            self.status.set_segment("fim", "fim: off")
+        elif state is None:
+            self.status.set_segment("fim", "fim: on")
+        elif not state["enabled"]:
             self.status.set_segment("fim", "fim: off")
         elif state["error"]:
             self.status.set_segment(

@@ -605,3 +605,18 @@ async def test_the_palette_lists_each_action_once_with_its_key(project: Path):
         by_title = {command.title: command.help for command in commands}
         assert by_title["Close tab"] == "key: ctrl+w"
         assert by_title["Comment/uncomment lines (editor)"] == "key: ctrl+underscore, ctrl+slash"
+
+
+async def test_delete_and_move_on_a_folder_say_they_take_files(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        tree = app.screen.query_one(FileTree)
+        tree.cursor_line = next(
+            n.line for n in tree._walk(tree.root) if n.data and n.data.path == "web"
+        )
+        await pilot.press("delete", "m")
+        said = [str(n.message) for n in app._notifications]
+        assert any("web/ is a folder: files are deleted here" in m for m in said)
+        assert any("web/ is a folder: files are renamed or moved here" in m for m in said)
+        assert (project / "web").is_dir() and not isinstance(app.screen, ConfirmScreen)

@@ -215,10 +215,23 @@ class FileTree(Tree[Entry]):
     def action_delete_file(self) -> None:
         if path := self.file_at_cursor():
             self.post_message(self.DeleteRequested(self, path))
+        else:
+            self._files_only("deleted")
 
     def action_rename_file(self) -> None:
         if path := self.file_at_cursor():
             self.post_message(self.RenameRequested(self, path))
+        else:
+            self._files_only("renamed or moved")
+
+    def _files_only(self, done: str) -> None:
+        node = self.cursor_node
+        if node is not None and node.data is not None and node.data.is_dir:
+            self.notify(
+                f"{node.data.path}/ is a folder: files are {done} here one at a time "
+                "(each step journaled, so alt+z undoes it).",
+                timeout=4,
+            )
 
     def file_at_cursor(self) -> str | None:
         """The file the cursor is on (None on a folder)."""

@@ -84,3 +84,24 @@ async def test_replace_in_files_waits_in_the_review_pane_for_a_yes(project: Path
         await pilot.press("a")
         await wait_for(pilot, lambda: "under zero" in store.read_text(), timeout=15)
     assert store.read_text() == before.replace("below zero", "under zero")
+
+
+async def test_a_proposal_for_a_file_with_unsaved_edits_warns_first(project: Path):
+    app = app_for(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.screen.client is not None)
+        main = app.screen
+        main.open_file("inventory/store.py")
+        editor = main.query_one(Editor)
+        await wait_for(pilot, lambda: app.focused is editor.active)
+        await pilot.press(*"# mine")
+        await pilot.press("alt+g", *"below zero")
+        finder = app.screen
+        await wait_for(pilot, lambda: len(getattr(finder, "hits", [])) == 1, timeout=15)
+        await pilot.press("ctrl+r", *"under zero", "enter")
+        await wait_for(pilot, lambda: main._proposal_id is not None, timeout=15)
+        said = lambda: any(  # noqa: E731
+            "inventory/store.py has unsaved edits that this proposal does not see" in str(n.message)
+            for n in app._notifications
+        )
+        await wait_for(pilot, said)

@@ -1025,6 +1025,15 @@ class MainScreen(Screen[None]):
             "e edits a hunk." + (f" ({notes})" if notes else ""),
             timeout=6,
         )
+        unsaved = [f["path"] for f in proposal["files"] if self.editor.is_dirty(f["path"])]
+        if unsaved:
+            self.notify(
+                f"{', '.join(unsaved)} {'has' if len(unsaved) == 1 else 'have'} unsaved edits "
+                "that this proposal does not see (it was made from the file on disk): "
+                "save them first, or accepting will ask which to keep.",
+                severity="warning",
+                timeout=8,
+            )
 
     @on(ReviewPane.HunkAccepted)
     def on_hunk_accepted(self, event: ReviewPane.HunkAccepted) -> None:

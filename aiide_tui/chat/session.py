@@ -498,10 +498,15 @@ class ChatSession:
         Raises:
             ChatError: nothing applied, or the journal's last step is not that proposal.
         """
+        workspace = self.files.workspace
+        undone_elsewhere = None
+        while self.applied and self._undone(self.applied[-1]):  # alt+z in the app did it
+            undone_elsewhere = self.applied.pop()
         if not self.applied:
+            if undone_elsewhere is not None:
+                raise ChatError(f"chat proposal #{undone_elsewhere} was undone already")
             raise ChatError("no applied chat proposal to undo in this session")
         proposal_id = self.applied[-1]
-        workspace = self.files.workspace
         step = workspace.journal.last_step()
         if not step or step[0].group != self.group(proposal_id):
             raise ChatError(
@@ -510,6 +515,12 @@ class ChatSession:
         paths = workspace.undo_step()
         self.applied.pop()
         return paths
+
+    def _undone(self, proposal_id: int) -> bool:
+        """Whether the journal holds this proposal's writes as undone (by the file-change undo)."""
+        group = self.group(proposal_id)
+        entries = [e for e in self.files.workspace.journal.entries(500) if e.group == group]
+        return bool(entries) and all(entry.undone for entry in entries)
 
     # -- commands ------------------------------------------------------------------------
 

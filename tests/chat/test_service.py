@@ -88,6 +88,19 @@ async def test_slash_undo_reverts_a_whole_proposal(client, model_server, project
     assert (project / "calc.py").read_text() == CALC
 
 
+async def test_slash_undo_after_the_file_change_undo_says_it_is_undone_already(
+    client, model_server, project
+):
+    model_server.script(CHAT, text=TWO_HUNKS)
+    proposal = (await client.chat_send("swap"))["proposal"]
+    await client.chat_decide_all(proposal["id"], accept=True)
+    assert await client.undo() == ["calc.py"]  # alt+z in the app
+    assert (project / "calc.py").read_text() == CALC
+    with pytest.raises(ChatError, match=f"chat proposal #{proposal['id']} was undone already"):
+        await client.chat_send("/undo")
+    assert (project / "calc.py").read_text() == CALC
+
+
 async def test_stale_search_text_is_applied_with_a_note(client, model_server):
     stale = (  # indented one level too deep, as if copied from inside a class
         "calc.py\n```\n<<<<<<< SEARCH\n    def sub(a, b):  \n        return a - b\n=======\n"

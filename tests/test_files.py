@@ -127,7 +127,7 @@ def test_multibyte_char_split_at_sniff_boundary_is_text(tmp_path: Path) -> None:
 
 def test_too_large(tmp_path: Path) -> None:
     path = _file(tmp_path, b"x" * 1001)
-    with pytest.raises(FileTooLargeError, match="over 1,000"):
+    with pytest.raises(FileTooLargeError, match="over the limit of 1,000"):
         read_text(path, max_bytes=1000)
     assert read_text(path, max_bytes=None).size == 1001
     assert read_text(path, max_bytes=1001).size == 1001

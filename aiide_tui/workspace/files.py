@@ -162,7 +162,9 @@ def _read_regular(
         raise WorkspaceError(f"Cannot open {path}: it is {kind}")
     with os.fdopen(fd, "rb") as handle:
         if max_bytes is not None and info.st_size > max_bytes:
-            raise FileTooLargeError(f"{path} is {info.st_size:,} bytes, over {max_bytes:,}")
+            raise FileTooLargeError(
+                f"{path} is {info.st_size:,} bytes, over the limit of {max_bytes:,}."
+            )
         if limit is None:
             limit = -1 if max_bytes is None else max_bytes + 1
         try:

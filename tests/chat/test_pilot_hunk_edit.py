@@ -39,6 +39,8 @@ async def test_edit_a_hunk_then_accept_it_writes_the_edited_text(
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, HunkEditScreen))
         area = pilot.app.screen.query_one(TextArea)
         assert area.text.splitlines()[3] == "    return b + a"
+        hint = pilot.app.screen.query_one("#hunk-edit-hint")
+        assert hint.size.height >= 2  # wrapped, its last words not cut off
         await pilot.press("down", "down", "down", "end", *"  # by hand", "ctrl+s")
         await wait_for(pilot, lambda: pilot.app.screen is main)
         view = review.query(HunkView).first()

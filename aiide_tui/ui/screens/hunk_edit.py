@@ -49,7 +49,7 @@ class HunkEditScreen(ModalScreen[dict | None]):
             width: 110; max-width: 95%; height: 80%;
             border: round $accent; border-title-color: $text; background: $surface;
         }
-        & #hunk-edit-hint { color: $text-muted; padding: 0 1; height: auto; }
+        & #hunk-edit-hint { color: $text-muted; padding: 0 1; width: 1fr; height: auto; }
         & #hunk-edit-error { color: $text-error; padding: 0 1; height: auto; }
         & TextArea { height: 1fr; }
     }

@@ -22,8 +22,17 @@ class DefaultToOpen(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "--version")):
+            if args and not Path(args[0]).exists() and (near := self._near(args[0])):
+                ctx.fail(f"No command or folder named {args[0]!r}; did you mean {near!r}?")
             args = ["open", *args]
         return super().parse_args(ctx, args)
+
+    def _near(self, word: str) -> str | None:
+        """The command a mistyped word most likely meant (`serach` -> `search`)."""
+        from difflib import get_close_matches
+
+        found = get_close_matches(word, list(self.commands), n=1, cutoff=0.75)
+        return found[0] if found else None
 
 
 def _load_config(root: Path | None, overrides: dict | None = None):
@@ -77,11 +86,15 @@ def doctor(path: str | None) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from aiide_tui.config import Config, load_config
     from aiide_tui.doctor import essentials_ok, run_checks
 
     root = _project_root(path)
-    config = _load_config(root)
-    checks = asyncio.run(run_checks(root, config))
+    try:
+        config, config_error = load_config(root), None
+    except AiideError as error:  # say so in its row; check the rest with the defaults
+        config, config_error = Config(), error.message
+    checks = asyncio.run(run_checks(root, config, config_error))
     marks = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
     table = Table(title=f"aiide {__version__} doctor · {root}", title_justify="left")
     table.add_column("Check", no_wrap=True)
@@ -93,7 +106,7 @@ def doctor(path: str | None) -> None:
     console = Console()
     console.print(table)
     console.print("[dim]* essential[/]")
-    sys.exit(0 if essentials_ok(checks) else 1)
+    sys.exit(0 if essentials_ok(checks) and config_error is None else 1)
 
 
 @main.command()

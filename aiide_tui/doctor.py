@@ -67,7 +67,7 @@ def essentials_ok(checks: list[Check]) -> bool:
     return not any(check.essential and check.status == "fail" for check in checks)
 
 
-async def run_checks(root: Path, config: Config) -> list[Check]:
+async def run_checks(root: Path, config: Config, config_error: str | None = None) -> list[Check]:
     """Every check, run concurrently, in a stable order for display."""
     git, repository, model, roles, docker, data, index = await asyncio.gather(
         check_git(),
@@ -89,7 +89,7 @@ async def run_checks(root: Path, config: Config) -> list[Check]:
         check_language_servers(),
         data,
         index,
-        check_config(config),
+        check_config(config, config_error),
     ]
 
 
@@ -369,8 +369,16 @@ def check_index(root: Path, config: Config) -> Check:
     return Check("code index", "ok" if ok else "warn", f"{stored}; {vectors}", summary=summary)
 
 
-def check_config(config: Config) -> Check:
+def check_config(config: Config, error: str | None = None) -> Check:
+    """The config files read and the environment variables in force; `error` when the config
+    could not be loaded (the other checks then ran on the defaults)."""
+    if error is not None:
+        return Check("config", "fail", f"{error} (the checks above used the defaults)")
     files = ", ".join(str(path) for path in config.files) or "no config files, defaults only"
+    variables = sorted({where.removeprefix("environment ") for where in config.sources.values()
+                        if where.startswith("environment ")})  # fmt: skip
+    if variables:
+        files += f"; from the environment: {', '.join(variables)}"
     if config.warnings:
         return Check("config", "warn", "; ".join(config.warnings))
     return Check("config", "ok", files)

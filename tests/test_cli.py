@@ -50,13 +50,47 @@ def test_doctor_fails_when_data_dir_is_unusable(tmp_path):
 
 def test_bad_project_config_names_file_line_and_key(tmp_path):
     (tmp_path / ".aiide.toml").write_text('[editor]\ntab_size = "four"\n')
-    result = run("doctor", str(tmp_path))
+    result = run("index", str(tmp_path))
     assert result.returncode != 0
     assert ".aiide.toml:2" in result.stderr
     assert "editor.tab_size" in result.stderr
+
+
+def test_doctor_with_a_bad_config_says_so_in_its_row_and_checks_the_rest(tmp_path):
+    (tmp_path / ".aiide.toml").write_text('[editor]\ntab_size = "four"\n')
+    result = run("doctor", str(tmp_path), env_extra={"COLUMNS": "200"})
+    assert result.returncode == 1
+    assert "FAIL" in result.stdout and ".aiide.toml:2: editor.tab_size" in result.stdout
+    assert "Python" in result.stdout and "git" in result.stdout  # the other checks ran
+
+
+def test_doctor_names_the_environment_variables_in_force(tmp_path):
+    result = run("doctor", str(tmp_path), env_extra={"AIIDE_UI__LAYOUT": "wide", "COLUMNS": "200"})
+    assert "from the environment: AIIDE_UI__LAYOUT" in result.stdout
+
+
+def test_a_mistyped_command_is_named_not_taken_for_a_folder(tmp_path):
+    result = run("serach", "Store", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "No command or folder named 'serach'; did you mean 'search'?" in result.stderr
 
 
 def test_not_a_directory(tmp_path):
     result = run(str(tmp_path / "missing"))
     assert result.returncode == 2
     assert "does not exist" in result.stderr
+
+
+def test_run_refuses_a_timeout_of_zero(tmp_path):
+    result = run("run", "--timeout", "0", "--", "true", cwd=tmp_path)
+    assert result.returncode == 2 and "--timeout" in result.stderr
+
+
+def test_quiet_commands_say_when_they_found_nothing(tmp_path):
+    (tmp_path / "a.py").write_text("def alpha():\n    return 1\n")
+    env = {"AIIDE_DATA_DIR": str(tmp_path / "data")}
+    searched = run("search", "--root", str(tmp_path), "zzzqqq", env_extra=env)
+    assert searched.returncode == 0 and searched.stdout == ""
+    assert "Nothing in the index matches 'zzzqqq'" in searched.stderr
+    audited = run("audit", "-C", str(tmp_path), env_extra=env)
+    assert audited.returncode == 0 and "No sandboxed runs" in audited.stderr

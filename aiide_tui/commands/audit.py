@@ -31,8 +31,11 @@ def command(action: str, run_id: int | None, limit: int, project: str | None) ->
                 raise click.ClickException(f"no run #{run_id} in this project's audit log")
             _show(record)
         else:
-            for record in store.list(limit):
+            records = store.list(limit)
+            for record in records:
                 click.echo(_line(record))
+            if not records:
+                click.echo("No sandboxed runs in this project yet (`aiide run -- CMD`).", err=True)
     finally:
         store.close()
 

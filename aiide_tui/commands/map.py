@@ -23,6 +23,9 @@ def command(tokens: int, root: str | None, focus: tuple[str, ...]) -> None:
             n for n in names if not index.definitions(n)
         ]:
             click.echo(f"aiide map: {item} is no file or definition in the index", err=True)
-        click.echo(index.repo_map(tokens, focus_files=files, focus_names=names), nl=False)
+        text = index.repo_map(tokens, focus_files=files, focus_names=names)
+        click.echo(text, nl=False)
+        if not text:
+            click.echo(f"aiide map: no definition, or none that fits in {tokens} tokens", err=True)
     finally:
         index.close()

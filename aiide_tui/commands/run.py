@@ -17,7 +17,11 @@ ERROR_EXIT = 125
 
 @click.command("run", context_settings={"ignore_unknown_options": True})
 @click.option("--image", help="Image to run in (default: [sandbox] image).")
-@click.option("--timeout", type=float, help="Seconds before the run is killed (exit 124).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds before the run is killed (exit 124).",
+)
 @click.option("--network", is_flag=True, help="Give this run network access (off by default).")
 @click.option(
     "--apply/--no-apply",

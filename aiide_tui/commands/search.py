@@ -28,6 +28,8 @@ def command(query: tuple[str, ...], k: int, as_json: bool, root: str | None) -> 
     if as_json:
         click.echo(json.dumps([result.to_json() for result in results], indent=2))
         return
+    if not results:
+        click.echo(f"Nothing in the index matches {' '.join(query)!r}.", err=True)
     for result in results:
         parts = " ".join(f"{name}={value:.4f}" for name, value in result.parts.items())
         click.echo(

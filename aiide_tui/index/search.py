@@ -5,7 +5,8 @@ Each signal ranks chunks on its own: BM25 over the code-aware full text
 and docstrings); exact symbol names; the graph around the best full-text
 hits (the definitions they call, and their callers); and, when embeddings
 exist, vector similarity. Reciprocal rank fusion adds `1 / (RRF_K + rank)`
-per signal, so no signal's raw scale matters. Results covering overlapping
+per signal, so no signal's raw scale matters; the graph, which only expands
+the full-text hits, ranks each neighbour after the hit it came from. Results covering overlapping
 lines of one file are merged, and each keeps its score parts.
 """
 
@@ -69,16 +70,16 @@ class Searcher:
         if not terms:
             return []
         db = self.store.read()
-        ranked: dict[str, list[int]] = {}
+        ranked: dict[str, dict[int, int]] = {}
         bm25 = self._bm25(db, terms)
         if "bm25" in signals:
-            ranked["bm25"] = bm25
+            ranked["bm25"] = _ranks(bm25)
         if "symbol" in signals:
-            ranked["symbol"] = self._symbols(db, query)
+            ranked["symbol"] = _ranks(self._symbols(db, query))
         if "graph" in signals:
             ranked["graph"] = self._graph(db, bm25[:GRAPH_SEEDS])
         if "vector" in signals and self.vectors is not None:
-            ranked["vector"] = self._vector(db, query)
+            ranked["vector"] = _ranks(self._vector(db, query))
         return self._fuse(db, ranked, k)
 
     def _bm25(self, db, terms: list[str]) -> list[int]:
@@ -104,10 +105,12 @@ class Searcher:
         )
         return [row[0] for row in rows if row[0] is not None]
 
-    def _graph(self, db, seeds: list[int]) -> list[int]:
-        """Chunks of what the seed hits call, then of their callers, seed by seed."""
-        found: list[int] = []
-        for chunk_id in seeds:
+    def _graph(self, db, seeds: list[int]) -> dict[int, int]:
+        """Chunks of what the seed hits call, then of their callers, each ranked after its
+        seed (a neighbour of the 4th full-text hit never outranks the 1st hit's)."""
+        ranks: dict[int, int] = {}
+        for seed_rank, chunk_id in enumerate(seeds, start=1):
+            found: list[int] = []
             symbol_ids = [
                 row[0]
                 for row in db.execute(
@@ -126,7 +129,10 @@ class Searcher:
                     symbol_ids,
                 )
                 found.extend(self._chunks_of(db, [row[0] for row in rows]))
-        return [chunk for chunk in dict.fromkeys(found) if chunk not in seeds]
+            neighbours = [chunk for chunk in dict.fromkeys(found) if chunk not in seeds]
+            for position, chunk in enumerate(neighbours, start=1):
+                ranks.setdefault(chunk, seed_rank + position)
+        return ranks
 
     def _chunks_of(self, db, symbol_ids: list[int]) -> list[int]:
         chunks = []
@@ -152,11 +158,11 @@ class Searcher:
             by_hash.setdefault(digest, chunk_id)
         return [by_hash[digest] for digest in hashes if digest in by_hash]
 
-    def _fuse(self, db, ranked: dict[str, list[int]], k: int) -> list[SearchResult]:
+    def _fuse(self, db, ranked: dict[str, dict[int, int]], k: int) -> list[SearchResult]:
         scores: dict[int, dict[str, float]] = {}
-        for signal, ids in ranked.items():
+        for signal, ranks in ranked.items():
             weight = SIGNAL_WEIGHTS.get(signal, 1.0)
-            for rank, chunk_id in enumerate(ids, start=1):
+            for chunk_id, rank in ranks.items():
                 scores.setdefault(chunk_id, {})[signal] = weight / (RRF_K + rank)
         order = sorted(scores, key=lambda cid: -sum(scores[cid].values()))
         results: list[SearchResult] = []
@@ -180,6 +186,14 @@ class Searcher:
         return SearchResult(
             path, start, end, symbol, kind, sum(parts.values()), dict(parts), text, header, chunk_id
         )
+
+
+def _ranks(ids: list[int]) -> dict[int, int]:
+    """Chunk -> its 1-based rank in a signal's list (the first place it appears)."""
+    ranks: dict[int, int] = {}
+    for rank, chunk_id in enumerate(ids, start=1):
+        ranks.setdefault(chunk_id, rank)
+    return ranks
 
 
 def _merge_overlap(results: list[SearchResult], new: SearchResult) -> bool:

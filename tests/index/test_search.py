@@ -63,6 +63,16 @@ def test_hybrid_beats_each_single_signal(index, model_server):
     assert all(hybrid > score for score in singles.values()), (hybrid, singles)
 
 
+def test_a_graph_neighbour_never_outranks_the_hit_it_came_from(index):
+    """The graph only expands full-text hits: what it adds ranks after its seed, not beside
+    the best text match of the whole query."""
+    for question in [*QUESTIONS, "formatCents", "unit price"]:
+        results = index.search(question, 10, signals=("bm25", "graph"))
+        graph_only = [r for r in results if set(r.parts) == {"graph"}]
+        if results and graph_only:
+            assert results[0].parts.get("bm25", 0) > max(r.score for r in graph_only), question
+
+
 def test_cli_search_json_indexes_first(project):
     done = subprocess.run(
         [sys.executable, "-m", "aiide_tui", "search", "--json", "--k", "2", "--root",

@@ -176,7 +176,7 @@ def ask_in_chat(term: Tmux) -> list[str]:
     term.send("C-p")
     term.wait_for(lambda s: "🔎" in s)
     term.type("Focus chat")
-    term.wait_for(lambda s: "Focus chat (" in s)
+    term.wait_for(lambda s: "Focus chat" in s and "key: alt+3" in s)
     term.send("Enter")
     term.wait_for(lambda s: "🔎" not in s)
     time.sleep(0.3)

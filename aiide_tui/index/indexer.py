@@ -58,6 +58,8 @@ class IndexReport:
     parsed: int
     unchanged: int
     skipped: int
+    """Files left out of the index: all of them after a full pass (those from earlier passes
+    too), those of this batch after an update."""
     removed: int
     chunks: int
     seconds: float
@@ -177,10 +179,16 @@ class Indexer:
             if progress:
                 progress(Progress(len(todo), len(todo), counts["chunks"], "linking"))
             resolve_pending(self.store)
+            left_out = (
+                self.store.read()
+                .execute("SELECT COUNT(*) FROM files WHERE skip IS NOT NULL")
+                .fetchone()[0]
+            )  # all of them, not only those found this pass
             return IndexReport(
                 files=len(listed), parsed=counts["parsed"],
-                unchanged=len(listed) - len(todo) - len(by_name) + counts["unchanged"],
-                skipped=len(by_name) + counts["skipped"], removed=len(removed),
+                unchanged=len(listed) - len(todo) + counts["unchanged"] + counts["skipped"]
+                - left_out,
+                skipped=left_out, removed=len(removed),
                 chunks=counts["chunks"], seconds=time.perf_counter() - started,
             )  # fmt: skip
 

@@ -44,8 +44,11 @@ def test_bad_files_are_left_out_with_reasons(tmp_path):
         report = index.index()
         reasons = dict(index.explain())
         hits = index.search("name")
+        again = index.index()  # nothing changed: the same files are still left out
     finally:
         index.close()
+    assert (again.parsed, again.skipped) == (0, report.skipped) and report.skipped == len(reasons)
+    assert again.unchanged == report.files - report.skipped
     assert any(hit.path == "latin.py" and "'été'" in hit.text for hit in hits)
     assert any(hit.path == "wide.py" and "'wide'" in hit.text for hit in hits)
     # ok.py; mentions.py (a marker in a string is not a header); latin.py and wide.py,

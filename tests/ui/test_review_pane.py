@@ -135,6 +135,10 @@ async def test_keys_move_the_current_hunk_across_files(tmp_path: Path) -> None:
         assert await pilot.click(view_b, offset=(5, 1))
         assert pane.current_hunk == ("b.py", 0)
         assert current_widgets(pane) == [view_b]
+        await pilot.press("home")  # the selection goes with the view, not the view alone
+        assert pane.current_hunk == ("a.py", 0)
+        await pilot.press("end")
+        assert pane.current_hunk == ("b.py", 0)
 
 
 async def test_enter_folds_the_current_file_and_navigation_skips_its_hunks(tmp_path: Path) -> None:
@@ -225,8 +229,12 @@ async def test_git_diffs_are_read_only(tmp_path: Path) -> None:
         await pilot.press("a", "x")
         await pilot.pause()
         assert app.posted == []
-        assert app.notices == ["The working tree diff is read-only."] * 2
         assert all(v.decision is None for v in pane.query(HunkView))
+        # the footer shows the deciding keys dimmed here, live on a proposal
+        assert pane.check_action("accept_hunk", ()) is None
+        (tmp_path / "again").mkdir()
+        await pane.show_diff(two_file_diff(tmp_path / "again"), source="proposal 1")
+        assert pane.check_action("accept_hunk", ()) is True
 
 
 async def test_proposal_hunks_can_be_accepted_and_rejected(tmp_path: Path) -> None:

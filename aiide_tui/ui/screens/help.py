@@ -22,7 +22,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen {
         align: center middle;
         & > VerticalScroll {
-            width: 80; max-width: 95%; height: auto; max-height: 90%;
+            width: 110; max-width: 95%; height: auto; max-height: 90%;
             border: round $accent; border-title-color: $text;
             background: $surface; padding: 0 1;
         }
@@ -35,8 +35,8 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, show_header=True, header_style="bold")
-        table.add_column("Key", no_wrap=True)
-        table.add_column("Action")
+        table.add_column("Key", max_width=22)  # several keys wrap after their commas
+        table.add_column("Action", ratio=1)
         table.add_column(Text("Name in [keys]"), style="dim", no_wrap=True)
         for action, keys in self.actions:
             table.add_row(keys.replace(",", ", "), action.description, action.id)

@@ -137,6 +137,8 @@ class ReviewPane(VerticalScroll, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "next_hunk", "Next hunk", show=False),
         Binding("up,k", "previous_hunk", "Previous hunk", show=False),
+        Binding("home,g", "first_hunk", "First hunk", show=False),
+        Binding("end,G", "last_hunk", "Last hunk", show=False),
         Binding("enter,space", "toggle_file", "Fold file"),
         Binding("s", "toggle_split", "Split/unified"),
         Binding("r", "refresh_diff", "Refresh"),
@@ -149,6 +151,7 @@ class ReviewPane(VerticalScroll, can_focus=True):
     | :- | :- |
     | down, j | Move to the next hunk (or the next folded file). |
     | up, k | Move to the previous hunk (or the previous folded file). |
+    | home, g / end, G | Move to the first / last hunk (the view scrolls with it). |
     | enter, space | Fold or unfold the current file. |
     | s | Toggle split (side by side) and unified views. |
     | r | Ask the screen to reload the diff. |
@@ -276,7 +279,8 @@ class ReviewPane(VerticalScroll, can_focus=True):
         previous = self.current_hunk or (self.current_path, None)
         if source != self.source:
             self._folded.clear()
-        self.source = source
+            self.source = source
+            self.refresh_bindings()  # the deciding keys dim on the read-only git diff
         self.files = list(files)
         self._sections = self._make_sections()
         self._show_text("" if files else self._empty_text())
@@ -325,11 +329,23 @@ class ReviewPane(VerticalScroll, can_focus=True):
 
     # Actions
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Deciding keys are shown dimmed (and do nothing) on the read-only git diff."""
+        if action in ("accept_hunk", "reject_hunk", "edit_hunk") and self.source == "git":
+            return None
+        return True
+
     def action_next_hunk(self) -> None:
         self._step(+1)
 
     def action_previous_hunk(self) -> None:
         self._step(-1)
+
+    def action_first_hunk(self) -> None:
+        self._step(-len(self._stops()))
+
+    def action_last_hunk(self) -> None:
+        self._step(len(self._stops()))
 
     def action_toggle_file(self) -> None:
         if self._current is None:

@@ -174,8 +174,13 @@ class Indexer:
             todo, by_name = self._plan(listed, states)
             removed = sorted(set(states) - set(listed))
             self.store.remove_files(removed)
-            self.store.write_batch(by_name, cascade=not cold)
-            counts = self._parse(todo, states, progress, cancel, cascade=not cold)
+            if cold:
+                self.store.drop_lookup_indexes()
+            try:
+                self.store.write_batch(by_name, cascade=not cold)
+                counts = self._parse(todo, states, progress, cancel, cascade=not cold)
+            finally:
+                self.store.build_lookup_indexes()
             if progress:
                 progress(Progress(len(todo), len(todo), counts["chunks"], "linking"))
             resolve_pending(self.store)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiide_tui.index.ignore import IgnoreRules
 from aiide_tui.index.project import CodeIndex
-from aiide_tui.index.store import DB_NAME
+from aiide_tui.index.store import DB_NAME, LOOKUP_INDEXES
 from tests.support.components import as_plain_user
 
 
@@ -165,6 +165,8 @@ def test_kill_9_mid_index_then_restart_is_complete_and_consistent(tmp_path):
     assert 0 < partial["files"] < 400 and partial["orphans"] == 0
     index = CodeIndex(root, state_dir=state)
     try:
+        present = {row[0] for row in index.store.read().execute("SELECT name FROM sqlite_master")}
+        assert set(LOOKUP_INDEXES) <= present  # dropped for the killed cold pass; rebuilt
         assert index.search("f3_7")  # usable before it is completed
         report = index.index()
         assert report.parsed == 400 - partial["files"]

@@ -77,7 +77,7 @@ def connect(timeout: float = CONNECT_TIMEOUT_S) -> Any:
     from docker.errors import DockerException
 
     try:
-        client = docker.from_env(timeout=timeout)
+        client = docker.from_env(timeout=timeout, use_ssh_client=True)  # ssh:// as docker does
         client.ping()
     except (DockerException, OSError) as error:
         where = os.environ.get("DOCKER_HOST", "the local socket")

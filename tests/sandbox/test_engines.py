@@ -80,3 +80,16 @@ async def test_bwrap_run_that_changes_nothing_reports_no_change_with_links(proje
     result = await sandbox.run(["true"])
     await sandbox.close()
     assert result.exit_code == 0 and result.diff == "" and not result.changes.files
+
+
+def test_an_ssh_engine_is_reached_through_the_ssh_client(project: Path, tmp_path) -> None:
+    """`DOCKER_HOST=ssh://...` works as with the docker CLI (docker-py's ssh extra is installed);
+    an engine nobody answers for is a clear refusal, not 'install paramiko'."""
+    env = {**os.environ, "DOCKER_HOST": "ssh://nobody@127.0.0.1:9"}  # no ssh binary: refused too
+    result = subprocess.run(
+        [sys.executable, "-m", "aiide_tui", "run", "--", "true"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 125
+    assert "No Docker engine answers at ssh://nobody@127.0.0.1:9" in result.stderr
+    assert "paramiko" not in result.stderr

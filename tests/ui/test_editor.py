@@ -8,7 +8,7 @@ from textual.widgets.text_area import Selection
 
 from aiide_tui.ui.screens.confirm import ConfirmScreen
 from aiide_tui.ui.screens.goto_line import GotoLineScreen
-from aiide_tui.ui.widgets.code_view import HIGHLIGHT_LIMIT
+from aiide_tui.ui.widgets.code_view import HIGHLIGHT_LIMIT, CodeView
 from aiide_tui.ui.widgets.editor import DIRTY_MARK, Editor
 from aiide_tui.ui.widgets.find_bar import FindBar
 
@@ -355,13 +355,18 @@ async def test_confirm_screen_returns_the_chosen_key() -> None:
         assert results == ["d", "c", "s"]
 
 
+async def _main_py(app: Host, pilot) -> CodeView:
+    """Both documents open, src/main.py the active one."""
+    editor = await _open_two(app, pilot)
+    editor.open_existing("src/main.py")
+    await pilot.pause()
+    return editor.active
+
+
 async def test_tab_and_shift_tab_indent_and_dedent_selected_lines_in_one_undo_step() -> None:
     app = Host()
     async with app.run_test() as pilot:
-        editor = await _open_two(app, pilot)
-        editor.open_existing("src/main.py")
-        await pilot.pause()
-        view = editor.active
+        view = await _main_py(app, pilot)
         view.selection = Selection((3, 2), (4, 5))  # parts of `def main():` and `return`
         await pilot.press("tab")
         assert view.text == "import os\n\n\n    def main():\n        return os.getcwd()\n"
@@ -403,10 +408,7 @@ async def test_ctrl_slash_toggles_comments_in_the_files_language() -> None:
 async def test_enter_indents_as_the_code_calls_for_and_undoes_as_one_keystroke() -> None:
     app = Host()
     async with app.run_test() as pilot:
-        editor = await _open_two(app, pilot)
-        editor.open_existing("src/main.py")
-        await pilot.pause()
-        view = editor.active
+        view = await _main_py(app, pilot)
         view.move_cursor((4, len("    return os.getcwd()")))
         await pilot.press("enter", *"x = [", "enter", *"1,")
         assert view.text.endswith("    return os.getcwd()\nx = [\n    1,\n")  # out after return
@@ -425,10 +427,7 @@ async def test_enter_indents_as_the_code_calls_for_and_undoes_as_one_keystroke()
 async def test_ctrl_home_and_end_go_to_the_ends_of_the_file_and_select_with_shift() -> None:
     app = Host()
     async with app.run_test() as pilot:
-        editor = await _open_two(app, pilot)
-        editor.open_existing("src/main.py")
-        await pilot.pause()
-        view = editor.active
+        view = await _main_py(app, pilot)
         view.move_cursor((3, 4))
         await pilot.press("ctrl+end")
         assert view.cursor_location == view.document.end

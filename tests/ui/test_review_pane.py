@@ -58,6 +58,17 @@ def two_file_diff(tmp_path: Path) -> str:
     return git(repo, "diff")
 
 
+def one_file_diff(repo: Path, name: str, before: str, after: str) -> str:
+    """The git diff of one file committed as `before` and changed to `after`."""
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / name).write_text(before)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    (repo / name).write_text(after)
+    return git(repo, "diff")
+
+
 def title_text(section: FileSection) -> str:
     return str(section.query_one(CollapsibleTitle).render())
 
@@ -257,17 +268,12 @@ async def test_proposal_hunks_can_be_accepted_and_rejected(tmp_path: Path) -> No
 
 
 async def test_control_characters_are_shown_not_sent(tmp_path: Path) -> None:
-    repo = tmp_path / "ctl"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    (repo / "t.py").write_text("a = 1\npage\x0cbreak\nb = 2\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "init")
-    (repo / "t.py").write_text("a = 1\npage\x0cbreak\nb = '\x1b[31m'\n")
+    diff = one_file_diff(tmp_path / "ctl", "t.py", "a = 1\npage\x0cbreak\nb = 2\n",
+                         "a = 1\npage\x0cbreak\nb = '\x1b[31m'\n")  # fmt: skip
     app = Host()
     async with app.run_test(size=(80, 20)) as pilot:
         pane = app.query_one(ReviewPane)
-        await pane.show_diff(git(repo, "diff"))
+        await pane.show_diff(diff)
         await pilot.pause()
         lines = view_text(pane.query_one(HunkView))
         assert [line.split()[-1] for line in lines[1:]] == ["1", "page␌break", "2", "'␛[31m'"]
@@ -336,18 +342,13 @@ async def test_large_diff_mounts_hunks_lazily(tmp_path: Path) -> None:
 async def test_ansi_themes_render_strings_and_attributes(tmp_path: Path, theme: str) -> None:
     """Textual's ANSI highlight themes misspell colours (`ansi_greenb` for strings): a diff
     holding a string crashed the pane, and with it the app at every start."""
-    repo = tmp_path / "strings"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    (repo / "s.py").write_text('NAME = "old"\n')
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "init")
-    (repo / "s.py").write_text('NAME = "new"\nobj.attr = __len__\n')
+    diff = one_file_diff(tmp_path / "strings", "s.py", 'NAME = "old"\n',
+                         'NAME = "new"\nobj.attr = __len__\n')  # fmt: skip
     app = Host()
     async with app.run_test(size=(90, 20)) as pilot:
         app.theme = theme
         pane = app.query_one(ReviewPane)
-        await pane.show_diff(git(repo, "diff"))
+        await pane.show_diff(diff)
         await pilot.pause()
         (view,) = pane.query(HunkView)
         assert any('"new"' in line for line in view_text(view))

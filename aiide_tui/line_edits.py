@@ -40,7 +40,8 @@ COLON_OPENS = frozenset({"python", "yaml"})
 """Languages where a line ending in `:` opens a block (`def f():`, `key:`)."""
 PYTHON_EXITS = re.compile(r"(?:return|pass|break|continue|raise)\b")
 """Python statements after which a block ends: the next line goes back one level."""
-TRAILING_COMMENT = re.compile(r"\s+(?:#|//)[^'\"`]*$")
+TRAILING_COMMENT = re.compile(r"(?:^|\s+)(?:#|//)[^'\"`]*$")
+"""A comment ending the line (or filling it), outside any string, roughly."""
 
 
 class LineBreak(NamedTuple):
@@ -116,12 +117,12 @@ def _open_bracket(code: str) -> bool:
 def break_line(before: str, after: str, unit: str, language: str | None) -> LineBreak:
     """Split a line at the cursor (`before` | `after`) the way code editors do.
 
-    The new line starts at the line's indentation, one level deeper after an opening
-    bracket, or inside one left open (`call(a,`), or after a `:` in Python and YAML; one
-    level shallower after Python's `return`,
-    `pass`, `raise`...; a bracket closed right after the cursor goes to a line of its own.
-    No trailing spaces are left behind, and a cursor in the indentation just moves the
-    line down. Usually this is a plain insertion, so typing through a suggestion works.
+    The new line starts at the line's indentation: one level deeper after an opening
+    bracket, inside one left open (`call(a,`), or after a `:` in Python and YAML; one level
+    shallower after Python's `return`, `pass`, `raise`... A bracket closed right after the
+    cursor goes to a line of its own. No trailing spaces are left behind, and a cursor in
+    the indentation just moves the line down. Usually this is a plain insertion, so typing
+    through a suggestion works.
     """
     if not before.strip():
         text = "\n" + before
@@ -130,7 +131,8 @@ def break_line(before: str, after: str, unit: str, language: str | None) -> Line
     tail = after.lstrip(" \t")
     drops = (len(before) - len(head), len(after) - len(tail))
     indent = before[: len(before) - len(before.lstrip())]
-    opener = TRAILING_COMMENT.sub("", head)[-1]
+    code = TRAILING_COMMENT.sub("", head)
+    opener = code[-1] if code.strip() else ""  # a line that is only a comment opens nothing
     opens = opener == ":" and language in COLON_OPENS
     if opener in OPENERS or opens or _open_bracket(head):
         inner = "\n" + indent + unit

@@ -80,6 +80,8 @@ def _enter(line: str, unit: str = "    ", language: str | None = "python") -> st
         ("    |    x = 1", "python", "    ", "\n    |    x = 1"),
         ("    |", "python", "    ", "\n    |"),
         ('    s = "a # b:"|', "python", "    ", '    s = "a # b:"\n    |'),
+        ("    # a comment: (see|", "python", "    ", "    # a comment: (see\n    |"),
+        ("// note {|", "javascript", "  ", "// note {\n|"),
     ],
 )
 def test_enter_keeps_indentation_and_follows_blocks(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from aiide_tui.line_edits import (
     COMMENT_STYLES,
@@ -118,3 +120,19 @@ def test_indentation_is_read_from_the_file(text: str, expected: tuple[bool, int]
 def test_backspace_in_leading_spaces_goes_to_the_previous_stop() -> None:
     assert [unindent_stop(before, 4) for before in ("    ", "      ", "        ")] == [4, 2, 4]
     assert unindent_stop("  x ", 4) == 1 and unindent_stop("", 4) == 1
+
+
+@settings(max_examples=500)
+@example(line="    # a note", at=12, language="python")  # the comment is the whole line
+@given(
+    line=st.text(alphabet=" \tx#/:(){}\"'`", max_size=24),
+    at=st.integers(min_value=0, max_value=24),
+    language=st.sampled_from(["python", "javascript", "yaml", None]),
+)
+def test_enter_never_fails_and_only_moves_whitespace(line: str, at: int, language) -> None:
+    """Any line, any cursor: no exception, and the characters Enter drops are spaces."""
+    at = min(at, len(line))
+    cut = break_line(line[:at], line[at:], "    ", language)
+    dropped = line[at - cut.drop_before : at] + line[at : at + cut.drop_after]
+    assert not dropped.strip(" \t") and cut.text.startswith("\n")
+    assert not cut.text.strip(" \t\n") and 0 < cut.cursor <= len(cut.text)

@@ -75,6 +75,12 @@ def test_regular_expressions_between_slashes(ws: Workspace) -> None:
         compile_query("")
 
 
+def test_a_search_can_be_kept_to_some_files_of_the_project(ws: Workspace) -> None:
+    found = ws.find_text("quote", paths=["win.txt", "docs/notes.md", "not/listed.py"])
+    assert places(found) == [("docs/notes.md", 1, 0), ("docs/notes.md", 2, 6), ("win.txt", 2, 7)]
+    assert found.files_searched == 2  # a path the project does not list is not read
+
+
 def test_limit_marks_the_result_truncated(ws: Workspace) -> None:
     found = ws.find_text("quote", limit=2)
     assert len(found.matches) == 2 and found.truncated

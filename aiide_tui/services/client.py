@@ -71,11 +71,16 @@ class ServicesClient:
     async def list_files(self) -> list[str]:
         return await self._call("workspace/list")
 
-    async def find_text(self, query: str, *, limit: int = 1000) -> dict[str, Any]:
-        """Lines of the project's files holding `query` (`/regex/` for a regular expression):
-        `matches` (path, line, column, length, text, text_column), `files_searched`,
-        `files_matched`, `files_skipped`, `truncated`."""
-        return await self._call("workspace/find_text", {"query": query, "limit": limit})
+    async def find_text(
+        self, query: str, *, limit: int = 1000, paths: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Lines of the project's files (or of `paths` among them) holding `query` (`/regex/`
+        for a regular expression): `matches` (path, line, column, length, text, text_column),
+        `files_searched`, `files_matched`, `files_skipped`, `truncated`."""
+        params: dict[str, Any] = {"query": query, "limit": limit}
+        if paths is not None:
+            params["paths"] = paths
+        return await self._call("workspace/find_text", params)
 
     async def read(self, path: str, *, force: bool = False) -> Document:
         """Read a text file; raises BinaryFileError, FileTooLargeError (unless `force`)."""
@@ -203,6 +208,10 @@ class ServicesClient:
     async def definitions(self, name: str) -> list[dict[str, Any]]:
         """Where the index says `name` is defined: path, start_line, symbol, kind, signature."""
         return await self._call("index/definitions", {"name": name})
+
+    async def dependents(self, path: str) -> list[str]:
+        """Files that import `path` or use a definition in it."""
+        return await self._call("index/dependents", {"path": path})
 
     async def references(self, name: str) -> list[dict[str, Any]]:
         """Uses of `name`'s definitions: path, lines, and the definition they lie in."""

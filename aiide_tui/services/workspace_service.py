@@ -63,6 +63,7 @@ class WorkspaceService:
                 params["query"],
                 limit=int(params.get("limit", DEFAULT_LIMIT)),
                 cancel=stop,
+                paths=params.get("paths"),
             )
         except asyncio.CancelledError:
             stop.set()

@@ -12,6 +12,7 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from aiide_tui.errors import FileDeletedError, StaleFileError, WorkspaceError
@@ -64,11 +65,21 @@ class Workspace:
         return read_text(self.policy.resolve(rel), max_bytes=max_bytes)
 
     def find_text(
-        self, query: str, *, limit: int = DEFAULT_LIMIT, cancel: threading.Event | None = None
+        self,
+        query: str,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        cancel: threading.Event | None = None,
+        paths: Iterable[str] | None = None,
     ) -> TextSearchResult:
-        """Lines of the project's files holding `query` (see `text_search`)."""
+        """Lines of the project's files holding `query` (see `text_search`); with `paths`,
+        only those of them."""
+        files = self.list_files()
+        if paths is not None:
+            wanted = set(paths)
+            files = [rel for rel in files if rel in wanted]
         return search_text(
-            self.list_files(), query, lambda rel: self.read(rel).text, limit=limit, cancel=cancel
+            files, query, lambda rel: self.read(rel).text, limit=limit, cancel=cancel
         )
 
     def write(

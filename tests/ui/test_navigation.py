@@ -79,6 +79,17 @@ async def test_references_include_imports_and_type_hints_the_graph_does_not_reco
         }  # fmt: skip
 
 
+async def test_uses_of_a_name_the_index_does_not_define_stay_in_the_file(project: Path):
+    """`sku` is a parameter here (and in other files, unrelated): its uses are this file's."""
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_at(pilot, "inventory/store.py", 26, "sku")
+        await pilot.press("shift+f12")
+        await wait_for(pilot, lambda: isinstance(app.screen, LocationsScreen))
+        paths = {item.path for item in app.screen.locations}
+        assert paths == {"inventory/store.py"} and len(app.screen.locations) > 5
+
+
 async def test_no_name_at_the_cursor_says_so(project: Path):
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:

@@ -62,6 +62,11 @@ def keymap_bindings() -> list[Binding]:
     ]
 
 
+USE_SCOPE_DEFINITIONS = 20
+"""Find references looks for the name's text in the files of at most this many definitions
+and their dependents (a common method name is defined in many)."""
+
+
 class MainScreen(Screen[None]):
     """Files, editor, chat and review, laid out for the terminal's width."""
 
@@ -481,8 +486,9 @@ class MainScreen(Screen[None]):
             found = locations_of_definitions(definitions, view.path)
         else:
             references = await self.client.references(name)
-            matches = (await self.client.find_text(f"/\\b{name}\\b/"))["matches"]
-            found = locations_of_uses(references, matches, definitions, name)
+            scope = await self._where_uses_can_be(view.path, definitions)
+            matches = await self.client.find_text(f"/\\b{name}\\b/", paths=scope)
+            found = locations_of_uses(references, matches["matches"], definitions, name)
         if not found:
             self.notify(f"No {kind} of {name} in the index.", timeout=4)
             return
@@ -494,6 +500,16 @@ class MainScreen(Screen[None]):
                 return
             found = [chosen]
         self.open_location(found[0])
+
+    async def _where_uses_can_be(self, path: str, definitions: list[dict]) -> list[str]:
+        """The files a name's uses can be in: those defining it and their dependents (the
+        importers); for a name the index does not define (a local), the file at hand."""
+        assert self.client is not None
+        defining = sorted({d["path"] for d in definitions})[:USE_SCOPE_DEFINITIONS]
+        scope = {path, *defining}
+        for source in defining:
+            scope.update(await self.client.dependents(source))
+        return sorted(scope)
 
     def action_refresh_review(self) -> None:
         self.refresh_git()

@@ -81,7 +81,29 @@ def command(path: str | None, explain: bool, quiet: bool) -> None:
     try:
         index_with_progress(index, quiet=quiet or explain)
         if explain:
-            for rel, reason in index.explain():
+            left_out = index.explain()
+            for rel, reason in grouped(left_out):
                 click.echo(f"{rel}\t{reason}")
+            count = len(left_out)
+            click.echo(f"{count:,} file{'' if count == 1 else 's'} left out of the index", err=True)
     finally:
         index.close()
+
+
+GROUP_FROM = 5
+"""Files of one folder left out for one reason are listed as the folder from this many on."""
+
+
+def grouped(left_out: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(path, reason) pairs, with a folder's files that share a reason as one line
+    (`__pycache__/ (102 files)`), in path order."""
+    by_group: dict[tuple[str, str], list[str]] = {}
+    for rel, reason in left_out:
+        by_group.setdefault((rel.rpartition("/")[0], reason), []).append(rel)
+    lines = []
+    for (folder, reason), paths in by_group.items():
+        if len(paths) >= GROUP_FROM and folder:
+            lines.append((f"{folder}/ ({len(paths)} files)", reason))
+        else:
+            lines.extend((rel, reason) for rel in paths)
+    return sorted(lines)

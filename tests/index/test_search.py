@@ -108,6 +108,18 @@ def test_cli_map_focus_puts_a_name_first_and_names_what_it_does_not_know(project
     assert "quote_arg is" not in done.stderr
 
 
+def test_explain_lists_a_folder_of_files_left_out_for_one_reason_as_one_line(tmp_path):
+    from aiide_tui.commands.index import grouped
+
+    left_out = [(f"build/__pycache__/m{n}.pyc", "binary (by extension)") for n in range(7)]
+    left_out += [("a.bin", "binary (by extension)"), ("lib/x.min.js", "minified")]
+    assert grouped(left_out) == [
+        ("a.bin", "binary (by extension)"),
+        ("build/__pycache__/ (7 files)", "binary (by extension)"),
+        ("lib/x.min.js", "minified"),
+    ]
+
+
 async def test_service_search_map_and_graph(project, tmp_path):
     from aiide_tui.index.project import CodeIndex
 

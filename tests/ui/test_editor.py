@@ -459,3 +459,16 @@ async def test_a_tab_indented_file_gets_tabs_and_backspace_takes_a_level() -> No
         assert view.document.get_line(2) == "    "  # 2 + 2 + 2 - one level of 2
         await pilot.press("backspace", "backspace")
         assert view.document.get_line(2) == ""
+
+
+async def test_escape_clears_the_selection_and_keeps_the_editor_focused() -> None:
+    """Vim hands press Esc out of habit: it must not send the focus to another region."""
+    app = Host()
+    async with app.run_test() as pilot:
+        view = await _main_py(app, pilot)
+        view.focus()
+        view.selection = Selection((3, 0), (4, 5))
+        await pilot.press("escape")
+        assert view.selection == Selection.cursor((4, 5))
+        await pilot.press("escape")
+        assert app.focused is view

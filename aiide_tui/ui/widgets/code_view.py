@@ -125,7 +125,7 @@ class CodeView(TextArea, inherit_bindings=False):
     | ctrl+home / ctrl+end | Start / end of the file (with shift: select to there). |
     | ctrl+right | With a suggestion shown: accept its next word. |
     | ctrl+down | With a suggestion shown: accept its next line. |
-    | escape | With a suggestion shown: dismiss it. |
+    | escape | With a suggestion shown: dismiss it; else clear the selection (focus stays). |
 
     The suggestion keys are the keymap's `accept_suggestion*` and
     `dismiss_suggestion` (`suggestion_keys`). They are read in `_on_key`, not
@@ -476,6 +476,8 @@ class CodeView(TextArea, inherit_bindings=False):
             self.dedent()
         elif event.key == "enter":
             self.break_line()
+        elif event.key == "escape":  # TextArea would move focus on: F6 and alt+1..4 do that
+            self.selection = Selection.cursor(self.cursor_location)
         elif event.key != "backspace" or not self._unindent():
             return
         event.stop()

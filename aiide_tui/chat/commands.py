@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Awaitable, Callable
 
 from aiide_tui.chat.session import ChatError, ChatSession
+from aiide_tui.sandbox.command_line import shell_command
 
 COMMANDS: dict[str, str] = {
     "/add": "PATH... pin files into every question's context",
@@ -107,7 +108,7 @@ async def _context(session: ChatSession, rest: str) -> str:
 async def _run(session: ChatSession, rest: str) -> str:
     if not rest:
         raise ChatError("/run what? e.g. /run pytest -x")
-    return await session.add_run_output(shlex.split(rest))
+    return await session.add_run_output(shell_command(rest))
 
 
 async def _history(session: ChatSession, rest: str) -> str:

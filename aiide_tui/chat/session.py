@@ -53,6 +53,7 @@ from aiide_tui.chat.stream import CodeBlock, StreamParser
 from aiide_tui.errors import AiideError
 from aiide_tui.llm.base import ChatMessage, ChatRequest, Usage, estimate_tokens
 from aiide_tui.llm.roles import Role
+from aiide_tui.sandbox.command_line import command_text
 
 EventSink = Callable[[dict[str, Any]], "Awaitable[None] | None"]
 CommandRunner = Callable[[list[str]], Awaitable[tuple[int, str]]]
@@ -529,7 +530,7 @@ class ChatSession:
         if self.run_command is None:
             raise ChatError("no sandbox to run commands in")
         code, output = await self.run_command(argv)
-        item = self.add_output(f"$ {' '.join(argv)} (exit {code})", output)
+        item = self.add_output(f"$ {command_text(argv)} (exit {code})", output)
         return f"{item.label}\n\n```\n{item.text.rstrip()}\n```"
 
     def add_output(self, label: str, output: str) -> ContextItem:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import shlex
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiide_tui.bus import RequestContext, Router
 from aiide_tui.config import Config
+from aiide_tui.sandbox.command_line import command_text
 from aiide_tui.workspace import Workspace
 
 RECENT_RUN_S = 900
@@ -176,7 +176,7 @@ class ChatService:
         self._offered_runs.add(run.id)
         verdict = "timed out" if run.timed_out else f"exit {run.exit_code}"
         output = "\n".join(part for part in (run.stdout, run.stderr, run.error or "") if part)
-        session.add_output(f"$ {shlex.join(run.argv)} ({verdict}, run #{run.id})", output)
+        session.add_output(f"$ {command_text(run.argv)} ({verdict}, run #{run.id})", output)
 
     async def proposals(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
         return [p.to_json() for p in self.session.proposals.values()]

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from aiide_tui.config import Config, save_user_setting
@@ -98,6 +99,19 @@ class AiideApp(App[None]):
 
         rows = [(a, self.keys.get(a.id, a.default_keys)) for a in DEFAULT_ACTIONS]
         self.push_screen(HelpScreen(rows))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Notifications carry paths, commands and model text: never read as markup (`[/x]` in a
+        file name crashed the app). Widgets' `notify` passes `markup=True`; it is ignored."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def action_copy_selection(self) -> None:
         """Copy the focused selection through OSC 52, which works over SSH and in tmux."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aiide_tui.config import load_config
 from aiide_tui.ui.app import AiideApp
+from aiide_tui.ui.screens.confirm import ConfirmScreen
 from aiide_tui.ui.screens.run_log import RunLogScreen
 from aiide_tui.ui.widgets.file_tree import FileTree
 from tests.ui.conftest import wait_for
@@ -22,7 +23,8 @@ async def test_run_from_the_app_then_apply_its_changes(docker_engine, project: P
         await wait_for(pilot, lambda: isinstance(app.screen, RunLogScreen))
         run_log = app.screen
         await pilot.pause(0.2)
-        command = "sh -c 'echo made-in-sandbox; echo added >> README.md; cat .env'"
+        # a shell line (redirects, &&, |) with brackets that are not markup
+        command = "echo '[/x] made-in-sandbox' && echo added >> README.md; cat .env | wc -l"
         await pilot.press(*command, "enter")
         await wait_for(pilot, lambda: run_log.selected is not None, timeout=60)
         summary = str(run_log.query_one("#run-summary").render())
@@ -30,10 +32,34 @@ async def test_run_from_the_app_then_apply_its_changes(docker_engine, project: P
             pilot, lambda: "changes ready" in str(run_log.query_one("#run-summary").render())
         )
         output = "\n".join(line.text for line in run_log.query_one("#run-output").lines)
-        assert "made-in-sandbox" in output
+        assert "[/x] made-in-sandbox" in output
+        table = run_log.query_one("#runs")
+        assert str(table.get_row_at(0)[3]) == command  # shown as typed, not as sh -c '...'
+        assert app.focused is table  # so a applies, without tabbing out of a hidden field
         assert "── changes to 1 file ──" in output
         assert "API_TOKEN" not in output  # secrets are never copied in
         assert "added" not in (project / "README.md").read_text()
         await pilot.press("a")
         await wait_for(pilot, lambda: (project / "README.md").read_text().endswith("added\n"))
         assert summary
+
+
+async def test_esc_while_a_command_runs_asks_before_stopping_it(docker_engine, project: Path):
+    config = load_config(project, overrides={"sandbox": {"pool_size": 0}})
+    app = AiideApp(project, config, remember_theme=False, probe_environment=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(FileTree).file_count > 0)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunLogScreen))
+        run_log = app.screen
+        await pilot.pause(0.2)
+        await pilot.press(*"sleep 30", "enter")
+        await wait_for(pilot, lambda: "running" in str(run_log.query_one("#run-summary").render()))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("c")  # keep watching
+        await wait_for(pilot, lambda: app.screen is run_log)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, (RunLogScreen, ConfirmScreen)))

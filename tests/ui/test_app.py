@@ -584,15 +584,26 @@ async def test_a_deleted_file_comes_back_with_undo_file_change(project: Path):
 
 
 async def test_go_to_file_by_fuzzy_path(project: Path):
+    """Paths are plain text: `[/b]` in a path is not markup (it crashed the palette)."""
+    (project / "web" / "[").mkdir()
+    (project / "web" / "[" / "b].js").write_text("// brackets\n")  # the path: web/[/b].js
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
         await pilot.press("alt+p")
-        await pilot.pause(0.3)
+        await pilot.pause(0.5)  # every path listed, the bracketed one too
         await pilot.press(*"invmodels")
         await pilot.pause(0.8)
         await pilot.press("enter")
         await wait_for(pilot, lambda: editor(pilot).is_open("inventory/models.py"))
+        await pilot.press("alt+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"webbjs")  # only web/[/b].js holds these letters in order
+        await pilot.pause(0.8)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: editor(pilot).is_open("web/[/b].js"))
+        pilot.app.notify("Saved web/[/b].js")  # notifications are plain text too
+        await pilot.pause(0.2)
 
 
 async def test_the_palette_lists_each_action_once_with_its_key(project: Path):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -235,10 +234,9 @@ class MainScreen(Screen[None]):
         if not self.file_tree.paths:
             self.notify("No files listed yet.", timeout=3)
             return
-        self.app.search_commands(
-            [(path, partial(self.open_file, path)) for path in self.file_tree.paths],
-            placeholder="Go to file…",
-        )
+        from aiide_tui.ui.screens.goto_file import goto_file_palette
+
+        self.app.push_screen(goto_file_palette(list(self.file_tree.paths), self.open_file))
 
     def action_new_file(self) -> None:
         if self.client is None:

@@ -7,7 +7,6 @@ applies them (through the workspace, so undo covers them).
 
 from __future__ import annotations
 
-import shlex
 import time
 
 from rich.syntax import Syntax
@@ -20,14 +19,16 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, RichLog, Static
 
 from aiide_tui.errors import AiideError
+from aiide_tui.sandbox.command_line import command_text, shell_command
 from aiide_tui.services.client import ServicesClient
+from aiide_tui.ui.screens.confirm import ConfirmScreen
 
 
 class RunLogScreen(ModalScreen[None]):
     """Runs on the left, the selected run's output and diff on the right."""
 
     BINDINGS = [
-        Binding("escape", "dismiss", "Close"),
+        Binding("escape", "close", "Close"),
         Binding("n", "new_run", "New run"),
         Binding("a", "apply", "Apply changes"),
         Binding("r", "reload", "Refresh", show=False),
@@ -73,6 +74,7 @@ class RunLogScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
         table.add_columns("#", "when", "by", "command", "result")
+        table.focus()  # not the hidden command field: a, n and the arrows act on the runs
         self.reload()
         if self.initial_command:
             self.start_run(self.initial_command)
@@ -87,14 +89,14 @@ class RunLogScreen(ModalScreen[None]):
         table = self.query_one("#runs", DataTable)
         table.clear()
         for run in runs:
-            table.add_row(
+            cells = (
                 str(run["id"]),
                 time.strftime("%m-%d %H:%M", time.localtime(run["started_at"])),
                 run["requester"],
-                shlex.join(run["argv"]),
+                command_text(run["argv"]),
                 _result(run),
-                key=str(run["id"]),
             )
+            table.add_row(*map(Text, cells), key=str(run["id"]))  # plain text, never markup
         if runs and self.selected is None:
             self.show_run(runs[0]["id"])
 
@@ -109,7 +111,7 @@ class RunLogScreen(ModalScreen[None]):
         if record is None:
             return
         self.selected = run_id
-        summary = f"#{record['id']} · {shlex.join(record['argv'])} · {_result(record)}"
+        summary = f"#{record['id']} · {command_text(record['argv'])} · {_result(record)}"
         if record.get("pending"):
             summary += " · changes ready: press a to apply"
         self.query_one("#run-summary", Static).update(Text(summary))
@@ -130,10 +132,34 @@ class RunLogScreen(ModalScreen[None]):
 
     @on(Input.Submitted, "#run-command")
     def on_command(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            self.notify("Type a command to run, or Esc to close.", timeout=3)
+            return
         event.input.remove_class("-visible")
         event.input.value = ""
-        if event.value.strip():
-            self.start_run(event.value)
+        self.query_one("#runs", DataTable).focus()
+        self.start_run(event.value)
+
+    @work(exclusive=True, group="close", description="Close the run log")
+    async def action_close(self) -> None:
+        """Esc: close; while a command runs, ask first (closing stops it)."""
+        field = self.query_one("#run-command", Input)
+        if field.has_class("-visible") and field.has_focus:
+            field.remove_class("-visible")
+            self.query_one("#runs", DataTable).focus()
+            return
+        running = [w for w in self.workers if w.node is self and w.group == "run" and w.is_running]
+        if running:
+            choice = await self.app.push_screen_wait(
+                ConfirmScreen(
+                    "A command is running",
+                    "Closing the run log stops it.",
+                    [("s", "Stop it and close"), ("c", "Keep watching")],
+                )
+            )
+            if choice != "s":
+                return
+        self.dismiss(None)
 
     @work(exclusive=True, group="run", description="Run a command in the sandbox")
     async def start_run(self, command: str) -> None:
@@ -141,16 +167,14 @@ class RunLogScreen(ModalScreen[None]):
         log.clear()
         self.query_one("#run-summary", Static).update(Text(f"running: {command}"))
         try:
-            argv = shlex.split(command)
             result = await self.client.run_in_sandbox(
-                argv,
+                shell_command(command),
                 lambda stream, text: log.write(
                     Text(text.rstrip("\n"), style="yellow" if stream == "stderr" else "")
                 ),
             )
-        except (AiideError, ValueError) as error:
-            message = getattr(error, "message", str(error))
-            self.query_one("#run-summary", Static).update(Text(message, style="bold red"))
+        except AiideError as error:
+            self.query_one("#run-summary", Static).update(Text(error.message, style="bold red"))
             return
         self.selected = result["run_id"]
         self.reload()

@@ -75,7 +75,9 @@ def open_project(path: str | None, theme: str | None, layout: str | None) -> Non
     config = _load_config(root, overrides)
     from aiide_tui.ui.app import AiideApp
 
-    AiideApp(root, config).run(mouse=config.ui.mouse)
+    app = AiideApp(root, config)
+    app.run(mouse=config.ui.mouse)
+    sys.exit(app.return_code or 0)  # 1 after a crash, so scripts and shells can tell
 
 
 @main.command()

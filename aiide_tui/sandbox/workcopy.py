@@ -11,6 +11,7 @@ user says yes.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import io
 import os
 import stat
@@ -48,6 +49,9 @@ class Changes:
 
     files: Mapping[str, bytes | None] = field(default_factory=dict)
     diff: str = ""
+    base: Mapping[str, str | None] = field(default_factory=dict)
+    """Per changed path, a digest of what the run started from (None: no such file), so
+    applying later never overwrites what was changed on the host since."""
 
 
 def project_files(root: Path) -> list[str]:
@@ -206,6 +210,7 @@ def compare(
     """The files a run added, changed or deleted, and their unified diff (a/ and b/ paths);
     new files named in `left_out` (see `byproducts`) are not changes."""
     changed: dict[str, bytes | None] = {}
+    base: dict[str, str | None] = {}
     parts: list[str] = []
     skipped = set(left_out) - set(before.files)
     for rel in sorted(set(before.files) | set(after)):
@@ -213,8 +218,13 @@ def compare(
         if old == new or rel in skipped:
             continue
         changed[rel] = new
+        base[rel] = _digest(old)
         parts.append(_file_diff(rel, old, new))
-    return Changes(changed, "".join(parts))
+    return Changes(changed, "".join(parts), base)
+
+
+def _digest(data: bytes | None) -> str | None:
+    return None if data is None else hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def byproducts(root: Path, before: Snapshot, after: Mapping[str, bytes]) -> set[str]:
@@ -276,14 +286,22 @@ class Applied:
 
 def apply_changes(workspace: Workspace, changes: Changes, *, group: str) -> Applied:
     """Write a run's changed text files and make its deletions through the workspace
-    (path policy, undo journal).
+    (path policy, undo journal); a file changed on the host since the run started is left
+    as it is (the run's version would overwrite that change).
 
     Links and binary files are left for the user: the workspace has no
     journaled way to make them.
     """
     written: list[str] = []
     skipped: list[tuple[str, str]] = []
+    policy = workspace.policy
     for rel, data in sorted(changes.files.items()):
+        if (
+            rel in changes.base
+            and _digest(_read_entry(policy, policy.root / rel, rel)) != (changes.base[rel])
+        ):
+            skipped.append((rel, "changed on the host since the run started; run it again"))
+            continue
         if data is None:
             try:
                 workspace.delete(rel, label="sandbox run", group=group)

@@ -185,11 +185,14 @@ class RunLogScreen(ModalScreen[None]):
         if self.selected is None:
             return
         try:
-            written = await self.client.apply_sandbox_changes(self.selected)
+            applied = await self.client.apply_sandbox_changes(self.selected)
         except AiideError as error:
             self.notify(error.message, title=error.title, severity="warning")
             return
-        self.notify(f"Applied run #{self.selected}: {', '.join(written) or 'nothing'}")
+        written = ", ".join(applied["written"]) or "nothing"
+        self.notify(f"Applied run #{self.selected}: {written}")
+        for path, why in applied["skipped"]:
+            self.notify(f"Not applied {path}: {why}", severity="warning", timeout=8)
         self.show_run(self.selected)
 
     def action_reload(self) -> None:

@@ -7,8 +7,11 @@
 # /etc/apt/sources.list.d/*.sources or /etc/apt/sources.list).
 set -euo pipefail
 image="${1:-aiide-sandbox-python:latest}"
+# A digest of this script, kept as a label: scripts/ci-docker.sh rebuilds an image made by
+# another version of it.
+recipe() { sha256sum "$(dirname "$0")/build-offline-image.sh" | cut -c1-16; }
 suite="${AIIDE_DEBIAN_SUITE:-bookworm}"
-packages="python3,python3-venv,python3-pytest"
+packages="python3,python3-venv,python3-pytest,python-is-python3"  # `python` too, as users type it
 
 mirror="${AIIDE_DEBIAN_MIRROR:-}"
 if [ -z "$mirror" ]; then
@@ -35,6 +38,7 @@ tar -C "$rootfs" -c . | docker import \
   --change 'USER 65534:65534' \
   --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME=/tmp PYTHONDONTWRITEBYTECODE=1' \
   --change 'LABEL org.opencontainers.image.title=aiide-sandbox-python' \
+  --change "LABEL io.aiide.recipe=$(recipe)" \
   --change 'CMD ["python3"]' \
   - "$image" >/dev/null
 echo "built $image"

@@ -3,7 +3,7 @@
 # Idempotent: does nothing that is already done. With no engine it installs
 # Debian's docker.io (and debootstrap, bubblewrap), starts dockerd in the
 # background (no systemd: log in $AIIDE_DOCKERD_LOG, PID in $AIIDE_DOCKERD_PID),
-# waits for `docker info`, then builds the offline image if it is missing.
+# waits for `docker info`, then builds the offline image if it is missing or out of date.
 # `scripts/ci-docker.sh stop` stops a dockerd that this script started.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -55,7 +55,9 @@ else
   command -v bwrap >/dev/null 2>&1 || install_packages
 fi
 echo "engine: $(docker version --format '{{.Server.Version}}')"
-if ! docker image inspect "$image" >/dev/null 2>&1; then
+recipe="$(sha256sum "$here/sandbox/build-offline-image.sh" | cut -c1-16)"
+built="$(docker image inspect -f '{{index .Config.Labels "io.aiide.recipe"}}' "$image" 2>/dev/null || true)"
+if [ "$built" != "$recipe" ]; then  # missing, or made by another version of the recipe
   command -v debootstrap >/dev/null 2>&1 || install_packages
   $sudo "$here/sandbox/build-offline-image.sh" "$image"
 fi

@@ -121,6 +121,8 @@ def test_aiide_run_cli_exit_status_diff_and_apply(project: Path) -> None:
     assert (project / "README.md").read_text().endswith("appended\n")
     timed = aiide("run", "--timeout", "1", "--", "sleep", "30", cwd=project)
     assert timed.returncode == 124 and "time limit" in timed.stderr
+    typed = aiide("run", "--", "python", "-c", "print(40 + 2)", cwd=project)  # as users type it
+    assert typed.returncode == 0 and typed.stdout.startswith("42\n"), typed.stderr
 
 
 async def test_cancelling_a_run_kills_it_and_removes_its_container(project: Path) -> None:

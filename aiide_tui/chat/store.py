@@ -166,9 +166,11 @@ class ChatStore:
         ]
 
     def conversations(self, limit: int = 50) -> list[Conversation]:
+        """The conversations that hold messages, newest first (a `/clear` just made one that
+        is still empty: nothing to resume or export)."""
         rows = self._db.execute(
             "SELECT c.id, c.title, c.created_at, c.updated_at, COUNT(m.id) FROM conversations c"
-            " LEFT JOIN messages m ON m.conversation_id = c.id GROUP BY c.id"
+            " JOIN messages m ON m.conversation_id = c.id GROUP BY c.id"
             " ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
             (limit,),
         )

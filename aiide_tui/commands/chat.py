@@ -193,7 +193,9 @@ async def _confirm_hunk(client, console, pid: int, diff: str, path: str, index: 
     Editing is offered only when stdin is a terminal, which the editor needs.
     """
     editable = sys.stdin.isatty()
-    question = "Apply this hunk? [y]es [n]o " + ("[e]dit " if editable else "") + "[a]ll [q]uit "
+    question = (
+        "Apply this hunk? [y]es [n]o " + ("[e]dit " if editable else "") + "[a]ll [q]uit (Enter) "
+    )
     while True:
         console.print(hunk_text(diff, path, index))
         answer = await ask(question, "ynaq" + ("e" if editable else ""))

@@ -60,3 +60,21 @@ async def test_escape_stops_the_answer(project: Path, chat_config, model_server)
         record = await model_server.settled(CHAT)
         assert record.outcome == "disconnected"
         await wait_for(pilot, lambda: "Stopped" in chat.messages[-1].text)
+
+
+async def test_slash_clear_empties_the_panel_and_lists_no_empty_conversation(
+    project: Path, chat_config, model_server
+):
+    model_server.default(CHAT, text="It adds.")
+    app = AiideApp(project, chat_config, probe_environment=False, remember_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = pilot.app.screen
+        chat = screen.query_one(ChatPanel)
+        await wait_for(pilot, lambda: screen.client is not None)
+        chat.query_one("#chat-input").focus()
+        await pilot.press(*"what does add do", "enter")
+        await wait_for(pilot, lambda: len(chat.messages) == 2 and not chat.streaming)
+        await pilot.press(*"/clear", "enter")
+        await wait_for(pilot, lambda: [m.text for m in chat.messages] == ["New conversation."])
+        listed = await screen.client.chat_conversations()
+        assert [item["messages"] for item in listed] == [2]  # not the empty new one

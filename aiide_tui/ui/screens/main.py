@@ -1012,6 +1012,8 @@ class MainScreen(Screen[None]):
             await show
             await self.chat.finish_last()
         if "command" in result:
+            if text.strip().startswith("/clear"):
+                await self.chat.clear()  # a new conversation: the old one leaves the panel
             self.chat.add_message("system", result["command"])
         elif result.get("proposal"):
             await self._show_proposal(result["proposal"])

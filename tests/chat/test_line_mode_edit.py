@@ -84,4 +84,4 @@ async def test_edit_is_not_offered_when_stdin_is_not_a_terminal(client, model_se
     )
     assert "return b + a" in console.file.getvalue()
     assert result == ("n", proposal["diff"])
-    assert asked == [("Apply this hunk? [y]es [n]o [a]ll [q]uit ", "ynaq")]
+    assert asked == [("Apply this hunk? [y]es [n]o [a]ll [q]uit (Enter) ", "ynaq")]

@@ -45,6 +45,7 @@ class CodeIndex:
         self.state_dir = Path(state_dir) if state_dir else project_state_dir(self.root)
         self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.store = IndexStore(self.state_dir / DB_NAME)
+        self.store.build_lookup_indexes()  # a cold pass killed after it dropped them
         self.indexer = Indexer(self.root, self.store, limits=limits, workers=workers)
         self.graph = SymbolGraph(self.store)
         self.searcher = Searcher(self.store)

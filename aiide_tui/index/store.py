@@ -77,7 +77,7 @@ CREATE TABLE vectors(hash TEXT PRIMARY KEY);
 
 
 LOOKUP_INDEXES = {
-    match.group(1): match.group(0)
+    match.group(1): match.group(0).replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS")
     for match in re.finditer(r"CREATE INDEX (\w+) ON (?!edges)[^;]+", _SCHEMA)
 }
 """The secondary indexes of the file, chunk, symbol, reference and import tables (the edge
@@ -135,7 +135,6 @@ class IndexStore:
         with self._lock:
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version == SCHEMA_VERSION:
-                self.build_lookup_indexes()  # a cold pass killed after dropping them
                 return
             with self.transaction() as db:
                 if version != 0:
@@ -147,8 +146,9 @@ class IndexStore:
 
     def drop_lookup_indexes(self) -> None:
         """Before a cold pass: filling the tables and then building their lookup indexes once
-        costs less than keeping the indexes up to date row by row (about 0.5 s of 6.5 on the
-        standard library). `build_lookup_indexes` puts them back, here or at the next open."""
+        costs less than keeping the indexes up to date row by row (about 0.2 s of 7 on the
+        standard library). `build_lookup_indexes` puts them back, at the end of the pass or,
+        after a kill, when the project's index is next opened (`CodeIndex`)."""
         with self.transaction() as db:
             for name in LOOKUP_INDEXES:
                 db.execute(f"DROP INDEX IF EXISTS {name}")

@@ -12,6 +12,15 @@ from tests.chat.test_service import CHAT, TWO_HUNKS
 from tests.ui.conftest import wait_for
 
 
+async def chat_ready(pilot) -> tuple:
+    """The main screen and its chat panel, once the services answer, the prompt focused."""
+    screen = pilot.app.screen
+    chat = screen.query_one(ChatPanel)
+    await wait_for(pilot, lambda: screen.client is not None)
+    chat.query_one("#chat-input").focus()
+    return screen, chat
+
+
 async def test_ask_stream_accept_one_hunk_of_two(project: Path, chat_config, model_server):
     model_server.script(CHAT, text=TWO_HUNKS, chunk_delay=0.02)
     app = AiideApp(project, chat_config, probe_environment=False, remember_theme=False)
@@ -49,10 +58,7 @@ async def test_escape_stops_the_answer(project: Path, chat_config, model_server)
     model_server.script(CHAT, text="one two three four five six", stall_after=2)
     app = AiideApp(project, chat_config, probe_environment=False, remember_theme=False)
     async with app.run_test(size=(160, 48)) as pilot:
-        screen = pilot.app.screen
-        chat = screen.query_one(ChatPanel)
-        await wait_for(pilot, lambda: screen.client is not None)
-        chat.query_one("#chat-input").focus()
+        _, chat = await chat_ready(pilot)
         await pilot.press(*"go on", "enter")
         await wait_for(pilot, lambda: len(chat.messages) == 2 and chat.messages[1].text)
         await pilot.press("escape")
@@ -68,10 +74,7 @@ async def test_slash_clear_empties_the_panel_and_lists_no_empty_conversation(
     model_server.default(CHAT, text="It adds.")
     app = AiideApp(project, chat_config, probe_environment=False, remember_theme=False)
     async with app.run_test(size=(160, 48)) as pilot:
-        screen = pilot.app.screen
-        chat = screen.query_one(ChatPanel)
-        await wait_for(pilot, lambda: screen.client is not None)
-        chat.query_one("#chat-input").focus()
+        screen, chat = await chat_ready(pilot)
         await pilot.press(*"what does add do", "enter")
         await wait_for(pilot, lambda: len(chat.messages) == 2 and not chat.streaming)
         await pilot.press(*"/clear", "enter")

@@ -13,16 +13,21 @@ from aiide_tui.ui.widgets.file_tree import FileTree
 from tests.ui.conftest import wait_for
 
 
+async def open_run_log(app: AiideApp, pilot) -> RunLogScreen:
+    """F8 once the project is listed: the run log, its command field focused."""
+    await wait_for(pilot, lambda: app.screen.query_one(FileTree).file_count > 0)
+    await pilot.press("f8")
+    await wait_for(pilot, lambda: isinstance(app.screen, RunLogScreen))
+    await pilot.pause(0.2)
+    return app.screen
+
+
 async def test_run_from_the_app_then_apply_its_changes(docker_engine, project: Path):
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=project, check=True)
     config = load_config(project, overrides={"sandbox": {"pool_size": 0}})
     app = AiideApp(project, config, remember_theme=False, probe_environment=False)
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(FileTree).file_count > 0)
-        await pilot.press("f8")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunLogScreen))
-        run_log = app.screen
-        await pilot.pause(0.2)
+        run_log = await open_run_log(app, pilot)
         # a shell line (redirects, &&, |) with brackets that are not markup
         command = "echo '[/x] made-in-sandbox' && echo added >> README.md; cat .env | wc -l"
         await pilot.press(*command, "enter")
@@ -48,11 +53,7 @@ async def test_esc_while_a_command_runs_asks_before_stopping_it(docker_engine, p
     config = load_config(project, overrides={"sandbox": {"pool_size": 0}})
     app = AiideApp(project, config, remember_theme=False, probe_environment=False)
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_for(pilot, lambda: app.screen.query_one(FileTree).file_count > 0)
-        await pilot.press("f8")
-        await wait_for(pilot, lambda: isinstance(app.screen, RunLogScreen))
-        run_log = app.screen
-        await pilot.pause(0.2)
+        run_log = await open_run_log(app, pilot)
         await pilot.press(*"sleep 30", "enter")
         await wait_for(pilot, lambda: "running" in str(run_log.query_one("#run-summary").render()))
         await pilot.press("escape")

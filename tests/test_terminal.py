@@ -193,6 +193,18 @@ def test_ctrl_end_and_ctrl_home_in_a_real_terminal(project: Path, isolated_user_
     assert text.startswith("HEAD-MARK# inventory") and text.endswith("TAIL-MARK")
 
 
+def test_a_burst_of_keys_acts_in_the_order_typed(project: Path, isolated_user_dirs: Path):
+    """Over SSH or with key repeat, keys arrive together: the arrows must act before the Enter
+    and the letter that follow them (Textual let bound keys bubble up first)."""
+    with readme_in_the_editor(project, isolated_user_dirs) as term:
+        term.send("Down", "Down", "End", "Enter", "X")
+        term.wait_for(lambda s: "● README.md" in s)
+        term.send("C-s")
+        term.wait_for(lambda s: "Saved README.md" in s)
+    lines = (project / "README.md").read_text().splitlines()
+    assert lines[2].startswith("A small stock-keeping library") and lines[3] == "X"
+
+
 def test_narrow_terminal_shows_one_region(project: Path, isolated_user_dirs: Path):
     term = launch(project, 80, 24, isolated_user_dirs)
     try:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from textual import events
-from textual.binding import Binding, BindingsMap, BindingType
+from textual.binding import Binding, BindingsMap, BindingType, NoBinding
 from textual.document._edit import Edit
 from textual.document._wrapped_document import WrappedDocument
 from textual.geometry import Offset, Region, Size
@@ -478,10 +478,31 @@ class CodeView(TextArea, inherit_bindings=False):
             self.break_line()
         elif event.key == "escape":  # TextArea would move focus on: F6 and alt+1..4 do that
             self.selection = Selection.cursor(self.cursor_location)
-        elif event.key != "backspace" or not self._unindent():
+        elif event.key == "backspace" and self._unindent():
+            pass
+        elif (action := self._bound_action(event.key)) is not None:
+            await self.run_action(action)
+        else:
             return
         event.stop()
         event.prevent_default()
+
+    def _bound_action(self, key: str) -> str | None:
+        """The action this editor binds `key` to (arrows, Home/End, selection, deleting...).
+
+        Run here, in key order: Textual lets a bound key bubble up to the app before it
+        acts, while typed characters insert at once, so in a burst of keys (over SSH, key
+        repeat) `Down End Enter x` put the new line where the cursor was before the arrows.
+        """
+        try:
+            bindings = self._bindings.get_bindings_for_key(key)
+        except NoBinding:
+            return None
+        for binding in bindings:
+            name = binding.action.partition("(")[0]
+            if self.check_action(name, ()) is not False:
+                return binding.action
+        return None
 
     # -- line edits ------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from aiide_tui.errors import AiideError
 from aiide_tui.review import Hunk
 from aiide_tui.services.client import ServicesClient
 from aiide_tui.ui.syntax import ensure_language, language_for_path
+from aiide_tui.ui.widgets.ordered_text_area import OrderedTextArea
 
 __all__ = ["HunkEditScreen"]
 
@@ -74,7 +75,7 @@ class HunkEditScreen(ModalScreen[dict | None]):
                 id="hunk-edit-hint",
                 markup=False,
             )
-            yield TextArea(
+            yield OrderedTextArea(
                 new_side_text(self.hunk),
                 show_line_numbers=True,
                 tab_behavior="indent",

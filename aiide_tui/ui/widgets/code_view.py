@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from textual import events
-from textual.binding import Binding, BindingsMap, BindingType, NoBinding
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.document._edit import Edit
 from textual.document._wrapped_document import WrappedDocument
 from textual.geometry import Offset, Region, Size
@@ -46,6 +46,7 @@ from aiide_tui.line_edits import (
 )
 from aiide_tui.ui.syntax import ensure_language, language_for_path
 from aiide_tui.ui.widgets.ghost_text import GhostText, ghost_row_strip
+from aiide_tui.ui.widgets.ordered_text_area import OrderedTextArea
 
 __all__ = ["HIGHLIGHT_LIMIT", "CodeView"]
 
@@ -110,7 +111,7 @@ def keys_for_suggestions(bindings: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-class CodeView(TextArea, inherit_bindings=False):
+class CodeView(OrderedTextArea, inherit_bindings=False):
     """A code editor for one file: line numbers, indent on Tab, highlighting by file type.
 
     | Key(s) | Description |
@@ -478,31 +479,10 @@ class CodeView(TextArea, inherit_bindings=False):
             self.break_line()
         elif event.key == "escape":  # TextArea would move focus on: F6 and alt+1..4 do that
             self.selection = Selection.cursor(self.cursor_location)
-        elif event.key == "backspace" and self._unindent():
-            pass
-        elif (action := self._bound_action(event.key)) is not None:
-            await self.run_action(action)
-        else:
-            return
+        elif event.key != "backspace" or not self._unindent():
+            return  # OrderedTextArea, then TextArea, take it
         event.stop()
         event.prevent_default()
-
-    def _bound_action(self, key: str) -> str | None:
-        """The action this editor binds `key` to (arrows, Home/End, selection, deleting...).
-
-        Run here, in key order: Textual lets a bound key bubble up to the app before it
-        acts, while typed characters insert at once, so in a burst of keys (over SSH, key
-        repeat) `Down End Enter x` put the new line where the cursor was before the arrows.
-        """
-        try:
-            bindings = self._bindings.get_bindings_for_key(key)
-        except NoBinding:
-            return None
-        for binding in bindings:
-            name = binding.action.partition("(")[0]
-            if self.check_action(name, ()) is not False:
-                return binding.action
-        return None
 
     # -- line edits ------------------------------------------------------------
 

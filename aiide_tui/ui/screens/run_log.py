@@ -191,8 +191,11 @@ class RunLogScreen(ModalScreen[None]):
             return
         written = ", ".join(applied["written"]) or "nothing"
         self.notify(f"Applied run #{self.selected}: {written}")
-        for path, why in applied["skipped"]:
-            self.notify(f"Not applied {path}: {why}", severity="warning", timeout=8)
+        skipped = [f"{path}: {why}" for path, why in applied["skipped"]]
+        if skipped:  # one notice, not a stack of them over the screen
+            more = f"\n… and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+            lines = "\n".join(skipped[:5])
+            self.notify(f"Not applied:\n{lines}{more}", severity="warning", timeout=10)
         self.show_run(self.selected)
 
     def action_reload(self) -> None:

@@ -68,7 +68,7 @@ def detect_indentation(text: str, default_width: int, *, sample: int = 2000) -> 
     tabbed = spaced = 0
     steps: dict[int, int] = {}
     previous = 0
-    for line in text.splitlines()[:sample]:
+    for line in text[: sample * 120].splitlines()[:sample]:  # never the whole of a huge file
         if not line.strip():
             continue
         if line.startswith("\t"):

@@ -170,12 +170,13 @@ def _restated_file(block: CodeBlock, files: Mapping[str, str]) -> Edit | None:
     lines = block.body.splitlines()
     if len(lines) > RESTATED_FILE_LINES:
         return None
+    elided = [line for line in lines if ELISION.search(line)]
     alike = []
     for path, text in files.items():
         old = text.splitlines()
         if not old or len(old) > RESTATED_FILE_LINES or old == lines:
             continue
-        if any(ELISION.search(line) and line not in old for line in lines):
+        if not set(elided) <= set(old):
             return None
         blocks = SequenceMatcher(None, old, lines, autojunk=False).get_matching_blocks()
         kept = sum(size for *_, size in blocks)

@@ -12,7 +12,9 @@ import sys
 import click
 
 ERROR_EXIT = 125
-"""Exit status when the sandbox itself failed (as `docker run` uses)."""
+"""Exit status when the sandbox itself failed (as `docker run` uses), or when a command that
+succeeded left changes that could not be applied as asked: a script must not go on as if
+they were."""
 
 
 @click.command("run", context_settings={"ignore_unknown_options": True})
@@ -62,8 +64,8 @@ def command(
         click.echo("aiide run: interrupted; the sandbox was removed", err=True)
         sys.exit(130)
     _report(result)
-    if result.changes.files and _should_apply(apply):
-        _apply(root, result)
+    if result.changes.files and _should_apply(apply) and not _apply(root, result):
+        sys.exit(result.exit_code or ERROR_EXIT)
     sys.exit(result.exit_code)
 
 
@@ -122,7 +124,8 @@ def _should_apply(apply: bool | None) -> bool:
     return click.confirm("Apply these changes to the project?", default=False, err=True)
 
 
-def _apply(root, result) -> None:  # type: ignore[no-untyped-def]
+def _apply(root, result) -> bool:  # type: ignore[no-untyped-def]
+    """Apply the run's changes; False when some were left (each named, with the reason)."""
     from aiide_tui.sandbox import apply_changes
     from aiide_tui.state import project_state_dir
     from aiide_tui.workspace import Workspace
@@ -133,3 +136,4 @@ def _apply(root, result) -> None:  # type: ignore[no-untyped-def]
         click.echo(f"aiide run: applied {rel}", err=True)
     for rel, reason in applied.skipped:
         click.echo(f"aiide run: not applied {rel}: {reason}", err=True)
+    return not applied.skipped

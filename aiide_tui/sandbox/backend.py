@@ -36,7 +36,7 @@ class Outcome:
 
     exit_code: int
     timed_out: bool
-    after: Mapping[str, bytes] | None
+    after: Snapshot | None
 
 
 class Backend(ABC):

@@ -17,7 +17,7 @@ import contextlib
 import struct
 import tarfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from aiide_tui.sandbox.errors import SandboxError
@@ -51,7 +51,7 @@ class Box:
         self.name: str = container.name
         self._channel = channel
         self._raw = getattr(channel, "_sock", channel)
-        self.loaded: Mapping[str, bytes] | None = {}
+        self.loaded: Snapshot | None = Snapshot({})
         """The files in its work folder; None once unknown (a copy failed half-way)."""
 
     @classmethod
@@ -67,17 +67,22 @@ class Box:
             SandboxError: the engine refused the copy.
         """
         held = self.loaded
-        if held is None or any(rel not in snap.files for rel in held):
+        if held is None or any(rel not in snap.files for rel in held.files):
             return False
-        changed = {rel: data for rel, data in snap.files.items() if held.get(rel) != data}
+        changed = {
+            rel: data
+            for rel, data in snap.files.items()
+            if held.files.get(rel) != data or (rel in held.executable) != (rel in snap.executable)
+        }
         if changed:
             self.loaded = None
-            if not self.container.put_archive(WORK_DIR, pack(Snapshot(changed))):
+            update = Snapshot(changed, executable=snap.executable & changed.keys())
+            if not self.container.put_archive(WORK_DIR, pack(update)):
                 raise SandboxError("Could not copy the project into the sandbox")
-        self.loaded = snap.files
+        self.loaded = snap
         return True
 
-    def fetch(self, limit_bytes: int, timeout_s: float = READBACK_S) -> dict[str, bytes]:
+    def fetch(self, limit_bytes: int, timeout_s: float = READBACK_S) -> Snapshot:
         """The work folder's files as they are now (the box cannot be asked twice).
 
         Raises:

@@ -136,11 +136,14 @@ def _write_copy(snap: Snapshot, work: Path) -> None:
             os.symlink(os.fsdecode(data[len(SYMLINK_PREFIX) :]), path)
         else:
             path.write_bytes(data)
+            if rel in snap.executable:
+                path.chmod(0o755)
 
 
-def _read_copy(work: Path) -> dict[str, bytes]:
+def _read_copy(work: Path) -> Snapshot:
     """The work folder's files and links (never following a link the run made)."""
     files: dict[str, bytes] = {}
+    executable: set[str] = set()
     for directory, folders, names in os.walk(work):
         links = [name for name in folders if os.path.islink(os.path.join(directory, name))]
         for name in [*names, *links]:  # a link to a folder is listed with the folders
@@ -152,7 +155,9 @@ def _read_copy(work: Path) -> dict[str, bytes]:
             elif stat.S_ISREG(info.st_mode):
                 with open(path, "rb", opener=_no_follow) as handle:
                     files[rel] = handle.read()
-    return files
+                if info.st_mode & 0o111:
+                    executable.add(rel)
+    return Snapshot(files, executable=frozenset(executable))
 
 
 def _no_follow(path: str, flags: int) -> int:

@@ -37,6 +37,8 @@ class Snapshot:
 
     files: Mapping[str, bytes]
     skipped_secrets: tuple[str, ...] = ()
+    executable: frozenset[str] = frozenset()
+    """The regular files with an execute bit: scripts must still run in the sandbox."""
 
     @property
     def size(self) -> int:
@@ -52,6 +54,8 @@ class Changes:
     base: Mapping[str, str | None] = field(default_factory=dict)
     """Per changed path, a digest of what the run started from (None: no such file), so
     applying later never overwrites what was changed on the host since."""
+    executable: frozenset[str] = frozenset()
+    """The changed files that are executable after the run."""
 
 
 def project_files(root: Path) -> list[str]:
@@ -80,6 +84,7 @@ def snapshot(root: Path, limit_bytes: int) -> Snapshot:
     policy = PathPolicy(root)
     files: dict[str, bytes] = {}
     secrets: list[str] = []
+    executable: set[str] = set()
     total = 0
     for rel in project_files(policy.root):
         path = policy.root / rel
@@ -89,6 +94,8 @@ def snapshot(root: Path, limit_bytes: int) -> Snapshot:
         data = _read_entry(policy, path, rel)
         if data is None:
             continue
+        if not data.startswith(SYMLINK_PREFIX) and _is_executable(path):
+            executable.add(rel)
         total += len(data)
         if total > limit_bytes:
             raise SandboxError(
@@ -96,7 +103,14 @@ def snapshot(root: Path, limit_bytes: int) -> Snapshot:
                 "raise [sandbox] work_mb"
             )
         files[rel] = data
-    return Snapshot(files, tuple(secrets))
+    return Snapshot(files, tuple(secrets), frozenset(executable))
+
+
+def _is_executable(path: Path) -> bool:
+    try:
+        return bool(path.stat().st_mode & 0o111)
+    except OSError:
+        return False
 
 
 def _read_entry(policy: PathPolicy, path: Path, rel: str) -> bytes | None:
@@ -128,7 +142,7 @@ def pack(snap: Snapshot) -> bytes:
                 info.linkname = os.fsdecode(data[len(SYMLINK_PREFIX) :])
                 tar.addfile(info)
             else:
-                info = _info(rel, tarfile.REGTYPE, 0o644)
+                info = _info(rel, tarfile.REGTYPE, 0o755 if rel in snap.executable else 0o644)
                 info.size = len(data)
                 tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
@@ -147,7 +161,7 @@ def _info(name: str, kind: bytes, mode: int) -> tarfile.TarInfo:
     return info
 
 
-def read_tree(chunks: Iterable[bytes], limit_bytes: int) -> dict[str, bytes]:
+def read_tree(chunks: Iterable[bytes], limit_bytes: int) -> Snapshot:
     """Files from a tar stream of the work folder, relative to its root.
 
     Only regular files and links are taken; devices, fifos and the like are
@@ -158,6 +172,7 @@ def read_tree(chunks: Iterable[bytes], limit_bytes: int) -> dict[str, bytes]:
     """
     stream = _ChunkReader(iter(chunks))
     files: dict[str, bytes] = {}
+    executable: set[str] = set()
     total = 0
     with tarfile.open(fileobj=stream, mode="r|") as tar:
         for member in tar:
@@ -172,7 +187,9 @@ def read_tree(chunks: Iterable[bytes], limit_bytes: int) -> dict[str, bytes]:
                     raise SandboxError("The run's work folder came back larger than its limit")
                 handle = tar.extractfile(member)
                 files[rel] = handle.read() if handle else b""
-    return files
+                if member.mode & 0o111:
+                    executable.add(rel)
+    return Snapshot(files, executable=frozenset(executable))
 
 
 def _relative(name: str) -> str | None:
@@ -204,34 +221,43 @@ class _ChunkReader(io.RawIOBase):
         return size
 
 
-def compare(
-    before: Snapshot, after: Mapping[str, bytes], *, left_out: Iterable[str] = ()
-) -> Changes:
-    """The files a run added, changed or deleted, and their unified diff (a/ and b/ paths);
-    new files named in `left_out` (see `byproducts`) are not changes."""
+def compare(before: Snapshot, after: Snapshot, *, left_out: Iterable[str] = ()) -> Changes:
+    """The files a run added, changed, deleted or made (not) executable, and their unified
+    diff (a/ and b/ paths, git's mode lines); new files named in `left_out` (see
+    `byproducts`) are not changes."""
     changed: dict[str, bytes | None] = {}
     base: dict[str, str | None] = {}
     parts: list[str] = []
     skipped = set(left_out) - set(before.files)
-    for rel in sorted(set(before.files) | set(after)):
-        old, new = before.files.get(rel), after.get(rel)
-        if old == new or rel in skipped:
+    for rel in sorted(set(before.files) | set(after.files)):
+        old, new = before.files.get(rel), after.files.get(rel)
+        modes = (_mode(before, rel, old), _mode(after, rel, new))
+        if (old == new and modes[0] == modes[1]) or rel in skipped:
             continue
         changed[rel] = new
         base[rel] = _digest(old)
-        parts.append(_file_diff(rel, old, new))
-    return Changes(changed, "".join(parts), base)
+        parts.append(_file_diff(rel, old, new, modes))
+    executable = frozenset(rel for rel in changed if rel in after.executable)
+    return Changes(changed, "".join(parts), base, executable)
+
+
+def _mode(snap: Snapshot, rel: str, data: bytes | None) -> str:
+    if data is None:
+        return ""
+    if data.startswith(SYMLINK_PREFIX):
+        return "120000"
+    return "100755" if rel in snap.executable else "100644"
 
 
 def _digest(data: bytes | None) -> str | None:
     return None if data is None else hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def byproducts(root: Path, before: Snapshot, after: Mapping[str, bytes]) -> set[str]:
+def byproducts(root: Path, before: Snapshot, after: Snapshot) -> set[str]:
     """Files a run created that the project would not keep: caches in junk folders
     (`.pytest_cache/`, `__pycache__/`...) and whatever the project's .gitignore excludes
     (build output), just as such files never went into the run."""
-    created = [rel for rel in after if rel not in before.files]
+    created = [rel for rel in after.files if rel not in before.files]
     junk = {rel for rel in created if not SKIPPED_DIRS.isdisjoint(rel.split("/")[:-1])}
     repo = GitRepo.open(root)
     if repo is None:
@@ -242,10 +268,21 @@ def byproducts(root: Path, before: Snapshot, after: Mapping[str, bytes]) -> set[
         return junk
 
 
-def _file_diff(rel: str, old: bytes | None, new: bytes | None) -> str:
+def _file_diff(rel: str, old: bytes | None, new: bytes | None, modes: tuple[str, str]) -> str:
+    header = f"diff --git a/{rel} b/{rel}\n"
+    if old is None:
+        header += f"new file mode {modes[1]}\n"
+    elif new is None:
+        header += f"deleted file mode {modes[0]}\n"
+    elif modes[0] != modes[1]:
+        header += f"old mode {modes[0]}\nnew mode {modes[1]}\n"
+    if old == new:
+        return header
     old_text, new_text = _as_text(old), _as_text(new)
     if old_text is None or new_text is None:
-        return f"diff --git a/{rel} b/{rel}\nBinary files a/{rel} and b/{rel} differ\n"
+        from_name = f"a/{rel}" if old is not None else "/dev/null"
+        to_name = f"b/{rel}" if new is not None else "/dev/null"
+        return header + f"Binary files {from_name} and {to_name} differ\n"
     from_name = f"a/{rel}" if old is not None else "/dev/null"
     to_name = f"b/{rel}" if new is not None else "/dev/null"
     lines = difflib.unified_diff(
@@ -257,11 +294,6 @@ def _file_diff(rel: str, old: bytes | None, new: bytes | None) -> str:
     body = "".join(
         line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
     )
-    header = f"diff --git a/{rel} b/{rel}\n"
-    if old is None:
-        header += "new file mode 100644\n"
-    elif new is None:
-        header += "deleted file mode 100644\n"
     return header + body
 
 
@@ -285,12 +317,13 @@ class Applied:
 
 
 def apply_changes(workspace: Workspace, changes: Changes, *, group: str) -> Applied:
-    """Write a run's changed text files and make its deletions through the workspace
-    (path policy, undo journal); a file changed on the host since the run started is left
-    as it is (the run's version would overwrite that change).
+    """Write a run's changed files (text or binary, byte for byte, with their execute bit)
+    and make its deletions through the workspace (path policy, undo journal); a file changed
+    on the host since the run started is left as it is (the run's version would overwrite
+    that change).
 
-    Links and binary files are left for the user: the workspace has no
-    journaled way to make them.
+    Links are left for the user: the workspace has no journaled way to make them. Undo
+    restores contents; a mode the run changed stays.
     """
     written: list[str] = []
     skipped: list[tuple[str, str]] = []
@@ -302,28 +335,17 @@ def apply_changes(workspace: Workspace, changes: Changes, *, group: str) -> Appl
         ):
             skipped.append((rel, "changed on the host since the run started; run it again"))
             continue
-        if data is None:
-            try:
-                workspace.delete(rel, label="sandbox run", group=group)
-            except AiideError as error:
-                skipped.append((rel, error.message))
-                continue
-            written.append(rel)
-            continue
-        if data.startswith(SYMLINK_PREFIX):
+        if data is not None and data.startswith(SYMLINK_PREFIX):
             skipped.append((rel, "a symbolic link"))
             continue
         try:
-            text, encoding = decode_bytes(data, rel)
-        except Exception:
-            skipped.append((rel, "a binary file"))
-            continue
-        newline = "\r\n" if "\n" in text and text.count("\n") == text.count("\r\n") else "\n"
-        text = text.replace("\r\n", "\n") if newline == "\r\n" else text
-        try:
-            workspace.write(
-                rel, text, encoding=encoding, newline=newline, label="sandbox run", group=group
-            )
+            if data is None:
+                workspace.delete(rel, label="sandbox run", group=group)
+            else:
+                workspace.write_bytes(
+                    rel, data, executable=rel in changes.executable, label="sandbox run",
+                    group=group,
+                )  # fmt: skip
         except AiideError as error:
             skipped.append((rel, error.message))
             continue

@@ -104,8 +104,26 @@ class Workspace:
         Missing parent directories are created. Writing identical bytes is a
         no-op that records nothing.
         """
+        return self.write_bytes(
+            rel, encode_text(text, encoding, newline), expected_mtime_ns=expected_mtime_ns,
+            confirmed=confirmed, create=create, label=label, group=group,
+        )  # fmt: skip
+
+    def write_bytes(
+        self,
+        rel: str,
+        data: bytes,
+        *,
+        executable: bool | None = None,
+        expected_mtime_ns: int | None = None,
+        confirmed: bool = False,
+        create: bool = False,
+        label: str = "edit",
+        group: str | None = None,
+    ) -> int:
+        """`write` for bytes as they are (a sandbox run's binary files); `executable` sets or
+        clears the execute bits (None keeps the file's mode). Raises as `write` does."""
         path = self.policy.check_write(rel, confirmed=confirmed)
-        data = encode_text(text, encoding, newline)
         with self._lock:
             before, mtime_ns = _current(path)
             if create and (mtime_ns is not None or os.path.lexists(self.root / rel)):
@@ -119,7 +137,8 @@ class Workspace:
                     f"{self.policy.relative(path)} changed on disk since it was read"
                 )
             if before == data and mtime_ns is not None:
-                return mtime_ns
+                _set_executable(path, executable)
+                return os.stat(path).st_mtime_ns
             entry_id = self.journal.record(self.policy.relative(path), before, data, label, group)
             try:
                 _make_parents(path)
@@ -127,6 +146,7 @@ class Workspace:
             except BaseException:
                 self.journal.forget(entry_id)
                 raise
+            _set_executable(path, executable)
             return os.stat(path).st_mtime_ns
 
     def delete(
@@ -242,6 +262,19 @@ def _current(path: Path) -> tuple[bytes | None, int | None]:
         raise WorkspaceError(f"Cannot save {path}: it is not a regular file")
     with os.fdopen(fd, "rb") as handle:
         return handle.read(), info.st_mtime_ns
+
+
+def _set_executable(path: Path, executable: bool | None) -> None:
+    """Execute bits where the file may be read (as `chmod +x` gives them), or none."""
+    if executable is None:
+        return
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        wanted = mode | (mode & 0o444) >> 2 if executable else mode & ~0o111
+        if wanted != mode:
+            os.chmod(path, wanted)
+    except OSError as exc:
+        raise WorkspaceError(f"Cannot change the mode of {path}: {exc.strerror}") from None
 
 
 def _make_parents(path: Path) -> None:

@@ -80,6 +80,24 @@ async def test_edits_come_back_as_a_diff_and_the_project_is_untouched(project: P
     assert tree(project) == before
 
 
+async def test_project_scripts_run_and_new_executables_come_back(project: Path) -> None:
+    """A project's `./check.sh` must run in the sandbox (it kept its execute bit), and a
+    script the run makes comes back executable."""
+    check = project / "check.sh"
+    check.write_text("#!/bin/sh\necho checked\n")
+    check.chmod(0o755)
+    script = "./check.sh && printf '#!/bin/sh\\necho made\\n' > gen.sh && chmod +x gen.sh"
+    async with Sandbox(project, sandbox_config()) as sandbox:
+        result = await sandbox.run(["sh", "-c", script])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "checked\n"
+    assert set(result.changes.files) == {"gen.sh"} and "new file mode 100755" in result.diff
+    with Workspace(project, project_state_dir(project)) as workspace:
+        assert apply_changes(workspace, result.changes, group="t").written == ("gen.sh",)
+    made = subprocess.run([str(project / "gen.sh")], capture_output=True, text=True, check=True)
+    assert made.stdout == "made\n"
+
+
 async def test_caches_and_ignored_build_output_are_not_changes(project: Path) -> None:
     (project / ".gitignore").write_text("build/\n.env\n.venv/\n")
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "start"]):
@@ -119,6 +137,9 @@ def test_aiide_run_cli_exit_status_diff_and_apply(project: Path) -> None:
     applied = aiide("run", "--apply", "--", *edit, cwd=project)
     assert applied.returncode == 3 and "applied README.md" in applied.stderr
     assert (project / "README.md").read_text().endswith("appended\n")
+    link = aiide("run", "--apply", "--", "ln", "-s", "README.md", "readme-link", cwd=project)
+    assert link.returncode == 125, "a script must not go on as if the change were applied"
+    assert "not applied readme-link: a symbolic link" in link.stderr
     timed = aiide("run", "--timeout", "1", "--", "sleep", "30", cwd=project)
     assert timed.returncode == 124 and "time limit" in timed.stderr
     typed = aiide("run", "--", "python", "-c", "print(40 + 2)", cwd=project)  # as users type it

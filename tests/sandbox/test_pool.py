@@ -50,6 +50,19 @@ async def test_pooled_runs_see_edits_additions_and_deletions(project: Path) -> N
     assert len(hostnames) == 3, "each container serves one run"
 
 
+async def test_a_pooled_run_sees_a_script_made_executable_after_the_pool_filled(
+    project: Path,
+) -> None:
+    check = project / "check.sh"
+    check.write_text("#!/bin/sh\necho checked\n")
+    async with Sandbox(project, sandbox_config(pool_size=1)) as sandbox:
+        await refilled(sandbox)
+        check.chmod(0o755)
+        result = await pooled_run(sandbox, ["./check.sh"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "checked\n" and result.diff == ""
+
+
 async def test_changes_a_run_hides_from_its_own_user_still_come_back(project: Path) -> None:
     script = (
         "echo appended >> README.md; chmod 000 README.md; ln web/format.js linked.js;"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiide_tui.sandbox.workcopy import apply_changes, compare, snapshot
+from aiide_tui.sandbox.workcopy import Snapshot, apply_changes, compare, snapshot
 from aiide_tui.workspace import Workspace
 
 
@@ -19,7 +19,7 @@ def test_a_file_changed_on_the_host_after_the_run_started_is_left_alone(
     after["inventory/store.py"] += b"# from the run\n"
     after["inventory/models.py"] += b"# from the run\n"
     del after["README.md"]
-    changes = compare(before, after)
+    changes = compare(before, Snapshot(after))
     (project / "inventory/store.py").write_text("# the user's edit\n")
     with (project / "README.md").open("a") as readme:
         readme.write("host notes\n")
@@ -32,3 +32,34 @@ def test_a_file_changed_on_the_host_after_the_run_started_is_left_alone(
     assert (project / "inventory/store.py").read_text() == "# the user's edit\n"
     assert (project / "README.md").read_text().endswith("host notes\n")
     assert (project / "inventory/models.py").read_text().endswith("# from the run\n")
+
+
+def test_binary_files_and_execute_bits_come_back_byte_for_byte(
+    project: Path, tmp_path: Path
+) -> None:
+    """A run that writes an image, makes a script and takes the execute bit off another:
+    the diff says so in git's words, and applying gives the host exactly that."""
+    tool = project / "tool.sh"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    before = snapshot(project, 64 << 20)
+    assert "tool.sh" in before.executable and "README.md" not in before.executable
+    image = b"\x89PNG\r\n\x1a\n\x00\xff"
+    after = Snapshot(
+        {**before.files, "logo.png": image, "gen.sh": b"#!/bin/sh\necho made\n"},
+        executable=frozenset({"gen.sh"}),
+    )
+    changes = compare(before, after)
+    assert set(changes.files) == {"logo.png", "gen.sh", "tool.sh"}
+    assert "diff --git a/gen.sh b/gen.sh\nnew file mode 100755\n" in changes.diff
+    assert "diff --git a/tool.sh b/tool.sh\nold mode 100755\nnew mode 100644\n" in changes.diff
+    assert "Binary files /dev/null and b/logo.png differ" in changes.diff
+    with Workspace(project, tmp_path / "state") as workspace:
+        applied = apply_changes(workspace, changes, group="run-2")
+        assert applied.skipped == ()
+        assert (project / "logo.png").read_bytes() == image
+        assert (project / "gen.sh").stat().st_mode & 0o111 == 0o111
+        assert tool.stat().st_mode & 0o111 == 0
+        assert tool.read_text() == "#!/bin/sh\n"
+        assert sorted(workspace.undo_step()) == ["gen.sh", "logo.png"]
+    assert not (project / "logo.png").exists() and not (project / "gen.sh").exists()

@@ -9,11 +9,30 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+PIPE_WIDTH = 1000
+"""Columns assumed when output is not a terminal: Rich would assume 80 and cut table cells,
+which a script reading the output can never get back."""
 
 
 def register(group: click.Group) -> None:
     for module_info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         group.add_command(module.command)
+
+
+def output_console(*, stderr: bool = False, highlight: bool = True) -> Console:
+    """The Rich console for a command's output: the terminal's width, or in a pipe wide
+    enough that no table cell is cut."""
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else PIPE_WIDTH
+    return Console(stderr=stderr, highlight=highlight, width=width)

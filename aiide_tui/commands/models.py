@@ -28,9 +28,9 @@ def command() -> None:
 @command.command("list")
 def list_models() -> None:
     """Every model aiide can install, whether it is here, and where it came from."""
-    from rich.console import Console
     from rich.table import Table
 
+    from aiide_tui.commands import output_console
     from aiide_tui.models.registry import DEFAULTS, MODELS
     from aiide_tui.models.store import locate_model
 
@@ -40,7 +40,7 @@ def list_models() -> None:
         where = next(iter(found.values())).source if found else "not installed"
         label = f"{name} (default)" if name in DEFAULTS else name
         table.add_row(label, f"{spec.size / 1e6:,.0f} MB", spec.licence, where)
-    Console().print(table)
+    output_console().print(table)
 
 
 @command.command("install")

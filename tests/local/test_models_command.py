@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,21 +12,18 @@ from tests.local.conftest import require_model_files
 
 
 def aiide(*args: str) -> subprocess.CompletedProcess[str]:
+    """In a pipe, as a script reads it (no COLUMNS: Rich would assume 80)."""
     command = [sys.executable, "-m", "aiide_tui", "models", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, env=_wide())
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
 
 
-def _wide() -> dict[str, str]:
-    import os
-
-    return {**os.environ, "COLUMNS": "200"}
-
-
-def test_list_names_every_model_and_whether_it_is_here():
+def test_list_names_every_model_and_whether_it_is_here_uncut_in_a_pipe():
     result = aiide("list")
     assert result.returncode == 0, result.stderr
-    for name in MODELS:
-        assert name in result.stdout
+    for name, spec in MODELS.items():
+        row = next(line for line in result.stdout.splitlines() if f" {name} " in line)
+        assert "…" not in row and f"{spec.size / 1e6:,.0f} MB" in row
     assert "not installed" in result.stdout
 
 

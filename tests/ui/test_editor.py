@@ -472,3 +472,31 @@ async def test_escape_clears_the_selection_and_keeps_the_editor_focused() -> Non
         assert view.selection == Selection.cursor((4, 5))
         await pilot.press("escape")
         assert app.focused is view
+
+
+async def test_the_active_tab_is_in_view_when_tabs_overflow_the_bar() -> None:
+    """Ten long-named files in 60 columns: the tab bar scrolls so that the tab just opened,
+    then the one switched back to, shows whole."""
+    app = Host()
+    async with app.run_test(size=(60, 12)) as pilot:
+        editor = app.editor
+        for number in range(10):
+            editor.open_document(f"pkg/module_with_a_long_name_{number}.py", PY, mtime_ns=1)
+        await pilot.pause()
+        bar = editor.query_one("#editor-tabbar")
+
+        def shown_whole(path: str) -> bool:
+            tab = editor._tabs[path].region
+            return bar.region.x <= tab.x and tab.right <= bar.region.right
+
+        await pilot.pause()
+        assert shown_whole("pkg/module_with_a_long_name_9.py")
+        await pilot.press("x")  # the dirty mark makes the tab wider
+        await pilot.pause()
+        assert editor.tab_label("pkg/module_with_a_long_name_9.py").startswith(DIRTY_MARK)
+        assert shown_whole("pkg/module_with_a_long_name_9.py")
+        for _ in range(9):
+            await pilot.press("ctrl+pageup")
+        await pilot.pause()
+        assert editor.active.path == "pkg/module_with_a_long_name_0.py"
+        assert shown_whole("pkg/module_with_a_long_name_0.py")

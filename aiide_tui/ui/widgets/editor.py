@@ -80,6 +80,12 @@ class EditorTab(Static):
         event.stop()
         self.post_message(self.Clicked(self))
 
+    def on_resize(self) -> None:
+        """Laid out anew (just opened, or wider with the dirty mark): the active tab must
+        not run off the end of the bar."""
+        if self.has_class("-active"):
+            self.scroll_visible(animate=False)
+
 
 class Editor(Widget):
     """Open files as tabs, one `CodeView` each; the active one is shown and focused.

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from textual.app import App, SystemCommand
-from textual.notifications import SeverityLevel
+from textual.notifications import Notify, SeverityLevel
 from textual.screen import Screen
 
 from aiide_tui.config import Config, save_user_setting
@@ -15,6 +15,9 @@ from aiide_tui.errors import AiideError
 from aiide_tui.keymap import DEFAULT_ACTIONS, resolve_bindings
 from aiide_tui.ui.screens.main import MainScreen
 from aiide_tui.ui.terminal_keys import read_alt_digits_as_alt_keys
+
+MAX_NOTICES = 5
+"""Notifications on screen at once; a newer one retires the oldest."""
 
 
 class AiideApp(App[None]):
@@ -112,6 +115,21 @@ class AiideApp(App[None]):
         """Notifications carry paths, commands and model text: never read as markup (`[/x]` in a
         file name crashed the app). Widgets' `notify` passes `markup=True`; it is ignored."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _on_notify(self, event: Notify) -> None:
+        """Before Textual shows it: a notice already on screen is retired, not stacked again
+        (ctrl+s pressed three times on a read-only file), and at most `MAX_NOTICES` show (a
+        burst would otherwise cover the editor)."""
+        new = event.notification
+        shown = list(self._notifications)
+        repeats = [
+            n
+            for n in shown
+            if (n.message, n.title, n.severity) == (new.message, new.title, new.severity)
+        ]
+        others = [n for n in shown if n not in repeats]
+        for old in [*repeats, *others[: max(0, len(others) - MAX_NOTICES + 1)]]:
+            self._unnotify(old, refresh=False)
 
     def action_copy_selection(self) -> None:
         """Copy the focused selection through OSC 52, which works over SSH and in tmux."""

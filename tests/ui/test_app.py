@@ -631,3 +631,26 @@ async def test_delete_and_move_on_a_folder_say_they_take_files(project: Path):
         assert any("web/ is a folder: files are deleted here" in m for m in said)
         assert any("web/ is a folder: files are renamed or moved here" in m for m in said)
         assert (project / "web").is_dir() and not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_a_repeated_notice_shows_once_and_a_burst_keeps_only_the_newest(project: Path):
+    from textual.widgets._toast import Toast
+
+    from aiide_tui.ui.app import MAX_NOTICES
+
+    app = make_app(project)
+    async with app.run_test(size=(160, 45), notifications=True) as pilot:
+        await ready(pilot)
+
+        def shown() -> list[str]:
+            return [toast._notification.message for toast in app.screen.query(Toast)]
+
+        for _ in range(3):
+            app.notify("Cannot save web/a.js: read-only", severity="error")
+        await wait_for(pilot, lambda: shown() != [])
+        assert shown() == ["Cannot save web/a.js: read-only"]
+        for number in range(MAX_NOTICES + 3):
+            app.notify(f"changed on disk: file{number}.py")
+        last = f"changed on disk: file{MAX_NOTICES + 2}.py"
+        await wait_for(pilot, lambda: last in shown())
+        assert shown() == [f"changed on disk: file{n}.py" for n in range(3, MAX_NOTICES + 3)]

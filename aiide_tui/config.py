@@ -624,10 +624,38 @@ def load_config(
         collected.add("models", "ollama_host", env["OLLAMA_HOST"], "environment OLLAMA_HOST")
     _read_file(user_config_path(env), collected)
     if project_root is not None:
+        start = len(collected.entries)
         _read_file(project_config_path(project_root), collected)
+        _drop_loosened_sandbox(collected, start, user_config_path(env))
     _read_environment(env, collected)
     _read_overrides(overrides or {}, collected)
     return _build(collected, project_root)
+
+
+USER_ONLY = frozenset({("sandbox", "network"), ("sandbox", "pass_env"),
+                       ("sandbox", "engine"), ("sandbox", "runtime")})  # fmt: skip
+"""Settings that loosen the sandbox's isolation. A project file comes with the repository
+cloned, so it could give the code it runs the network or the user's secrets: only the user's
+file, the environment and flags may change these from their defaults."""
+
+
+def _drop_loosened_sandbox(collected: _Collected, start: int, user_file: Path) -> None:
+    """Leave out (with a warning) the project file's entries, from `start`, that loosen the
+    sandbox."""
+    defaults = {(section, key): item.default for section, key, item in schema()}
+    kept = collected.entries[:start]
+    for entry in collected.entries[start:]:
+        name = (entry.section, entry.key)
+        if name in USER_ONLY and entry.value != defaults[name]:
+            variable = f"{ENV_PREFIX}{entry.section.upper()}__{entry.key.upper()}"
+            collected.warnings.append(
+                f"{entry.where}: {entry.section}.{entry.key} ignored: a project's file may not "
+                f"loosen the sandbox; if you trust this project, set it in {user_file} or "
+                f"{variable}"
+            )
+        else:
+            kept.append(entry)
+    collected.entries[:] = kept
 
 
 def _build(collected: _Collected, project_root: Path | None) -> Config:

@@ -398,3 +398,35 @@ def test_project_state_dir_explains_an_unusable_data_dir(project, monkeypatch, t
 )
 def test_project_slug(name, slug):
     assert project_slug(Path("/x") / name) == slug
+
+
+def test_a_project_file_cannot_loosen_the_sandbox(project, user_dir):
+    """A cloned repository's own file must not give its code the network, the user's
+    secrets or a weaker engine; it may still set resources, and the user may set all."""
+    write_project(
+        project,
+        '[sandbox]\nnetwork = true\npass_env = "MY_SECRET_TOKEN"\nengine = "bwrap"\n'
+        'runtime = "runc"\nmemory_mb = 2048\n',
+    )
+    config = load_config(project, env=env_for(user_dir))
+    sandbox = config.sandbox
+    assert (sandbox.network, sandbox.pass_env, sandbox.engine, sandbox.runtime) == (
+        False, "", "docker", "",
+    )  # fmt: skip
+    assert sandbox.memory_mb == 2048
+    ignored = [w for w in config.warnings if "may not loosen the sandbox" in w]
+    assert [w.split(": ")[1] for w in ignored] == [
+        "sandbox.network ignored", "sandbox.pass_env ignored",
+        "sandbox.engine ignored", "sandbox.runtime ignored",
+    ]  # fmt: skip
+    assert ignored[0].startswith(f"{project / '.aiide.toml'}:2:")
+    assert "AIIDE_SANDBOX__NETWORK" in ignored[0]
+    write_user(user_dir, "[sandbox]\nnetwork = true\n")
+    assert load_config(project, env=env_for(user_dir)).sandbox.network is True
+    trusted = load_config(project, env=env_for(user_dir, AIIDE_SANDBOX__PASS_ENV="MY_SECRET_TOKEN"))
+    assert trusted.sandbox.pass_env == "MY_SECRET_TOKEN"
+
+
+def test_a_project_file_may_keep_the_sandbox_as_strict_as_it_is(project, user_dir):
+    write_project(project, '[sandbox]\nnetwork = false\nengine = "docker"\n')
+    assert not any("loosen" in w for w in load_config(project, env=env_for(user_dir)).warnings)

@@ -27,6 +27,14 @@ class DefaultToOpen(click.Group):
             args = ["open", *args]
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """An aiide error no command caught (an unusable data folder, say) is one line of
+        error, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except AiideError as error:
+            raise click.ClickException(error.message) from error
+
     def _near(self, word: str) -> str | None:
         """The command a mistyped word most likely meant (`serach` -> `search`)."""
         from difflib import get_close_matches
@@ -35,11 +43,14 @@ class DefaultToOpen(click.Group):
         return found[0] if found else None
 
 
-def _load_config(root: Path | None, overrides: dict | None = None):
+def _load_config(root: Path | None, overrides: dict | None = None, *, warn: bool = True):
+    """Settings, a bad config file as a one-line error; warnings on stderr unless `warn` is
+    off (the app shows them itself)."""
+    from aiide_tui.commands import load_settings
     from aiide_tui.config import load_config
 
     try:
-        return load_config(root, overrides=overrides)
+        return (load_settings if warn else load_config)(root, overrides)
     except AiideError as error:
         raise click.ClickException(error.message) from error
 
@@ -72,7 +83,7 @@ def open_project(path: str | None, theme: str | None, layout: str | None) -> Non
     """Open the IDE on PATH."""
     root = _project_root(path)
     overrides = {"ui": {k: v for k, v in {"theme": theme, "layout": layout}.items() if v}}
-    config = _load_config(root, overrides)
+    config = _load_config(root, overrides, warn=False)
     from aiide_tui.ui.app import AiideApp
 
     app = AiideApp(root, config)

@@ -94,3 +94,37 @@ def test_quiet_commands_say_when_they_found_nothing(tmp_path):
     assert "Nothing in the index matches 'zzzqqq'" in searched.stderr
     audited = run("audit", "-C", str(tmp_path), env_extra=env)
     assert audited.returncode == 0 and "No sandboxed runs" in audited.stderr
+
+
+def test_commands_print_the_config_warnings_the_app_would_show(tmp_path):
+    (tmp_path / "a.py").write_text("def alpha():\n    return 1\n")
+    (tmp_path / ".aiide.toml").write_text('[ui]\nthemee = "x"\n[sandbox]\nnetwork = true\n')
+    env = {"AIIDE_DATA_DIR": str(tmp_path / "data"), "AIIDE_CONFIG_DIR": str(tmp_path / "cfg")}
+    searched = run("search", "--root", str(tmp_path), "alpha", env_extra=env)
+    assert searched.returncode == 0, searched.stderr
+    assert "aiide: warning: " in searched.stderr and "did you mean ui.theme?" in searched.stderr
+    assert "sandbox.network ignored" in searched.stderr
+    assert "warning" not in searched.stdout
+
+
+def test_an_unusable_data_folder_is_one_line_of_error_not_a_traceback(tmp_path):
+    blocker = tmp_path / "datafile"
+    blocker.write_text("")
+    for command in (["stats"], ["audit"]):
+        result = run(*command, cwd=tmp_path, env_extra={"AIIDE_DATA_DIR": str(blocker)})
+        assert result.returncode == 1, command
+        assert "Traceback" not in result.stderr
+        assert "Set AIIDE_DATA_DIR to a writable folder" in result.stderr
+
+
+def test_out_of_range_numbers_are_refused_as_usage_errors(tmp_path):
+    for args in (
+        ["run", "--timeout", "inf", "--", "true"],
+        ["run", "--timeout", "nan", "--", "true"],
+        ["audit", "-n", "0"],
+        ["audit", "-n", "-5"],
+        ["audit", "show", "99999999999999999999999"],
+    ):
+        result = run(*args, cwd=tmp_path, env_extra={"AIIDE_DATA_DIR": str(tmp_path / "d")})
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr and "Invalid value" in result.stderr

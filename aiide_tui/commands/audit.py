@@ -7,8 +7,10 @@ import click
 
 @click.command("audit")
 @click.argument("action", required=False, type=click.Choice(["list", "show"]), default="list")
-@click.argument("run_id", required=False, type=int)
-@click.option("-n", "--limit", default=30, show_default=True, help="Runs to list.")
+@click.argument("run_id", required=False, type=click.IntRange(1, 2**63 - 1))
+@click.option(
+    "-n", "--limit", default=30, show_default=True, type=click.IntRange(min=1), help="Runs to list."
+)
 @click.option(
     "-C",
     "--project",
@@ -58,7 +60,7 @@ def _line(record) -> str:  # type: ignore[no-untyped-def]
     import shlex
 
     duration = f"{record.duration_s:.2f}s" if record.duration_s is not None else "-"
-    command_line = shlex.join(record.argv)
+    command_line = shlex.join(map(str, record.argv))
     return (
         f"#{record.id:<5} {_when(record.started_at)}  {record.requester:<5}  "
         f"{_outcome(record):<10} {duration:>8}  {command_line}"
@@ -71,7 +73,7 @@ def _show(record) -> None:  # type: ignore[no-untyped-def]
 
     fields = [
         ("run", f"#{record.id} ({record.status})"),
-        ("command", shlex.join(record.argv)),
+        ("command", shlex.join(map(str, record.argv))),
         ("requested by", record.requester),
         ("backend", record.backend),
         ("image", record.image),

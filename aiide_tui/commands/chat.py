@@ -41,7 +41,7 @@ def command(
     """Ask about the project's code; proposed edits are confirmed hunk by hunk."""
     import asyncio
 
-    from aiide_tui.config import load_config
+    from aiide_tui.commands import load_settings
     from aiide_tui.errors import AiideError
     from aiide_tui.workspace.git import project_at
 
@@ -53,7 +53,7 @@ def command(
         if not text:
             raise click.UsageError("nothing to ask: give a question, or pipe one in")
     try:
-        config = load_config(root)
+        config = load_settings(root)
         asyncio.run(_main(root, config, text, scripted, apply, new))
     except AiideError as error:
         click.echo(f"aiide chat: {error.message}", err=True)
@@ -61,17 +61,16 @@ def command(
 
 
 async def _main(root, config, question: str, scripted: bool, apply: bool, new: bool) -> None:
-    from rich.console import Console
-
+    from aiide_tui.commands import output_console
     from aiide_tui.services.client import ServicesClient
 
-    console = Console(highlight=False)
+    console = output_console(highlight=False)
     client = await ServicesClient.in_process(root, config)
     try:
         if new:
             await client.chat_send("/clear")
         if scripted:  # the answer alone on stdout; what went into it, and notices, on stderr
-            notes = Console(highlight=False, stderr=True)
+            notes = output_console(stderr=True, highlight=False)
             await _turn(client, console, question, ask=None, apply_all=apply, notes=notes)
             return
         ui = _LineUI(client, console, root)
@@ -106,7 +105,9 @@ async def _turn(client, console, text: str, *, ask, apply_all: bool, notes=None)
     if result.get("truncated"):
         notes.print("[yellow]The context was truncated by the model server.[/]")
     if result.get("proposal"):
-        await _decide(client, console, result["proposal"], ask=ask, apply_all=apply_all)
+        await _decide(
+            client, console, result["proposal"], ask=ask, apply_all=apply_all, notes=notes
+        )
 
 
 class _Printer:
@@ -123,8 +124,8 @@ class _Printer:
             out.print(event["text"], end="", markup=False)
         elif kind == "think":
             out.print(event["text"], end="", markup=False, style="dim italic")
-        elif kind == "block":
-            out.print(_block(event["text"]))
+        elif kind == "block":  # highlighted on a terminal; in a pipe, the text as it came
+            out.print(_block(event["text"]) if out.is_terminal else event["text"], markup=False)
         elif kind == "notice":
             self.notes.print(f"\n[yellow]{event['text']}[/]")
         elif kind == "context":
@@ -165,15 +166,15 @@ def hunk_text(diff: str, path: str, index: int):
     return text
 
 
-async def _decide(client, console, proposal: dict, *, ask, apply_all: bool) -> None:
+async def _decide(client, console, proposal: dict, *, ask, apply_all: bool, notes=None) -> None:
     pid = proposal["id"]
     if apply_all:
         reply = await client.chat_decide_all(pid, accept=True)
         _written(console, reply["written"])
         return
     if ask is None:
-        console.print(proposal["diff"], markup=False, highlight=False)
-        console.print(f"[dim]Proposal #{pid} not applied (use --apply to apply it).[/]")
+        console.print(proposal["diff"], markup=False, highlight=False, end="")
+        (notes or console).print(f"[dim]Proposal #{pid} not applied (use --apply to apply it).[/]")
         return
     diff = proposal["diff"]
     for file in proposal["files"]:

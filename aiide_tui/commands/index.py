@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def open_index(path: str | None) -> CodeIndex:
     """The project's index with the settings in force (a click error when they are invalid)."""
-    from aiide_tui.config import load_config
+    from aiide_tui.commands import load_settings
     from aiide_tui.errors import AiideError
     from aiide_tui.index.project import CodeIndex
     from aiide_tui.workspace.git import project_at
@@ -25,7 +25,7 @@ def open_index(path: str | None) -> CodeIndex:
     if not root.is_dir():
         raise click.BadParameter(f"{path} is not a directory", param_hint="PATH")
     try:
-        return CodeIndex.from_config(root, load_config(root))
+        return CodeIndex.from_config(root, load_settings(root))
     except AiideError as error:
         raise click.ClickException(error.message) from error
 

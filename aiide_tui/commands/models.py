@@ -79,13 +79,13 @@ def setup(project: str | None) -> None:
     """Use the local models for the roles whose server does not answer (installing them)."""
     import asyncio
 
-    from aiide_tui.config import load_config
+    from aiide_tui.commands import load_settings
     from aiide_tui.errors import AiideError
     from aiide_tui.models.setup import apply_setup, plan_setup
     from aiide_tui.workspace.git import project_at
 
     try:
-        plan = asyncio.run(plan_setup(load_config(project_at(project))))
+        plan = asyncio.run(plan_setup(load_settings(project_at(project))))
         for role, line in plan.served.items():
             click.echo(f"{role}: {line}")
         for role, line in plan.reasons.items():

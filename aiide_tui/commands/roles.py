@@ -17,12 +17,12 @@ def command(action: str, project: str | None) -> None:
     """Show the roles (`aiide roles`), or list each role server's models (`aiide roles servers`)."""
     import asyncio
 
-    from aiide_tui.config import load_config
+    from aiide_tui.commands import load_settings
     from aiide_tui.errors import AiideError
     from aiide_tui.workspace.git import project_at
 
     try:
-        config = load_config(project_at(project))
+        config = load_settings(project_at(project))
         lines = asyncio.run(_roles(config) if action == "show" else _servers(config))
     except AiideError as error:
         raise click.ClickException(error.message) from error

@@ -17,11 +17,21 @@ succeeded left changes that could not be applied as asked: a script must not go 
 they were."""
 
 
+MAX_TIMEOUT_S = 7 * 24 * 3600.0
+
+
+def _a_number(value: float | None, param: click.Parameter) -> float | None:
+    if value is not None and value != value:  # NaN passes every range check
+        raise click.BadParameter("not a number", param=param)
+    return value
+
+
 @click.command("run", context_settings={"ignore_unknown_options": True})
 @click.option("--image", help="Image to run in (default: [sandbox] image).")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, min_open=True, max=MAX_TIMEOUT_S),
+    callback=lambda ctx, param, value: _a_number(value, param),
     help="Seconds before the run is killed (exit 124).",
 )
 @click.option("--network", is_flag=True, help="Give this run network access (off by default).")
@@ -49,13 +59,13 @@ def command(
     """Run CMD in the sandbox on a copy of the project; exit with its status."""
     import asyncio
 
-    from aiide_tui.config import load_config
+    from aiide_tui.commands import load_settings
     from aiide_tui.errors import AiideError
     from aiide_tui.workspace.git import project_at
 
     root = project_at(project)
     try:
-        config = load_config(root)
+        config = load_settings(root)
         result = asyncio.run(_run(root, config, argv, image, timeout, network))
     except AiideError as error:
         click.echo(f"aiide run: {error.message}", err=True)

@@ -36,11 +36,28 @@ def test_no_input_prints_the_answer_and_leaves_files_alone(project, model_server
     )
     assert done.returncode == 0, done.stderr
     assert "I will change both functions." in done.stdout
-    assert "+    return b + a" in done.stdout and "not applied" in done.stdout
+    assert "+    return b + a" in done.stdout and "not applied" in done.stderr
     assert "context " not in done.stdout and "context " in done.stderr  # what went in: stderr
     assert (project / "calc.py").read_text() == CALC
     (request,) = model_server.requests_to(CHAT)
     assert request.body["messages"][-1]["content"].endswith("swap the operands")
+
+
+def test_no_input_in_a_pipe_keeps_long_lines_whole(project, model_server):
+    """Rich assumed 80 columns in a pipe: code was cut there and prose hard-wrapped."""
+    _configure(project)
+    long_line = "TABLE = [" + ", ".join(str(n) for n in range(60)) + "]  # END"
+    prose = "This sentence is long enough that an eighty column console would wrap it " * 3
+    model_server.script(CHAT, text=f"{prose.strip()}\n\n```python\n{long_line}\n```\n")
+    done = subprocess.run(
+        [*AIIDE, "chat", "--no-input", "-C", str(project), "a", "table"],
+        capture_output=True, text=True, env=_env(model_server), timeout=60,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert long_line in lines and "```python" in lines
+    assert prose.strip() in lines
 
 
 def test_no_input_with_nothing_to_ask_says_so(project, model_server):

@@ -50,7 +50,7 @@ def _load_config(root: Path | None, overrides: dict | None = None, *, warn: bool
     from aiide_tui.config import load_config
 
     try:
-        return (load_settings if warn else load_config)(root, overrides)
+        return (load_settings if warn else load_config)(root, overrides=overrides)
     except AiideError as error:
         raise click.ClickException(error.message) from error
 

@@ -341,3 +341,26 @@ def test_bus_imports_only_the_standard_library():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     extra = set(json.loads(out.stdout.replace("'", '"'))) - {"aiide_tui", "__main__"}
     assert {name for name in extra if not name.startswith("_")} == set(), out.stderr
+
+
+def test_named_params_read_typed_values_and_name_the_wrong_ones():
+    from aiide_tui.bus import InvalidParams, NamedParams
+
+    params = NamedParams(path="a.py", limit=5, ratio=0.5, force=True, paths=["a", "b"], gone=None)
+    assert params.text("path") == "a.py" and params.whole("limit", minimum=1) == 5
+    assert params.number("ratio", positive=True) == 0.5 and params.flag("force") is True
+    assert params.texts("paths") == ["a", "b"]
+    assert params.text("gone", "default") == "default"  # null is absent
+    assert params.whole("missing", 7) == 7 and params.texts("missing", None) is None
+    wrong = [
+        (lambda: params.text("limit"), "'limit' must be a string, not int"),
+        (lambda: params.whole("force"), "'force' must be an integer, not bool"),
+        (lambda: params.whole("limit", minimum=10), "'limit' must be 10 or more, not 5"),
+        (lambda: NamedParams(t=float("inf")).number("t"), "'t' must be a finite number"),
+        (lambda: NamedParams(t=0).number("t", positive=True), "'t' must be above 0"),
+        (lambda: NamedParams(argv=["echo", 5]).texts("argv"), "'argv' must be a list of str"),
+        (lambda: params.text("gone"), "missing parameter 'gone'"),
+    ]
+    for read, message in wrong:
+        with pytest.raises(InvalidParams, match=message):
+            read()

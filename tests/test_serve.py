@@ -99,6 +99,10 @@ def test_a_script_piped_from_a_file_gets_every_answer_even_after_a_bad_frame(
         + _frame({"id": 3, "method": "workspace/read", "params": ["README.md"]})
         + _frame({"id": 4, "method": "workspace/read", "params": {"path": "README.md"}})
         + _frame({"id": 5, "method": "index/search", "params": {"query": "Store", "k": -1}})
+        + b"".join(
+            _frame({"id": 6 + n, "method": method, "params": params})
+            for n, (method, params) in enumerate(WRONG_TYPES)
+        )
     )
     answers = tmp_path / "answers.bin"
     with requests.open("rb") as stdin, answers.open("wb") as stdout:
@@ -113,8 +117,32 @@ def test_a_script_piped_from_a_file_gets_every_answer_even_after_a_bad_frame(
     assert by_id[2]["error"]["code"] == -32602 and "'path'" in by_id[2]["error"]["message"]
     assert by_id[3]["error"]["code"] == -32602
     assert "inventory" in by_id[4]["result"]["text"]
-    assert by_id[5]["error"]["code"] == -32602 and "k must be" in by_id[5]["error"]["message"]
+    assert by_id[5]["error"]["code"] == -32602 and "'k' must be" in by_id[5]["error"]["message"]
+    for n, (method, params) in enumerate(WRONG_TYPES):
+        error = by_id[6 + n]["error"]
+        assert error["code"] == -32602, (method, params, error)
+    assert "'path' must be a string, not int" in by_id[6]["error"]["message"]
     assert b"Traceback" not in done.stderr
+    audit = subprocess.run(
+        [sys.executable, "-m", "aiide_tui", "audit", "-C", str(project)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert audit.returncode == 0 and "No sandboxed runs" in audit.stderr  # none was recorded
+
+
+WRONG_TYPES = [
+    ("workspace/read", {"path": 123}),
+    ("sandbox/run", {"argv": ["echo", 5]}),
+    ("sandbox/run", {"argv": "echo hi"}),
+    ("sandbox/run", {"argv": ["true"], "timeout": -1}),
+    ("sandbox/run", {"argv": ["true"], "timeout": "abc"}),
+    ("sandbox/apply", {"run_id": "abc"}),
+    ("complete/request", {"path": "a.py", "prefix": 5, "suffix": None}),
+    ("chat/send", {"text": None}),
+    ("workspace/find_text", {"query": "x", "limit": "abc"}),
+]
+"""Requests whose params have the wrong type: each is the caller's error, and none may reach
+the audit log or a model."""
 
 
 def test_serve_on_a_socket_it_cannot_create_says_why_in_one_line(tmp_path: Path):

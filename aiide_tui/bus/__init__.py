@@ -10,6 +10,7 @@ from aiide_tui.bus.protocol import (
     InvalidParams,
     InvalidRequest,
     MethodNotFound,
+    NamedParams,
     ParseError,
 )
 from aiide_tui.bus.transports import (
@@ -28,6 +29,7 @@ __all__ = [
     "InvalidParams",
     "InvalidRequest",
     "MethodNotFound",
+    "NamedParams",
     "ParseError",
     "RequestCancelled",
     "RequestContext",

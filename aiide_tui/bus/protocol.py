@@ -166,12 +166,61 @@ def classify(message: object) -> Literal["request", "notification", "response"]:
     return "request"
 
 
+_REQUIRED: Any = object()
+
+
 class NamedParams(dict):
-    """A request's named params: a missing one is the caller's error (`InvalidParams`), not
-    the handler's (a `KeyError` would answer as an internal error)."""
+    """A request's named params: a missing one, or one of the wrong type, is the caller's
+    error (`InvalidParams`), not the handler's (a `KeyError` or `TypeError` would answer as
+    an internal error, and a wrong type could reach the audit log or a model).
+
+    Handlers read them through the typed getters; each takes a default, else the
+    parameter is required.
+    """
 
     def __missing__(self, key: str) -> Any:
         raise InvalidParams(f"missing parameter {key!r}")
+
+    def text(self, key: str, default: Any = _REQUIRED) -> Any:
+        """A string."""
+        return self._typed(key, default, str, "a string")
+
+    def whole(self, key: str, default: Any = _REQUIRED, *, minimum: int | None = None) -> Any:
+        """An integer (not a boolean), at least `minimum`."""
+        value = self._typed(key, default, int, "an integer")
+        if minimum is not None and value is not default and value < minimum:
+            raise InvalidParams(f"{key!r} must be {minimum} or more, not {value}")
+        return value
+
+    def number(self, key: str, default: Any = _REQUIRED, *, positive: bool = False) -> Any:
+        """A finite number (integer or float), above 0 when `positive`."""
+        value = self._typed(key, default, (int, float), "a number")
+        if value is not default and (value != value or value in (float("inf"), float("-inf"))):
+            raise InvalidParams(f"{key!r} must be a finite number")
+        if positive and value is not default and value <= 0:
+            raise InvalidParams(f"{key!r} must be above 0, not {value}")
+        return value
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        """A boolean."""
+        return self._typed(key, default, bool, "true or false")
+
+    def texts(self, key: str, default: Any = _REQUIRED) -> Any:
+        """A list of strings."""
+        value = self._typed(key, default, list, "a list of strings")
+        if value is not default and not all(isinstance(item, str) for item in value):
+            raise InvalidParams(f"{key!r} must be a list of strings")
+        return value
+
+    def _typed(self, key: str, default: Any, kind: type | tuple[type, ...], name: str) -> Any:
+        if key not in self or self[key] is None:
+            if default is _REQUIRED:
+                raise InvalidParams(f"missing parameter {key!r}")
+            return default
+        value = self[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise InvalidParams(f"{key!r} must be {name}, not {type(value).__name__}")
+        return value
 
 
 def params_of(message: Request | Notification) -> Params:

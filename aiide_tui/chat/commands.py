@@ -6,8 +6,10 @@ chat panel and `aiide chat`.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Awaitable, Callable
+from difflib import get_close_matches
 
 from aiide_tui.chat.session import ChatError, ChatSession
 from aiide_tui.sandbox.command_line import shell_command
@@ -27,8 +29,14 @@ COMMANDS: dict[str, str] = {
 """Command -> its arguments and what it does (for help and completion)."""
 
 
+_COMMAND_WORD = re.compile(r"/[A-Za-z][\w-]*")
+
+
 def is_command(text: str) -> bool:
-    return text.startswith("/") and text.split(maxsplit=1)[0] in COMMANDS
+    """A slash and a word (`/undo`, or a mistyped `/undoo`, which `run` answers with the
+    list); a path such as `/etc/hosts` is a question."""
+    words = text.split(maxsplit=1)
+    return bool(words) and _COMMAND_WORD.fullmatch(words[0]) is not None
 
 
 async def run(session: ChatSession, text: str) -> str:
@@ -40,7 +48,9 @@ async def run(session: ChatSession, text: str) -> str:
     name, _, rest = text.strip().partition(" ")
     handler = _HANDLERS.get(name)
     if handler is None:
-        raise ChatError(f"no command {name}; commands: {', '.join(COMMANDS)}")
+        near = get_close_matches(name, list(COMMANDS), n=1)
+        hint = f"did you mean {near[0]}? " if near else ""
+        raise ChatError(f"no command {name}; {hint}commands: {', '.join(COMMANDS)}")
     return await handler(session, rest.strip())
 
 

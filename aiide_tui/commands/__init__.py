@@ -44,7 +44,7 @@ def output_console(*, stderr: bool = False, highlight: bool = True) -> Console:
     )
 
 
-def load_settings(root: Path | None, overrides: dict | None = None) -> Config:
+def load_settings(root: Path | None, *, overrides: dict | None = None) -> Config:
     """`load_config` for a command: its warnings go to stderr, where the app would show them
     (a project file sending prompts to another host, a mistyped key).
 

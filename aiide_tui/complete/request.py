@@ -31,9 +31,23 @@ class CompletionRequest:
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> CompletionRequest:
-        """Build from bus params, ignoring keys this version does not know."""
+        """Build from bus params, ignoring keys this version does not know.
+
+        Raises:
+            TypeError: a parameter is missing or of the wrong type.
+        """
         known = {name: params[name] for name in cls.__dataclass_fields__ if name in params}
-        return cls(**known)
+        request = cls(**known)
+        texts = (request.path, request.prefix, request.suffix)
+        if not all(isinstance(text, str) for text in texts):
+            raise TypeError("path, prefix and suffix must be strings")
+        if request.language is not None and not isinstance(request.language, str):
+            raise TypeError("language must be a string")
+        if request.kind not in ("insert", "delete"):
+            raise TypeError("kind must be insert or delete")
+        if not isinstance(request.version, int) or isinstance(request.version, bool):
+            raise TypeError("version must be an integer")
+        return request
 
     def to_params(self) -> dict[str, Any]:
         return asdict(self)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aiide_tui.bus import RequestContext, Router
+from aiide_tui.bus import InvalidParams, NamedParams, RequestContext, Router
 from aiide_tui.config import Config
 from aiide_tui.sandbox.command_line import command_text
 from aiide_tui.workspace import Workspace
@@ -43,14 +43,16 @@ class _IndexRetriever:
         self.ctx: Any = None
 
     async def search(self, query: str, k: int) -> list[dict[str, Any]]:
-        return await self.index.search({"query": query, "k": k}, self.ctx)
+        return await self.index.search(NamedParams(query=query, k=k), self.ctx)
 
     async def repo_map(self, tokens: int, focus_files: list[str]) -> str:
-        reply = await self.index.repo_map({"tokens": tokens, "focus_files": focus_files}, self.ctx)
+        reply = await self.index.repo_map(
+            NamedParams(tokens=tokens, focus_files=list(focus_files)), self.ctx
+        )
         return reply["text"]
 
     async def definitions(self, name: str) -> list[dict[str, Any]]:
-        return await self.index.definitions({"name": name}, self.ctx)
+        return await self.index.definitions(NamedParams(name=name), self.ctx)
 
 
 class _OutputCapture:
@@ -134,15 +136,14 @@ class ChatService:
     async def _run(self, argv: list[str]) -> tuple[int, str]:
         assert self.sandbox is not None
         capture = _OutputCapture()
-        result = await self.sandbox.run({"argv": argv, "requester": "chat"}, capture)
+        result = await self.sandbox.run(NamedParams(argv=list(argv), requester="chat"), capture)
         return int(result["exit_code"]), "".join(capture.parts)
 
-    async def send(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def send(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """Ask a question (or run a slash command); `chat/delta` carries the stream."""
         from aiide_tui.chat import commands
-        from aiide_tui.chat.context import OpenFile
 
-        text = str(params["text"])
+        text = params.text("text")
         token = params.get("token")
 
         async def forward(event: dict[str, Any]) -> None:
@@ -154,8 +155,7 @@ class ChatService:
                 self._retriever.ctx = ctx
             if commands.is_command(text):
                 return {"command": await commands.run(session, text)}
-            opened = params.get("open_file")
-            open_file = OpenFile(**opened) if opened else None
+            open_file = _open_file(params.get("open_file"))
             await self._add_recent_failure(session)
             result = await session.send(text, open_file=open_file, on_event=forward)
             return result.to_json()
@@ -178,84 +178,84 @@ class ChatService:
         output = "\n".join(part for part in (run.stdout, run.stderr, run.error or "") if part)
         session.add_output(f"$ {command_text(run.argv)} ({verdict}, run #{run.id})", output)
 
-    async def proposals(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+    async def proposals(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
         return [p.to_json() for p in self.session.proposals.values()]
 
-    async def _decide(self, params: dict, decision: str) -> dict[str, Any]:
+    async def _decide(self, params: NamedParams, decision: str) -> dict[str, Any]:
         session = self.session
         written = await asyncio.to_thread(
             session.decide,
-            int(params["proposal"]),
-            str(params["path"]),
-            int(params["hunk"]),
+            params.whole("proposal"),
+            params.text("path"),
+            params.whole("hunk"),
             decision,  # type: ignore[arg-type]
         )
-        proposal = session.proposals[int(params["proposal"])]
+        proposal = session.proposals[params.whole("proposal")]
         return {"written": written, "proposal": proposal.to_json()}
 
-    async def accept_hunk(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def accept_hunk(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         return await self._decide(params, "accepted")
 
-    async def reject_hunk(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def reject_hunk(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         return await self._decide(params, "rejected")
 
-    async def decide_all(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def decide_all(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         session = self.session
-        proposal_id = int(params["proposal"])
-        decision = "accepted" if params.get("accept", True) else "rejected"
+        proposal_id = params.whole("proposal")
+        decision = "accepted" if params.flag("accept", True) else "rejected"
         written = await asyncio.to_thread(session.decide_all, proposal_id, decision)
         return {"written": written, "proposal": session.proposals[proposal_id].to_json()}
 
-    async def replace(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def replace(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """Replace in files, as a proposal to review (None when nothing matches)."""
         proposal = await asyncio.to_thread(
-            self.session.propose_replacement, str(params["query"]), str(params["replacement"])
+            self.session.propose_replacement, params.text("query"), params.text("replacement")
         )
         return {"proposal": proposal.to_json() if proposal is not None else None}
 
-    async def edit_hunk(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def edit_hunk(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """Replace a hunk's new side with the user's text; nothing is written."""
         from aiide_tui.chat.session import ChatError
 
-        proposal_id = int(params["proposal"])
+        proposal_id = params.whole("proposal")
         proposal = self.session.proposals.get(proposal_id)
         if proposal is None:
             raise ChatError(f"no proposal #{proposal_id} in this session")
-        proposal.edit_hunk(str(params["path"]), int(params["hunk"]), str(params["text"]))
+        proposal.edit_hunk(params.text("path"), params.whole("hunk"), params.text("text"))
         return {"proposal": proposal.to_json()}
 
-    async def undo(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def undo(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         return {"paths": await asyncio.to_thread(self.session.undo)}
 
-    async def history(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
-        found = self.session.store.conversations(int(params.get("limit", 50)))
+    async def history(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
+        found = self.session.store.conversations(params.whole("limit", 50, minimum=1))
         return [dataclasses.asdict(c) for c in found]
 
-    async def messages(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+    async def messages(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
         """Messages of a conversation (the current one by default), without what was sent."""
         session = self.session
-        conversation = int(params.get("conversation") or session.conversation_id)
+        conversation = params.whole("conversation", session.conversation_id)
         return [
             {"role": m.role, "content": m.content, "think": m.think}
             for m in session.store.messages(conversation)
         ]
 
-    async def search(self, params: dict, ctx: RequestContext) -> list[list[Any]]:
-        hits = self.session.store.search(str(params["text"]), int(params.get("limit", 50)))
+    async def search(self, params: NamedParams, ctx: RequestContext) -> list[list[Any]]:
+        hits = self.session.store.search(params.text("text"), params.whole("limit", 50, minimum=1))
         return [list(hit) for hit in hits]
 
-    async def export(self, params: dict, ctx: RequestContext) -> dict[str, str]:
+    async def export(self, params: NamedParams, ctx: RequestContext) -> dict[str, str]:
         session = self.session
-        conversation = int(params.get("conversation") or session.conversation_id)
+        conversation = params.whole("conversation", session.conversation_id)
         return {"markdown": session.store.export_markdown(conversation)}
 
-    async def export_file(self, params: dict, ctx: RequestContext) -> dict[str, str]:
+    async def export_file(self, params: NamedParams, ctx: RequestContext) -> dict[str, str]:
         """Write a conversation as `<title-slug>.md` in the project root (a free name)."""
         from aiide_tui.chat.session import ChatError
         from aiide_tui.chat.store import export_name
 
         store = self.session.store
-        conversation = int(params.get("conversation") or self.session.conversation_id)
+        conversation = params.whole("conversation", self.session.conversation_id)
         found = store.conversation(conversation)
         if found is None:
             raise ChatError(f"no conversation #{conversation} in this project")
@@ -265,11 +265,11 @@ class ChatService:
         await asyncio.to_thread(self.workspace.write, name, markdown, label="chat export")
         return {"path": name}
 
-    async def conversations(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
+    async def conversations(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
         """Recent conversations, or those with a message containing `query` (with an excerpt)."""
         store = self.session.store
-        limit = int(params.get("limit", 100))
-        query = str(params.get("query") or "").strip()
+        limit = params.whole("limit", 100, minimum=1)
+        query = params.text("query", "").strip()
         if not query:
             return [{**dataclasses.asdict(c), "excerpt": ""} for c in store.conversations(limit)]
         found: dict[int, dict[str, Any]] = {}
@@ -278,17 +278,17 @@ class ChatService:
                 found[conversation_id] = {**dataclasses.asdict(item), "excerpt": excerpt}
         return sorted(found.values(), key=lambda c: (-c["updated_at"], -c["id"]))[:limit]
 
-    async def resume(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def resume(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """Make a stored conversation the current one: the next question continues it."""
-        conversation = int(params["conversation"])
+        conversation = params.whole("conversation")
         async with self._busy:
             self.session.resume(conversation)
         return {
             "conversation": conversation,
-            "messages": await self.messages({"conversation": conversation}, ctx),
+            "messages": await self.messages(NamedParams(conversation=conversation), ctx),
         }
 
-    async def open(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def open(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """Open the session ahead of the first question (its modules load in a thread, its
         model client warms up) and return the conversation it continues."""
         import importlib
@@ -297,14 +297,14 @@ class ChatService:
         conversation = self.session.conversation_id
         return {
             "conversation": conversation,
-            "messages": await self.messages({"conversation": conversation}, ctx),
+            "messages": await self.messages(NamedParams(conversation=conversation), ctx),
         }
 
-    async def files(self, params: dict, ctx: RequestContext) -> list[str]:
+    async def files(self, params: NamedParams, ctx: RequestContext) -> list[str]:
         """Files a `@` mention may name (ignored and secrets files left out)."""
         return await asyncio.to_thread(self.session.files.refresh)
 
-    async def state(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def state(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         session = self.session
         last = session.last_context
         return {
@@ -320,3 +320,17 @@ class ChatService:
             await self._session.aclose()
         if self._store is not None:
             self._store.close()
+
+
+def _open_file(given: Any) -> Any:
+    """The editor's active file from `open_file` ({path, line, selection}), or None."""
+    from aiide_tui.chat.context import OpenFile
+
+    if not given:
+        return None
+    params = NamedParams(given) if isinstance(given, dict) else None
+    if params is None or set(params) - {"path", "line", "selection"}:
+        raise InvalidParams("'open_file' must be an object of path, line and selection")
+    return OpenFile(
+        params.text("path"), params.whole("line", 1, minimum=1), params.text("selection", "")
+    )

@@ -18,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from aiide_tui.bus import Endpoint, InvalidParams, RequestContext, Router
+from aiide_tui.bus import Endpoint, InvalidParams, NamedParams, RequestContext, Router
 from aiide_tui.complete import cache as cache_module
 from aiide_tui.complete import stats as stats_module
 from aiide_tui.complete.context import SnippetSource
@@ -61,7 +61,7 @@ class CompletionService:
         for name, handler in methods.items():
             router.method(name)(handler)
 
-    async def request(self, params: dict, ctx: RequestContext) -> dict[str, Any] | None:
+    async def request(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any] | None:
         """A suggestion for `CompletionRequest` params, or None.
 
         Raises:
@@ -80,12 +80,12 @@ class CompletionService:
         completion = await engine.complete(request)
         return completion.to_result() if completion else None
 
-    async def accepted(self, params: dict, ctx: RequestContext) -> None:
+    async def accepted(self, params: NamedParams, ctx: RequestContext) -> None:
         """`{id, chars, kind}`: the user inserted `chars` characters of suggestion `id`."""
         if self._engine is not None:
-            self._engine.accepted(str(params["id"]), int(params.get("chars", 0)))
+            self._engine.accepted(params.text("id"), params.whole("chars", 0, minimum=0))
 
-    async def state(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def state(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """The model, whether a request is in flight, the last error, whether enabled.
 
         The first call also starts the engine in the background (the provider's
@@ -102,7 +102,7 @@ class CompletionService:
         if engine is not None:
             await engine.warm()
 
-    async def stats(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def stats(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """This project's figures (as `aiide stats` prints them)."""
         if self._engine is not None:
             summary = await asyncio.to_thread(self._engine.stats.summary)

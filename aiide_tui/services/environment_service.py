@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import asdict
 from typing import Any
 
-from aiide_tui.bus import RequestContext, Router
+from aiide_tui.bus import NamedParams, RequestContext, Router
 from aiide_tui.config import Config
 
 
@@ -23,7 +23,7 @@ class EnvironmentService:
     def register(self, router: Router) -> None:
         router.method("environment/checks")(self.checks)
 
-    async def checks(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def checks(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """The Ollama server, every role, the chat role on its own (the chat panel's state
         is whether its model answers, whatever serves the others) and Docker."""
         from aiide_tui.doctor import chat_check, check_docker, check_model_server, roles_check

@@ -18,8 +18,7 @@ import threading
 from dataclasses import asdict
 from typing import Any
 
-from aiide_tui.bus import RequestContext, Router
-from aiide_tui.bus.protocol import InvalidParams
+from aiide_tui.bus import NamedParams, RequestContext, Router
 from aiide_tui.index.project import CodeIndex
 
 
@@ -57,7 +56,7 @@ class IndexService:
         for name, handler in methods.items():
             router.method(name)(handler)
 
-    async def run_index(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def run_index(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """A full pass with `index/progress` notifications; then vectors in the background."""
         loop = asyncio.get_running_loop()
 
@@ -78,66 +77,64 @@ class IndexService:
         with contextlib.suppress(sqlite3.Error):  # the index closed meanwhile: nothing to warm
             self.index.repo_map(64)
 
-    async def reindex(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def reindex(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """Re-index `paths` (and forget `deleted`); with neither, a full pass."""
-        paths, deleted = params.get("paths"), params.get("deleted")
+        paths, deleted = params.texts("paths", None), params.texts("deleted", None)
         if not paths and not deleted:
             return await self.run_index(params, ctx)
         report = await asyncio.to_thread(self.index.update, paths or [], deleted or [])
         self._start_vectors()
         return asdict(report)
 
-    async def focus(self, params: dict, ctx: RequestContext) -> None:
+    async def focus(self, params: NamedParams, ctx: RequestContext) -> None:
         """The files in view (root-relative): their chunks get vectors first."""
-        self.index.focus_files = tuple(str(path) for path in params.get("paths", []))
+        self.index.focus_files = tuple(params.texts("paths", []))
 
-    async def status(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def status(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         return await asyncio.to_thread(self.index.status)
 
-    async def search(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
-        k = params.get("k", 10)
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise InvalidParams(f"k must be a whole number of results, 1 or more, not {k!r}")
+    async def search(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
+        k = params.whole("k", 10, minimum=1)
         await self._ensure_indexed(ctx)
-        results = await asyncio.to_thread(self.index.search, str(params["query"]), k)
+        results = await asyncio.to_thread(self.index.search, params.text("query"), k)
         return [result.to_json() for result in results]
 
-    async def repo_map(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def repo_map(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         await self._ensure_indexed(ctx)
         text = await asyncio.to_thread(
             self.index.repo_map,
-            int(params.get("tokens", 1024)),
-            focus_files=params.get("focus_files", []),
-            focus_names=params.get("focus_names", []),
-            exclude_files=params.get("exclude_files", []),
+            params.whole("tokens", 1024, minimum=1),
+            focus_files=params.texts("focus_files", []),
+            focus_names=params.texts("focus_names", []),
+            exclude_files=params.texts("exclude_files", []),
         )
         return {"text": text}
 
-    async def definitions(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
-        found = await asyncio.to_thread(self.index.definitions, params["name"])
+    async def definitions(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
+        found = await asyncio.to_thread(self.index.definitions, params.text("name"))
         return [asdict(symbol) for symbol in found]
 
-    async def references(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
-        found = await asyncio.to_thread(self.index.references, params["name"])
+    async def references(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
+        found = await asyncio.to_thread(self.index.references, params.text("name"))
         return [asdict(reference) for reference in found]
 
-    async def callers(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
-        depth = int(params.get("depth", 1))
-        found = await asyncio.to_thread(self.index.callers, params["name"], depth)
+    async def callers(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
+        depth = params.whole("depth", 1, minimum=1)
+        found = await asyncio.to_thread(self.index.callers, params.text("name"), depth)
         return [asdict(symbol) for symbol in found]
 
-    async def callees(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
-        depth = int(params.get("depth", 1))
-        found = await asyncio.to_thread(self.index.callees, params["name"], depth)
+    async def callees(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
+        depth = params.whole("depth", 1, minimum=1)
+        found = await asyncio.to_thread(self.index.callees, params.text("name"), depth)
         return [asdict(symbol) for symbol in found]
 
-    async def dependents(self, params: dict, ctx: RequestContext) -> list[str]:
-        return await asyncio.to_thread(self.index.dependents, params["path"])
+    async def dependents(self, params: NamedParams, ctx: RequestContext) -> list[str]:
+        return await asyncio.to_thread(self.index.dependents, params.text("path"))
 
-    async def explain(self, params: dict, ctx: RequestContext) -> list[list[str]]:
+    async def explain(self, params: NamedParams, ctx: RequestContext) -> list[list[str]]:
         return [list(item) for item in await asyncio.to_thread(self.index.explain)]
 
-    async def watch(self, params: dict, ctx: RequestContext) -> None:
+    async def watch(self, params: NamedParams, ctx: RequestContext) -> None:
         """Keep the index fresh, sending `index/updated` per batch, until cancelled."""
         from aiide_tui.index.freshness import keep_fresh
 

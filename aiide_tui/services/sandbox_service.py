@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aiide_tui.bus import RequestContext, Router
+from aiide_tui.bus import InvalidParams, NamedParams, RequestContext, Router
 from aiide_tui.config import Config
 from aiide_tui.errors import WorkspaceError
 from aiide_tui.workspace import Workspace
@@ -61,8 +61,14 @@ class SandboxService:
                 self._sandbox = sandbox
             return self._sandbox
 
-    async def run(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def run(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """Run `argv`; `sandbox/output` notifications carry stdout and stderr as they come."""
+        argv = params.texts("argv")
+        if not argv:
+            raise InvalidParams("'argv' must name a command")
+        timeout = params.number("timeout", None, positive=True)
+        network: bool | None = params.flag("network", None)  # type: ignore[arg-type]
+        requester = params.text("requester", "user")
         sandbox = await self._ready()
         notes: asyncio.Queue = asyncio.Queue()
 
@@ -74,10 +80,10 @@ class SandboxService:
         forwarder = asyncio.create_task(forward())
         try:
             result = await sandbox.run(
-                params["argv"],
-                timeout=params.get("timeout"),
-                network=params.get("network"),
-                requester=params.get("requester", "user"),
+                argv,
+                timeout=timeout,
+                network=network,
+                requester=requester,
                 on_output=lambda c: notes.put_nowait(
                     {"token": params.get("token"), "stream": c.stream, "text": c.text}
                 ),
@@ -102,25 +108,26 @@ class SandboxService:
             "skipped_secrets": list(result.skipped_secrets),
         }
 
-    async def apply(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def apply(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         from aiide_tui.sandbox import apply_changes
 
-        changes = self._changes.pop(int(params["run_id"]), None)
+        run_id = params.whole("run_id")
+        changes = self._changes.pop(run_id, None)
         if changes is None:
             raise WorkspaceError(
-                f"Run #{params['run_id']} has no changes waiting (already applied, or too old)."
+                f"Run #{run_id} has no changes waiting (already applied, or too old)."
             )
         applied = await asyncio.to_thread(
-            apply_changes, self.workspace, changes, group=f"sandbox-run-{params['run_id']}"
+            apply_changes, self.workspace, changes, group=f"sandbox-run-{run_id}"
         )
         return {"written": list(applied.written), "skipped": [list(s) for s in applied.skipped]}
 
-    async def runs(self, params: dict, ctx: RequestContext) -> list[dict[str, Any]]:
-        records = await asyncio.to_thread(self.audit.list, int(params.get("limit", 50)))
+    async def runs(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
+        records = await asyncio.to_thread(self.audit.list, params.whole("limit", 50, minimum=1))
         return [_summary(record) for record in records]
 
-    async def show(self, params: dict, ctx: RequestContext) -> dict[str, Any] | None:
-        record = await asyncio.to_thread(self.audit.get, int(params["id"]))
+    async def show(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any] | None:
+        record = await asyncio.to_thread(self.audit.get, params.whole("id"))
         if record is None:
             return None
         return {**asdict(record), "pending": record.id in self._changes}

@@ -11,7 +11,7 @@ import threading
 from dataclasses import asdict
 from typing import Any
 
-from aiide_tui.bus import RequestContext, Router
+from aiide_tui.bus import NamedParams, RequestContext, Router
 from aiide_tui.workspace import Workspace, watch_changes
 from aiide_tui.workspace.text_search import DEFAULT_LIMIT
 
@@ -41,7 +41,7 @@ class WorkspaceService:
         for name, handler in methods.items():
             router.method(name)(handler)
 
-    async def info(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def info(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         git = self.workspace.git
         branch = await asyncio.to_thread(git.branch) if git else None
         return {
@@ -51,66 +51,67 @@ class WorkspaceService:
             "branch": branch,
         }
 
-    async def list_files(self, params: dict, ctx: RequestContext) -> list[str]:
+    async def list_files(self, params: NamedParams, ctx: RequestContext) -> list[str]:
         return await asyncio.to_thread(self.workspace.list_files)
 
-    async def find_text(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def find_text(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """Lines holding the text (or `/regex/`); a cancelled request stops the scan."""
         stop = threading.Event()
         try:
             result = await asyncio.to_thread(
                 self.workspace.find_text,
-                params["query"],
-                limit=int(params.get("limit", DEFAULT_LIMIT)),
+                params.text("query"),
+                limit=params.whole("limit", DEFAULT_LIMIT, minimum=1),
                 cancel=stop,
-                paths=params.get("paths"),
+                paths=params.texts("paths", None),
             )
         except asyncio.CancelledError:
             stop.set()
             raise
         return asdict(result)
 
-    async def read(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
-        max_bytes = None if params.get("force") else self.max_file_bytes
-        content = await asyncio.to_thread(self.workspace.read, params["path"], max_bytes=max_bytes)
-        return {"path": params["path"], **asdict(content)}
+    async def read(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
+        path = params.text("path")
+        max_bytes = None if params.flag("force") else self.max_file_bytes
+        content = await asyncio.to_thread(self.workspace.read, path, max_bytes=max_bytes)
+        return {"path": path, **asdict(content)}
 
-    async def write(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def write(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         mtime_ns = await asyncio.to_thread(
             self.workspace.write,
-            params["path"],
-            params["text"],
-            encoding=params.get("encoding", "utf-8"),
-            newline=params.get("newline", "\n"),
-            expected_mtime_ns=params.get("expected_mtime_ns"),
-            confirmed=bool(params.get("confirmed", False)),
-            create=bool(params.get("create", False)),
-            label=params.get("label", "edit"),
+            params.text("path"),
+            params.text("text"),
+            encoding=params.text("encoding", "utf-8"),
+            newline=params.text("newline", "\n"),
+            expected_mtime_ns=params.whole("expected_mtime_ns", None),
+            confirmed=params.flag("confirmed"),
+            create=params.flag("create"),
+            label=params.text("label", "edit"),
         )
         return {"path": params["path"], "mtime_ns": mtime_ns}
 
-    async def delete(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def delete(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         await asyncio.to_thread(
-            self.workspace.delete, params["path"], confirmed=bool(params.get("confirmed", False))
+            self.workspace.delete, params.text("path"), confirmed=params.flag("confirmed")
         )
         return {"path": params["path"]}
 
-    async def rename(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def rename(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         mtime_ns = await asyncio.to_thread(
             self.workspace.rename,
-            params["path"],
-            params["new_path"],
-            confirmed=bool(params.get("confirmed", False)),
+            params.text("path"),
+            params.text("new_path"),
+            confirmed=params.flag("confirmed"),
         )
         return {"path": params["new_path"], "mtime_ns": mtime_ns}
 
-    async def undo(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def undo(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """Revert the journal's newest step; `force` even over later changes to its files."""
-        force = bool(params.get("force", False))
+        force = params.flag("force")
         paths = await asyncio.to_thread(self.workspace.undo_step, force=force)
         return {"path": paths[0] if paths else None, "paths": paths}
 
-    async def last_change(self, params: dict, ctx: RequestContext) -> dict[str, Any] | None:
+    async def last_change(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any] | None:
         """What undo would revert: the newest journal step's label, paths and time."""
         step = await asyncio.to_thread(self.workspace.journal.last_step)
         if not step:
@@ -121,7 +122,7 @@ class WorkspaceService:
             "created_at": max(entry.created_at for entry in step),
         }
 
-    async def watch(self, params: dict, ctx: RequestContext) -> None:
+    async def watch(self, params: NamedParams, ctx: RequestContext) -> None:
         """Stream `workspace/changed` notifications until the request is cancelled."""
         async for changes in watch_changes(self.workspace.root):
             await ctx.notify(
@@ -129,11 +130,11 @@ class WorkspaceService:
                 {"changes": sorted([kind, path] for kind, path in changes)},
             )
 
-    async def git_status(self, params: dict, ctx: RequestContext) -> dict[str, str]:
+    async def git_status(self, params: NamedParams, ctx: RequestContext) -> dict[str, str]:
         git = self.workspace.git
         return await asyncio.to_thread(git.status) if git else {}
 
-    async def git_diff(self, params: dict, ctx: RequestContext) -> dict[str, Any]:
+    async def git_diff(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         git = self.workspace.git
         if git is None:
             return {"is_git": False, "diff": "", "not_shown": []}

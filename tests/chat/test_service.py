@@ -386,3 +386,12 @@ async def test_a_hunk_that_cannot_be_written_waits_again(client, project):
     assert (project / "latin.txt").read_bytes() == "caf\xe9 r\xe9sum\xe9\n".encode("latin-1")
     reply = await client.chat_decide(proposal["id"], "latin.txt", 0, accept=False)
     assert reply["written"] == [] and reply["proposal"]["pending"] == 0
+
+
+async def test_a_mistyped_slash_command_is_named_not_sent_to_the_model(client, model_server):
+    with pytest.raises(ChatError, match=r"no command /undoo; did you mean /undo\?"):
+        await client.chat_send("/undoo")
+    assert model_server.requests_to(CHAT) == []
+    model_server.script(CHAT, text="It lists the hosts.")
+    reply = await client.chat_send("/etc/hosts: what is in it?")  # a path: a question
+    assert reply["answer"].startswith("It lists the hosts.")

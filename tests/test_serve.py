@@ -186,3 +186,56 @@ async def test_serve_over_unix_socket_streams_changes(project: Path, tmp_path: P
         server.terminate()
         server.wait(10)
     assert not socket_path.exists()
+
+
+def test_serve_exits_when_its_input_ends_even_with_watches_open(project: Path):
+    """An editor that closes its pipes on exit must not leave the server running: the
+    watches it opened can no longer be cancelled, so the end of input stops them."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aiide_tui", "serve", "--stdio", "--root", str(project)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        requests = (
+            _frame({"id": 1, "method": "workspace/watch", "params": {}})
+            + _frame({"id": 2, "method": "index/watch", "params": {}})
+            + _frame({"id": 3, "method": "workspace/info", "params": {}})
+        )
+        out, err = server.communicate(requests, timeout=30)  # then stdin closes
+    finally:
+        server.kill()
+    assert server.returncode == 0, err
+    answers = _read_frames(out)
+    assert any(a.get("id") == 3 and a.get("result", {}).get("is_git") for a in answers)
+    assert b"Traceback" not in err
+
+
+async def test_a_socket_client_that_half_closes_still_gets_its_answers(project: Path, tmp_path):
+    socket_path = tmp_path / "s.sock"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aiide_tui", "serve", "--socket", str(socket_path),
+         "--root", str(project)],
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        for _ in range(300):
+            if socket_path.exists():
+                break
+            await asyncio.sleep(0.05)
+        reader, writer = await asyncio.open_unix_connection(socket_path)
+        writer.write(
+            _frame({"id": 1, "method": "workspace/watch", "params": {}})
+            + _frame({"id": 2, "method": "workspace/info", "params": {}})
+            + _frame({"id": 1, "method": "workspace/info", "params": {}})  # id 1 still runs
+        )
+        writer.write_eof()
+        answers = _read_frames(await asyncio.wait_for(reader.read(), 30))
+        writer.close()
+    finally:
+        server.terminate()
+        server.wait(10)
+    by_id = {}
+    for answer in answers:
+        by_id.setdefault(answer["id"], []).append(answer)
+    assert by_id[2][0]["result"]["is_git"]
+    assert by_id[1][0]["error"]["code"] == -32600 and "in use" in by_id[1][0]["error"]["message"]

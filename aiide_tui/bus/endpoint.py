@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiide_tui.bus import framing, protocol
-from aiide_tui.bus.protocol import Id, InternalError, InvalidParams, MethodNotFound, Params
+from aiide_tui.bus.protocol import (
+    Id,
+    InternalError,
+    InvalidParams,
+    InvalidRequest,
+    MethodNotFound,
+    Params,
+)
 from aiide_tui.errors import AiideError, BusError, RequestCancelled
 
 logger = logging.getLogger(__name__)
@@ -38,9 +45,15 @@ class Router:
         self.notifications: dict[str, Handler] = {}
         self.named_params = named_params
         """Whether every method takes named params: an array is then refused up front."""
+        self.endless: set[str] = set()
+        """Methods that run until cancelled (a watch): stopped when the peer's input ends,
+        since it can no longer cancel them."""
 
-    def method(self, name: str) -> Callable[[_F], _F]:
-        """Decorator: `async def fn(params, ctx)` answers requests for `name`."""
+    def method(self, name: str, *, endless: bool = False) -> Callable[[_F], _F]:
+        """Decorator: `async def fn(params, ctx)` answers requests for `name`; `endless`
+        for a stream that ends only when cancelled."""
+        if endless:
+            self.endless.add(name)
         return functools.partial(_register, self.methods, name)
 
     def notification(self, name: str) -> Callable[[_F], _F]:
@@ -88,6 +101,7 @@ class Endpoint:
         self._ids = itertools.count(1)
         self._pending: dict[Id, asyncio.Future[Any]] = {}
         self._handling: dict[Id, asyncio.Task[None]] = {}
+        self._endless: set[asyncio.Task[None]] = set()
         self._background: set[asyncio.Future[Any]] = set()
         self._callbacks: dict[str, list[NotificationCallback]] = {}
         self._closed = asyncio.Event()
@@ -204,7 +218,11 @@ class Endpoint:
             self._mark_closed()
 
     async def _finish_handling(self) -> None:
-        """Wait for the running handlers and the replies they leave behind."""
+        """Stop the endless handlers (watches), then wait for the others and the replies
+        they leave behind."""
+        for task in self._handling.values():
+            if task in self._endless:
+                task.cancel()
         while running := [*self._handling.values(), *self._background]:
             await asyncio.gather(*running, return_exceptions=True)
 
@@ -243,6 +261,8 @@ class Endpoint:
             params = protocol.params_of(message)
             if self.router.named_params and not isinstance(params, dict):
                 raise InvalidParams(f"{method} takes named params (an object)")
+            if request_id in self._handling:  # its handler could no longer be cancelled
+                raise InvalidRequest(f"id {request_id!r} is in use by a request still running")
         except BusError as exc:
             self._spawn(self._reply(protocol.make_error(request_id, exc)))
             return
@@ -251,9 +271,12 @@ class Endpoint:
             self._run(handler, params, context), name=f"{self.name}: {method}"
         )
         self._handling[request_id] = task
+        if method in self.router.endless:
+            self._endless.add(task)
         task.add_done_callback(functools.partial(self._forget, request_id))
 
     def _forget(self, request_id: Id, task: asyncio.Task[None]) -> None:
+        self._endless.discard(task)
         if self._handling.get(request_id) is task:
             del self._handling[request_id]
         if task.cancelled() and not self.closed:  # cancelled before it ever ran

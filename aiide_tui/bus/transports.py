@@ -158,7 +158,7 @@ async def serve_unix_socket(
     clients: dict[Endpoint, asyncio.Task[Any]] = {}
 
     async def serve_client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        endpoint = Endpoint(reader, writer, router, name=f"unix:{path}")
+        endpoint = Endpoint(reader, writer, router, name=f"unix:{path}", finish_on_eof=True)
         task = clients[endpoint] = asyncio.current_task()  # type: ignore[assignment]
         task.add_done_callback(lambda _: clients.pop(endpoint))
         try:

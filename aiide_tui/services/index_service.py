@@ -18,7 +18,7 @@ import threading
 from dataclasses import asdict
 from typing import Any
 
-from aiide_tui.bus import NamedParams, RequestContext, Router
+from aiide_tui.bus import BusError, NamedParams, RequestContext, Router
 from aiide_tui.index.project import CodeIndex
 
 
@@ -54,17 +54,19 @@ class IndexService:
             "index/focus": self.focus,
         }
         for name, handler in methods.items():
-            router.method(name)(handler)
+            router.method(name, endless=name == "index/watch")(handler)
 
     async def run_index(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """A full pass with `index/progress` notifications; then vectors in the background."""
         loop = asyncio.get_running_loop()
 
+        async def send(payload: dict[str, Any]) -> None:
+            with contextlib.suppress(BusError):  # the client left; the pass goes on
+                await ctx.notify("index/progress", payload)
+
         def progress(step) -> None:
             payload = asdict(step)
-            loop.call_soon_threadsafe(
-                lambda: loop.create_task(ctx.notify("index/progress", payload))
-            )
+            loop.call_soon_threadsafe(lambda: loop.create_task(send(payload)))
 
         report = await asyncio.to_thread(self.index.index, progress)
         self._indexed.set()

@@ -39,7 +39,7 @@ class WorkspaceService:
             "git/diff": self.git_diff,
         }
         for name, handler in methods.items():
-            router.method(name)(handler)
+            router.method(name, endless=name == "workspace/watch")(handler)
 
     async def info(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         git = self.workspace.git

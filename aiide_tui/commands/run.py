@@ -11,6 +11,8 @@ import sys
 
 import click
 
+BROKEN_PIPE_EXIT = 141
+"""Exit status when the reader of the output went away (128 + SIGPIPE, as a shell reports)."""
 ERROR_EXIT = 125
 """Exit status when the sandbox itself failed (as `docker run` uses), or when a command that
 succeeded left changes that could not be applied as asked: a script must not go on as if
@@ -64,23 +66,33 @@ def command(
     from aiide_tui.workspace.git import project_at
 
     root = project_at(project)
+    ended: list[str] = []  # why the run was stopped early, if it was
     try:
         config = load_settings(root)
-        result = asyncio.run(_run(root, config, argv, image, timeout, network))
+        result = asyncio.run(_run(root, config, argv, image, timeout, network, ended))
     except AiideError as error:
         click.echo(f"aiide run: {error.message}", err=True)
         sys.exit(ERROR_EXIT)
     except KeyboardInterrupt:
         click.echo("aiide run: interrupted; the sandbox was removed", err=True)
         sys.exit(130)
+    except asyncio.CancelledError:
+        if ended == ["broken pipe"]:  # the reader of our output left (`| head`): as SIGPIPE
+            sys.exit(BROKEN_PIPE_EXIT)
+        click.echo("aiide run: terminated; the sandbox was removed", err=True)
+        sys.exit(143)
     _report(result)
-    if result.changes.files and _should_apply(apply) and not _apply(root, result):
-        sys.exit(result.exit_code or ERROR_EXIT)
+    if result.changes.files:
+        if not _should_apply(apply):
+            click.echo("aiide run: not applied (run it again with --apply to apply)", err=True)
+        elif not _apply(root, result):
+            sys.exit(result.exit_code or ERROR_EXIT)
     sys.exit(result.exit_code)
 
 
-async def _run(root, config, argv, image, timeout, network):  # type: ignore[no-untyped-def]
+async def _run(root, config, argv, image, timeout, network, ended):  # type: ignore[no-untyped-def]
     import asyncio
+    import os
     import signal
 
     from aiide_tui.sandbox import Sandbox
@@ -88,6 +100,17 @@ async def _run(root, config, argv, image, timeout, network):  # type: ignore[no-
     task = asyncio.current_task()
     assert task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+    def echo(chunk) -> None:  # type: ignore[no-untyped-def]
+        stream = sys.stdout if chunk.stream == "stdout" else sys.stderr
+        try:
+            stream.buffer.write(chunk.data)  # bytes as the command wrote them
+            stream.flush()
+        except BrokenPipeError:  # stop the run, and write nothing more there
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            ended.append("broken pipe")
+            task.cancel()
+
     sandbox = Sandbox(root, config.sandbox.__class__(**{**vars(config.sandbox), "pool_size": 0}))
     try:
         await sandbox.start()
@@ -99,16 +122,10 @@ async def _run(root, config, argv, image, timeout, network):  # type: ignore[no-
             network=network or None,
             image=image,
             requester="user",
-            on_output=_echo,
+            on_output=echo,
         )
     finally:
         await sandbox.close()
-
-
-def _echo(chunk) -> None:  # type: ignore[no-untyped-def]
-    stream = sys.stdout if chunk.stream == "stdout" else sys.stderr
-    stream.write(chunk.text)
-    stream.flush()
 
 
 def _report(result) -> None:  # type: ignore[no-untyped-def]

@@ -248,7 +248,10 @@ class DockerBackend(Backend):
             return TIMEOUT_EXIT, True
         if job.cancelled.is_set():
             return CANCELLED_EXIT, False
-        return _exit_status(api.exec_inspect(exec_id)), False
+        code = _exit_status(api.exec_inspect(exec_id))
+        if code == CANNOT_EXECUTE and NOT_FOUND in capture.text("stdout") + capture.text("stderr"):
+            code = NOT_FOUND_EXIT  # what a shell and `docker run` say; `docker exec` says 126
+        return code, False
 
     def close(self) -> None:
         if self.pool is not None:
@@ -256,6 +259,11 @@ class DockerBackend(Backend):
         self.wait_removals()
         with contextlib.suppress(Exception):
             self.client.close()
+
+
+CANNOT_EXECUTE, NOT_FOUND_EXIT = 126, 127
+NOT_FOUND = "executable file not found"
+"""The engine's words when the command does not exist."""
 
 
 def _watch(container: Any, job: Job, done: threading.Event, expired: threading.Event) -> None:

@@ -17,6 +17,9 @@ class OutputChunk:
 
     stream: Stream
     text: str
+    data: bytes = b""
+    """The bytes as written (the text is their UTF-8 reading): `aiide run -- cat logo.png`
+    passes them on unchanged."""
 
 
 OutputCallback = Callable[[OutputChunk], None]
@@ -56,8 +59,7 @@ class OutputCapture:
         self._dropped[stream] += len(data) - min(room, len(data))
         if self._on_output is not None and room:
             text = self._decoders[stream].decode(data[:room])
-            if text:
-                self._emit(OutputChunk(stream, text))
+            self._emit(OutputChunk(stream, text, bytes(data[:room])))
 
     def _emit(self, chunk: OutputChunk) -> None:
         assert self._on_output is not None

@@ -134,6 +134,9 @@ def test_aiide_run_cli_exit_status_diff_and_apply(project: Path) -> None:
     assert plain.returncode == 3, plain.stderr
     assert plain.stdout.startswith("out\n") and "+appended" in plain.stdout
     assert "err" in plain.stderr and "appended" not in (project / "README.md").read_text()
+    assert "not applied (run it again with --apply" in plain.stderr
+    missing = aiide("run", "--", "no-such-command", cwd=project)
+    assert missing.returncode == 127, "as a shell says for a command that does not exist"
     applied = aiide("run", "--apply", "--", *edit, cwd=project)
     assert applied.returncode == 3 and "applied README.md" in applied.stderr
     assert (project / "README.md").read_text().endswith("appended\n")
@@ -161,3 +164,23 @@ async def test_cancelling_a_run_kills_it_and_removes_its_container(project: Path
     owner = sandbox.backend.owner  # type: ignore[attr-defined]
     leftovers = client.containers.list(all=True, filters={"label": f"aiide.owner={owner}"})
     assert leftovers == []
+
+
+def test_aiide_run_stops_quietly_when_its_reader_leaves(project: Path):
+    """`aiide run -- CMD | head -1`: as SIGPIPE would, not a traceback per chunk."""
+    line = f"{sys.executable} -m aiide_tui run -- sh -c 'yes | head -c 2000000' | head -1"
+    done = subprocess.run(
+        ["bash", "-c", line + "; echo exit=${PIPESTATUS[0]} >&2"],
+        cwd=project, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.stdout == "y\n"
+    assert "exit=141" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_aiide_run_passes_binary_output_through_unchanged(project: Path):
+    done = subprocess.run(
+        [sys.executable, "-m", "aiide_tui", "run", "--", "printf", "\\211PNG\\0\\377\\n"],
+        cwd=project, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b"\x89PNG\x00\xff\n"

@@ -193,12 +193,23 @@ def parse_role(value: Any) -> RoleSettings:
     known = {item.name: item for item in dataclasses.fields(RoleSettings)}
     checked: dict[str, Any] = {}
     for key, item in value.items():
-        if key not in known:
-            matches = get_close_matches(key, list(known), n=1)
-            hint = f"; did you mean {matches[0]}?" if matches else ""
-            raise ValueError(f"unknown key {key!r}{hint}")
-        checked[key] = _role_value(key, item)
+        if key in known:  # others were warned about when read (see `unknown_role_keys`)
+            checked[key] = _role_value(key, item)
     return RoleSettings(**checked)
+
+
+def unknown_role_keys(value: Any) -> list[str]:
+    """The keys of a `[models.ROLE]` table this version does not know, each with a hint."""
+    if not isinstance(value, Mapping):
+        return []
+    known = [item.name for item in dataclasses.fields(RoleSettings)]
+    found = []
+    for key in value:
+        if key not in known:
+            matches = get_close_matches(key, known, n=1)
+            hint = f"; did you mean {matches[0]}?" if matches else ""
+            found.append(f"unknown key {key!r}{hint}")
+    return found
 
 
 def _role_value(key: str, value: Any) -> Any:
@@ -471,6 +482,9 @@ class _Collected:
             hint = f"; did you mean {section}.{matches[0]}?" if matches else ""
             self.warnings.append(f"{where}: unknown setting {section}.{key}{hint}")
         else:
+            if section == "models" and key in ROLES:  # an older aiide still starts
+                for problem in unknown_role_keys(value):
+                    self.warnings.append(f"{where}: models.{key}: {problem}")
             self.entries.append(_Entry(section, key, value, where))
 
 
@@ -514,6 +528,16 @@ def toml_error_message(path: Path, text: str, error: tomllib.TOMLDecodeError) ->
     return f"{path}: invalid TOML: {message}"
 
 
+def _laid_over(below: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """`below` with `patch`'s keys set, tables within patched key by key too."""
+    merged = dict(below)
+    for key, value in patch.items():
+        under = merged.get(key)
+        is_patch = isinstance(value, _Patch) and isinstance(under, Mapping)
+        merged[key] = _laid_over(under, value) if is_patch else value
+    return merged
+
+
 class _Patch(dict):
     """Keys of a table given one by one (`AIIDE_MODELS__FIM__MODEL=x`): laid over the table
     the lower layers give, where a table from a file replaces it whole."""
@@ -527,9 +551,24 @@ def _read_environment(env: Mapping[str, str], collected: _Collected) -> None:
             continue
         section, key, *inner = name[len(ENV_PREFIX) :].lower().split("__")
         value: Any = parse_env_value(env[name])
+        if not isinstance(value, str) and _expects_text(section, key, inner):
+            value = env[name]  # `AIIDE_SANDBOX__IMAGE=2024` is the name 2024, not a number
         for part in reversed(inner):
             value = _Patch({part: value})
         collected.add(section, key, value, f"environment {name}")
+
+
+def _expects_text(section: str, key: str, inner: list[str]) -> bool:
+    """Whether the setting an environment variable names takes a string."""
+    if section == "models" and key in ROLES:
+        fields = {item.name: item.type for item in dataclasses.fields(RoleSettings)}
+        return len(inner) == 1 and fields.get(inner[0]) in (str, "str")
+    if inner or section not in SECTIONS:
+        return False
+    return any(
+        (name, item_key) == (section, key) and isinstance(item.default, str)
+        for name, item_key, item in schema()
+    )
 
 
 def parse_env_value(text: str) -> Any:
@@ -667,7 +706,7 @@ def _build(collected: _Collected, project_root: Path | None) -> Config:
         given = entry.value
         below = tables.get((entry.section, entry.key))
         if isinstance(given, _Patch) and isinstance(below, Mapping):
-            given = {**below, **given}
+            given = _laid_over(below, given)
         tables[entry.section, entry.key] = given
         try:
             value = _validate(entry.section, entry.key, given)

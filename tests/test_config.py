@@ -180,8 +180,34 @@ def test_env_variable_sets_one_key_of_a_role_over_the_files_table(project, user_
     assert config.models.chat.num_ctx == 4096
     assert config.sources["models.fim"] == "environment AIIDE_MODELS__FIM__MODEL"
     assert config.warnings == ()
-    with pytest.raises(ConfigError, match=r"AIIDE_MODELS__FIM__MODLE: models\.fim: unknown key"):
-        load_config(project, env=env_for(user_dir, AIIDE_MODELS__FIM__MODLE="x"))
+    typo = load_config(project, env=env_for(user_dir, AIIDE_MODELS__FIM__MODLE="x"))
+    assert typo.warnings == (
+        "environment AIIDE_MODELS__FIM__MODLE: models.fim: unknown key 'modle'; did you mean"
+        " model?",
+    )  # a warning, as for any unknown key: an older aiide still starts with a newer config
+    assert typo.models.fim.model == "from-file"
+
+
+def test_an_unknown_key_of_a_role_is_a_warning_and_the_rest_applies(project, user_dir):
+    write_project(project, '[models.fim]\nmodel = "x"\n\ntop_p = 0.9\n')
+    config = load_config(project, env=env_for(user_dir))
+    assert config.models.fim.model == "x"
+    assert [w for w in config.warnings if "top_p" in w] == [
+        f"{project / '.aiide.toml'}:1: models.fim: unknown key 'top_p'"
+    ]
+
+
+def test_env_values_for_text_settings_stay_text_and_options_merge_key_by_key(project, user_dir):
+    write_project(project, "[models.fim.options]\ntop_k = 20\ntop_p = 0.9\n")
+    env = env_for(
+        user_dir, AIIDE_SANDBOX__IMAGE="2024", AIIDE_MODELS__CHAT__MODEL="1.5",
+        AIIDE_MODELS__FIM__KEEP_ALIVE="-1", AIIDE_MODELS__FIM__OPTIONS__TOP_P="0.5",
+        AIIDE_EDITOR__TAB_SIZE="2",
+    )  # fmt: skip
+    config = load_config(project, env=env)
+    assert config.sandbox.image == "2024" and config.models.chat.model == "1.5"
+    assert config.models.fim.keep_alive == "-1" and config.editor.tab_size == 2
+    assert dict(config.models.fim.options) == {"top_k": 20, "top_p": 0.5}
 
 
 def test_bad_env_value_names_the_variable(project, user_dir):

@@ -143,6 +143,10 @@ def test_delete_is_journaled_and_undone(ws: Workspace, root: Path) -> None:
         ws.delete("link.py")
     with pytest.raises(PathPolicyError):
         ws.delete("../outside.py")
+    (root / "folder").mkdir()
+    for folder in ("folder", "."):
+        with pytest.raises(WorkspaceError, match="is a folder, not a file"):
+            ws.delete(folder)
     assert (root / "gone.py").exists() and (root / "link.py").is_symlink()
 
 

@@ -87,8 +87,14 @@ class OllamaProvider(Provider):
             options["stop"] = list(stop)
         return options
 
-    def _keep_alive(self) -> str | None:
-        return self.role.keep_alive or None
+    def _keep_alive(self) -> str | int | None:
+        """A duration ("10m"), or whole seconds ("-1": for ever), which Ollama takes only as
+        a number: it reads "-1" as a duration without a unit and fails."""
+        value = self.role.keep_alive
+        try:
+            return int(value) if value else None
+        except ValueError:
+            return value
 
     async def _generate(self, request: GenerateRequest) -> AsyncIterator[Chunk]:
         sent = estimate_tokens(request.prompt + (request.suffix or ""))

@@ -161,6 +161,8 @@ class Workspace:
         if os.path.islink(self.root / rel):
             raise WorkspaceError(f"{rel} is a symbolic link; remove it yourself")
         path = self.policy.check_write(rel, confirmed=confirmed)
+        if path.is_dir():
+            raise WorkspaceError(f"{self.policy.relative(path) or rel} is a folder, not a file")
         with self._lock:
             before, _ = _current(path)
             if before is None:

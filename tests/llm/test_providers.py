@@ -137,6 +137,16 @@ async def test_ollama_cutting_a_prompt_over_num_ctx_is_reported(model_server, op
     assert model_server.requests_to("/api/generate")[0].truncated is True
 
 
+async def test_keep_alive_in_whole_seconds_goes_to_ollama_as_a_number(model_server, opened):
+    """Ollama reads the string "-1" as a duration without a unit and refuses it."""
+    for given, sent in (("-1", -1), ("30m", "30m")):
+        model_server.script("/api/generate", text="ok")
+        provider = provider_for_role(make_role(model_server.url, "ollama", keep_alive=given))
+        opened.append(provider)
+        await collect(provider.stream_generate(GenerateRequest("p")))
+        assert model_server.requests_to("/api/generate")[-1].body["keep_alive"] == sent
+
+
 # -- fill in the middle ----------------------------------------------------------------------------
 
 

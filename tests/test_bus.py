@@ -66,6 +66,14 @@ async def test_bad_header_raises_then_next_frame_reads():
     assert await read_frame(reader) == b"[1]"
 
 
+async def test_a_junk_line_before_a_frame_is_refused_alone():
+    reader = _reader(b"hello world\r\n" + encode_frame(b"[1]") + encode_frame(b"[2]"))
+    with pytest.raises(ParseError, match="bad header line"):
+        await read_frame(reader)
+    assert await read_frame(reader) == b"[1]"
+    assert await read_frame(reader) == b"[2]"
+
+
 async def test_truncated_frame_reads_as_end_of_stream():
     assert await read_frame(_reader(b"Content-Length: 10\r\n\r\n{}")) is None
     assert await read_frame(_reader(b"Content-Len")) is None

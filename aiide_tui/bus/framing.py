@@ -64,7 +64,7 @@ async def _read_headers(reader: FrameReader) -> int | None:
         except ValueError:  # over the reader's line limit; it dropped the line
             problem, seen_header = "header line too long", True
             continue
-        if not line:
+        if not line.endswith(b"\n"):  # the stream ended, maybe in the middle of a line
             return None
         line = line.rstrip(b"\r\n")
         if not line:
@@ -78,6 +78,8 @@ async def _read_headers(reader: FrameReader) -> int | None:
         if name.strip().lower() == b"content-length":
             length = int(value) if value.strip().isdigit() else None
             problem = problem or ("" if length is not None else f"bad Content-Length {value!r}")
+        elif not colon and length is None and not problem:
+            raise ParseError(f"bad header line {line[:80]!r}")  # junk; a frame may follow it
         elif not colon:
             problem = problem or f"bad header line {line[:80]!r}"
     if problem or length is None:

@@ -75,7 +75,7 @@ async def _main(root, config, question: str, scripted: bool, apply: bool, new: b
             return
         ui = _LineUI(client, console, root)
         if question:
-            await _turn(client, console, question, ask=ui.confirm, apply_all=apply)
+            await ui.turn(question, apply)
         await ui.loop(apply)
     finally:
         await client.close()
@@ -284,7 +284,16 @@ class _LineUI:
             except EOFError:
                 return
             if text:
-                await _turn(self.client, self.console, text, ask=self.confirm, apply_all=apply)
+                await self.turn(text, apply)
+
+    async def turn(self, text: str, apply: bool) -> None:
+        """One question or command; its error is said, and the session goes on."""
+        from aiide_tui.errors import AiideError
+
+        try:
+            await _turn(self.client, self.console, text, ask=self.confirm, apply_all=apply)
+        except AiideError as error:
+            self.console.print(f"\n{error.message}", style="red", markup=False)
 
 
 def _completer(ui: _LineUI):

@@ -146,5 +146,12 @@ def test_tmux_ask_and_accept_one_hunk(project, model_server, tmp_path):
         _tmux("send-keys", "-t", session, "/undo", "Enter")
         _wait_pane(session, "Reverted calc.py")
         assert (project / "calc.py").read_text() == CALC
+        _tmux("send-keys", "-t", session, "/undo", "Enter")  # nothing left: an error, said
+        _wait_pane(session, "no applied chat proposal")
+        _tmux("send-keys", "-t", session, "/undoo", "Enter")
+        _wait_pane(session, "did you mean /undo?")
+        time.sleep(0.5)
+        alive = subprocess.run(["tmux", "has-session", "-t", session], capture_output=True)
+        assert alive.returncode == 0, "an error must not end the chat"
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from aiide_tui.chat.edits import Edit
+from aiide_tui.chat.edits import Edit, narrowed
 from aiide_tui.chat.fuzzy import EditApplyError, find, reindent
 
 ReadText = Callable[[str], "str | None"]
@@ -94,6 +94,9 @@ def retarget(edit: Edit, read: ReadText, candidates: Candidates, result: Applied
 
 
 def _apply_one(edit: Edit, text: str | None, notes: list[str]) -> str:
+    if edit.format == "whole" and text is not None:
+        edit, left_out = narrowed(edit, text)
+        notes.extend(left_out)
     if edit.format == "whole":
         return _ensure_newline(edit.replace)
     if not edit.search.strip():

@@ -187,6 +187,67 @@ def _restated_file(block: CodeBlock, files: Mapping[str, str]) -> Edit | None:
     return Edit(alike[0], "", block.body, "whole", block.raw)
 
 
+def narrowed(edit: Edit, text: str) -> tuple[Edit, list[str]]:
+    """A whole-file edit of the existing `text`, made as small as the block means, and notes
+    on what it would remove.
+
+    A block under a path that holds one definition of the file (small models put
+    `# path/to/file.py` over the function they changed) replaces that definition, not
+    the file. A block that restates the file but leaves definitions out is kept whole,
+    with a note naming them: they are deleted only if the user accepts those hunks.
+    """
+    if edit.format != "whole":
+        return edit, []
+    old, new = text.splitlines(), edit.replace.splitlines()
+    blocks = SequenceMatcher(None, old, new, autojunk=False).get_matching_blocks()
+    if sum(size for *_, size in blocks) < KEPT_LINES * len(old):
+        new_text = _definitions_replaced(edit.replace, edit.path, text)
+        return (edit, []) if new_text is None else (Edit(edit.path, "", new_text, "whole",
+                                                          edit.source), [])  # fmt: skip
+    dropped = [name for name in _top_definitions(old) if name not in _top_definitions(new)]
+    if not dropped:
+        return edit, []
+    names = ", ".join(dropped)
+    return edit, [f"{edit.path}: the model's version leaves out {names}; reject those hunks "
+                  "unless you asked for them to go"]  # fmt: skip
+
+
+def _definitions_replaced(code: str, path: str, text: str) -> str | None:
+    """`text` with each definition in `code` put in place of the one of the same first line
+    (a definition the file lacks goes at its end); None when `code` is not just definitions
+    or names one the file has twice."""
+    lines = code.splitlines(keepends=True)
+    filled = [line for line in lines if line.strip()]
+    if not filled:
+        return None
+    margin = min(_indent(line) for line in filled)
+    starts = [
+        at for at, line in enumerate(lines)
+        if line.strip() and _indent(line) == margin and _TOP_DEFINITION.match(line.lstrip())
+    ]  # fmt: skip
+    if not starts or any(line.strip() for line in lines[: starts[0]]):
+        return None
+    result = text
+    for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+        chunk = "".join(lines[start:end]).rstrip("\n") + "\n"
+        edit = _restated_definition(CodeBlock("", chunk, chunk), {path: result})
+        if edit is not None:
+            result = result.replace(edit.search, edit.replace, 1)
+        elif any(line.strip() == lines[start].strip() for line in result.splitlines()):
+            return None  # its first line is there more than once: which one is unclear
+        else:
+            result = result.rstrip("\n") + ("\n\n\n" if path.endswith(".py") else "\n\n") + chunk
+    return result
+
+
+_TOP_DEFINITION = re.compile(r"(?:async\s+)?(?:def|class|function|func|fn)\s+(\w+)")
+
+
+def _top_definitions(lines: list[str]) -> list[str]:
+    """Names of the definitions that start at the left margin."""
+    return [m.group(1) for line in lines if (m := _TOP_DEFINITION.match(line))]
+
+
 def _restated_definition(block: CodeBlock, files: Mapping[str, str]) -> Edit | None:
     """The block replaces the definition of `files` whose first line is the block's own
     first line, when that line appears exactly once in all of `files`."""

@@ -46,6 +46,19 @@ def path_hint(line: str) -> str | None:
     return cleaned if cleaned and _PATHLIKE.match(cleaned) else None
 
 
+_COMMENT_PATH = re.compile(
+    r"^\s*(?:#|//|--|/\*|<!--)\s*(?:(?:file(?:name)?|path)\s*:\s*)?(\S+?)\s*(?:\*/|-->)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def comment_path(line: str) -> str | None:
+    """The path a comment line names on its own (`# src/app.py`, `// File: web/app.ts`)."""
+    match = _COMMENT_PATH.match(line)
+    named = path_hint(match.group(1)) if match else None
+    return named if named and re.search(r"\.[A-Za-z]\w*$", named) else None  # not `# v1.2`
+
+
 class ThinkSplitter:
     """Splits `<think>...</think>` from the answer, tags cut across deltas included."""
 
@@ -168,7 +181,12 @@ class BlockBuffer:
             raw = body
         else:
             raw = f"{self._fence}{self._info}\n{body}" + (f"{self._fence}\n" if complete else "")
-        block = CodeBlock(self._info, body, raw, self._hint, complete)
+        hint = self._hint
+        first, _, rest = body.partition("\n")
+        named = None if self._bare else comment_path(first)
+        if named is not None and hint in (None, named):  # `# app/models.py` over the code
+            hint, body = named, rest
+        block = CodeBlock(self._info, body, raw, hint, complete)
         self._block, self._bare, self._fence, self._info = None, False, "", ""
         return StreamEvent("block", block=block)
 

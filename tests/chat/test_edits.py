@@ -249,3 +249,48 @@ def test_a_restated_function_of_a_small_file_replaces_only_the_function():
     new = 'def home():\n    """Where we are."""\n    return os.getcwd()\n'
     (edit,) = restated_edits([_block(new)], {"where.py": text})
     assert (edit.format, edit.search) == ("search-replace", "def home():\n    return os.getcwd()\n")
+
+
+def test_a_path_comment_over_one_changed_function_replaces_only_that_function():
+    """Qwen 1.5B's habit: the path as the block's first line, a comment, then the function
+    it changed. That names the file, stays out of it, and leaves the rest of it alone."""
+    answer = (
+        "Here is the change:\n\n```python\n# pkg/math.py\n"
+        "def sub(a, b):\n    return -(b - a)\n```\n"
+    )
+    (block,) = blocks_of(answer)
+    assert block.path_hint == "pkg/math.py" and not block.body.startswith("#")
+    edits, problems = parse_edits([block])
+    assert not problems
+    result = apply_edits(edits, lambda path: SOURCE if path == "pkg/math.py" else None)
+    assert result.after["pkg/math.py"] == SOURCE.replace("return a - b", "return -(b - a)")
+    assert not result.notes
+
+
+def test_a_restated_file_that_leaves_a_function_out_says_so():
+    old = "\n\n".join(f"def f{n}(a):\n    return a + {n}\n" for n in range(10))
+    restated = old.split("\n\ndef f9")[0].replace("a + 0", "a - 0")
+    edits, _ = parse_edits(blocks_of(f"```python\n# calc.py\n{restated}```\n"))
+    result = apply_edits(edits, lambda path: old)
+    assert "a - 0" in result.after["calc.py"] and "def f9" not in result.after["calc.py"]
+    assert result.notes == [
+        "calc.py: the model's version leaves out f9; reject those hunks unless you asked for"
+        " them to go"
+    ]
+
+
+def test_a_few_restated_functions_replace_theirs_and_a_new_one_is_added_at_the_end():
+    old = "\n\n".join(f"def f{n}(a):\n    return a + {n}\n" for n in range(10))
+    block = (
+        "def f2(a):\n    return a - 2\n\n\ndef f3(a):\n    return a + 3\n\n\n"
+        "def g(a):\n    return a\n"
+    )
+    edits, _ = parse_edits(blocks_of(f"```python\n# calc.py\n{block}```\n"))
+    result = apply_edits(edits, lambda path: old)
+    expected = old.replace("a + 2", "a - 2") + "\n\ndef g(a):\n    return a\n"
+    assert result.after["calc.py"] == expected and not result.notes
+
+
+def test_a_comment_that_is_not_a_path_stays_code():
+    (block,) = blocks_of("```python\n# v1.2\nVALUE = 1\n```\n")
+    assert block.path_hint is None and block.body.startswith("# v1.2")

@@ -71,7 +71,6 @@ def test_a_role_table_overrides_defaults_and_records_where(project):
     [
         ("num_ctx = 0", "models.fim: num_ctx: expected a positive integer, got 0"),
         ('num_ctx = "big"', 'num_ctx: expected a positive integer, got "big"'),
-        ('modle = "x"', "unknown key 'modle'; did you mean model?"),
         ('provider = "vllm"', 'provider: expected one of ollama, openai, local, got "vllm"'),
         ('base_url = "localhost"', "base_url: expected a URL"),
         ("options = 3", "options: expected a table"),

@@ -500,3 +500,21 @@ async def test_the_active_tab_is_in_view_when_tabs_overflow_the_bar() -> None:
         await pilot.pause()
         assert editor.active.path == "pkg/module_with_a_long_name_0.py"
         assert shown_whole("pkg/module_with_a_long_name_0.py")
+
+
+async def test_going_to_a_match_centres_its_line_without_scrolling_sideways() -> None:
+    """A match at column 64 of a line that fits the view: the line is shown from its start
+    (Textual's centring scrolled sideways too, hiding `def ` and the like)."""
+    app = Host()
+    lines = [f"value_{n:03} = compute_something(first_argument, second_argument, argument_{n:03})"
+             for n in range(200)]  # fmt: skip
+    lines[5] = "x = " + "1 + " * 60 + "1"  # wider than the view: sideways scrolling is possible
+    async with app.run_test(size=(100, 30)) as pilot:
+        editor = app.editor
+        view = editor.open_document("long.py", "\n".join(lines) + "\n", mtime_ns=1)
+        await pilot.pause()
+        view.goto_line(120, column=lines[119].index("argument_119"), length=12)
+        await pilot.pause()
+        assert view.selected_text == "argument_119"
+        assert view.scroll_x == 0
+        assert view.scroll_y > 100 and abs(view.scroll_y + view.size.height // 2 - 119) <= 2

@@ -27,7 +27,7 @@ from textual import events
 from textual.binding import Binding, BindingsMap, BindingType
 from textual.document._edit import Edit
 from textual.document._wrapped_document import WrappedDocument
-from textual.geometry import Offset, Region, Size
+from textual.geometry import Offset, Region, Size, Spacing
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -329,10 +329,24 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
 
     def _goto(self, row: int, column: int, length: int) -> None:
         column = max(0, min(column, len(self.document.get_line(row))))
-        self.move_cursor((row, column), center=True)
+        self.move_cursor((row, column))
         if length > 0:
             self.selection = Selection((row, column), (row, column + length))
-            self.scroll_cursor_visible(center=True)
+        self.reveal_cursor()
+
+    def reveal_cursor(self) -> None:
+        """The cursor's line in the middle of the view, scrolled sideways only as far as the
+        cursor needs: `scroll_cursor_visible(center=True)` centres both ways, hiding the
+        start of lines that fit."""
+        if not self._has_cursor:
+            return
+        self._recompute_cursor_offset()
+        x, y = self._cursor_offset
+        cursor = Region(x, y, width=3, height=1)
+        margin = Spacing(right=self.gutter_width)
+        self.scroll_to_region(cursor, spacing=margin, animate=False, force=True, x_axis=False,
+                              center=True)  # fmt: skip
+        self.scroll_to_region(cursor, spacing=margin, animate=False, force=True, y_axis=False)
 
     def find_matches(self, query: str, *, case_sensitive: bool = False) -> list[Selection]:
         """Every occurrence of `query` (plain text, within one line), in document order."""

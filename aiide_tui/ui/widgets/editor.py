@@ -433,7 +433,7 @@ class Editor(Widget):
         index = next_match(matches, view.selection, backward=backward)
         if index is not None:
             view.selection = matches[index]
-            view.scroll_cursor_visible(center=True)
+            view.reveal_cursor()
         self.find_bar.show_result(index, len(matches))
 
     @on(FindBar.ReplaceRequested)

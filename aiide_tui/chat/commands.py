@@ -67,8 +67,8 @@ async def _add(session: ChatSession, rest: str) -> str:
             added.append(path)
     session.dropped.difference_update(added)
     session.forget_map()
-    lines = [f"Pinned {', '.join(added)}"] if added else []
-    lines += [f"Not added: {', '.join(refused)}"] if refused else []
+    lines = [f"Pinned {_code(added)}"] if added else []
+    lines += [f"Not added: {_code(refused)}"] if refused else []
     return "\n\n".join(lines) or "Already pinned."
 
 
@@ -84,7 +84,7 @@ async def _drop(session: ChatSession, rest: str) -> str:
         if name == "map":
             session.forget_map()
         shown.append(name)
-    return f"Dropped {', '.join(shown)} (from the next question on)."
+    return f"Dropped {_code(shown)} (from the next question on)."
 
 
 async def _model(session: ChatSession, rest: str) -> str:
@@ -105,7 +105,12 @@ async def _clear(session: ChatSession, rest: str) -> str:
 
 async def _undo(session: ChatSession, rest: str) -> str:
     paths = session.undo()
-    return f"Reverted {', '.join(paths)}."
+    return f"Reverted {_code(paths)}."
+
+
+def _code(items: list[str]) -> str:
+    """Paths as Markdown code: `__init__.py` is not bold `init.py`."""
+    return ", ".join(f"`{item}`" for item in items)
 
 
 async def _context(session: ChatSession, rest: str) -> str:

@@ -44,6 +44,7 @@ async def test_f12_opens_the_definition_in_another_file(project: Path):
         await wait_for(pilot, lambda: editor.active.path == "inventory/models.py")
         await wait_for(pilot, lambda: editor.active.cursor_location[0] == 12)
         assert "def price_for" in editor.active.document.get_line(12)
+        assert editor.active.word_at_cursor() == "price_for"  # on the name: shift+F12 works
 
 
 async def test_references_are_listed_and_one_opens(project: Path):
@@ -102,12 +103,13 @@ async def test_no_name_at_the_cursor_says_so(project: Path):
 
 def test_definitions_in_the_current_file_come_first():
     symbols = [
-        {"path": "a.py", "start_line": 3, "symbol": "a.run", "signature": "def run():"},
-        {"path": "b.py", "start_line": 9, "symbol": "b.run", "signature": None},
-    ]
+        {"path": "a.py", "start_line": 3, "symbol": "a.run", "signature": "def run():",
+         "name": "run"},
+        {"path": "b.py", "start_line": 9, "symbol": "b.run", "signature": None, "name": "run"},
+    ]  # fmt: skip
     assert [item.path for item in locations_of_definitions(symbols, "b.py")] == ["b.py", "a.py"]
     assert locations_of_definitions(symbols, "c.py")[0] == Location(
-        "a.py", 3, "a.run", "def run():"
+        "a.py", 3, "a.run", "def run():", word="run"
     )
 
 

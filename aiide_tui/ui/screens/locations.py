@@ -29,6 +29,8 @@ class Location:
     column: int = 0
     length: int = 0
     """Characters from `column` to select there (a text match), or none."""
+    word: str = ""
+    """A name to put the cursor on in that line (a definition's), found when it opens."""
 
 
 class LocationsScreen(ModalScreen[Location | None]):
@@ -65,7 +67,9 @@ class LocationsScreen(ModalScreen[Location | None]):
 def locations_of_definitions(symbols: list[dict], current_path: str) -> list[Location]:
     """`index/definitions` answers as locations, those in the current file first."""
     found = [
-        Location(s["path"], int(s["start_line"]), s["symbol"], s.get("signature") or "")
+        Location(
+            s["path"], int(s["start_line"]), s["symbol"], s.get("signature") or "", word=s["name"]
+        )
         for s in symbols
     ]
     return sorted(found, key=lambda item: item.path != current_path)

@@ -455,8 +455,9 @@ class MainScreen(Screen[None]):
         """Open a file at a place chosen in a list (a search hit, a definition...)."""
         if location is not None:
             self.open_file(
-                location.path, line=location.line, column=location.column, length=location.length
-            )
+                location.path, line=location.line, column=location.column,
+                length=location.length, word=location.word,
+            )  # fmt: skip
 
     def action_goto_definition(self) -> None:
         self.show_locations("definitions")
@@ -809,10 +810,16 @@ class MainScreen(Screen[None]):
 
     @work(group="open", description="Open a file")
     async def open_file(
-        self, path: str, *, line: int | None = None, column: int = 0, length: int = 0
+        self,
+        path: str,
+        *,
+        line: int | None = None,
+        column: int = 0,
+        length: int = 0,
+        word: str = "",
     ) -> None:
         """Open `path` in a tab (or show its tab), at `line` with `length` characters from
-        `column` selected when given."""
+        `column` selected when given (or on `word` in that line)."""  # fmt: skip
         if self.client is None:
             self.notify("Still starting up; try again in a moment.")
             return
@@ -820,7 +827,7 @@ class MainScreen(Screen[None]):
             self.editor.open_existing(path)
             self.show_region("editor")
             if line is not None:
-                self.editor.goto_line(line, column=column, length=length)
+                self.editor.goto_line(line, column=column, length=length, word=word)
             return
         try:
             document = await self.client.read(path)
@@ -844,7 +851,7 @@ class MainScreen(Screen[None]):
                 timeout=6,
             )
         if line is not None:
-            self.editor.goto_line(line, column=column, length=length)
+            self.editor.goto_line(line, column=column, length=length, word=word)
 
     def _show_document(self, document: Document) -> None:
         self.editor.open_document(

@@ -317,10 +317,14 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
                 return match.group(0)
         return ""
 
-    def goto_line(self, number: int, *, column: int = 0, length: int = 0) -> int:
+    def goto_line(self, number: int, *, column: int = 0, length: int = 0, word: str = "") -> int:
         """Move the cursor to line `number` (1-based, clamped), at `column` or selecting
-        `length` characters from it; return the line."""
+        `length` characters from it, or onto the whole `word` where the line has it (a
+        definition's name, so that find references works from there); return the line."""
         number = max(1, min(number, self.document.line_count))
+        if word:
+            found = re.search(rf"\b{re.escape(word)}\b", self.document.get_line(number - 1))
+            column = found.start() if found else column
         if self.size.width:
             self._goto(number - 1, column, length)
         else:  # a tab just opened: scrolling to a column needs its width, known after a frame

@@ -332,12 +332,12 @@ class Editor(Widget):
         """Show `path`'s text as now on disk (undoable), keeping the cursor's line."""
         self._view(path).reload(text, mtime_ns)
 
-    def goto_line(self, number: int, *, column: int = 0, length: int = 0) -> None:
+    def goto_line(self, number: int, *, column: int = 0, length: int = 0, word: str = "") -> None:
         """Move the active document's cursor to line `number` (1-based, clamped), selecting
-        `length` characters from `column` when given."""
+        `length` characters from `column` when given, or onto `word` in that line."""
         view = self.active
         if view is not None:
-            view.goto_line(number, column=column, length=length)
+            view.goto_line(number, column=column, length=length, word=word)
             view.focus()
 
     def focus_active(self) -> None:

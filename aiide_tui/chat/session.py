@@ -19,6 +19,7 @@ import functools
 import inspect
 import posixpath
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
@@ -71,6 +72,8 @@ MAP_SHARE = 4
 """The repo map takes at most 1/MAP_SHARE of the room (small windows), MAP_TOKENS at most."""
 FIXED_TOKENS = 64
 """Room kept for the message framing and section titles around the context."""
+PROGRESS_S = 0.5
+"""Seconds between `progress` events while a code block arrives unseen (it shows whole)."""
 
 
 class ChatError(AiideError):
@@ -312,10 +315,16 @@ class ChatSession:
         parser = StreamParser()
         request = ChatRequest(messages)
         provider = await self.providers.get(self.role)
+        said_at, said = 0.0, None
         async with aclosing(provider.stream_chat(request)) as stream:
             async for chunk in stream:
                 for event in parser.feed(chunk.text):
                     await _route(event, answer, emit)
+                held = parser.held_lines
+                if held != said and (held is None or time.monotonic() - said_at > PROGRESS_S):
+                    text = f"writing a code block: {held} lines" if held is not None else ""
+                    await emit({"kind": "progress", "text": text})  # held blocks show late
+                    said_at, said = time.monotonic(), held
                 if chunk.done:
                     answer.usage = chunk.usage
         for event in parser.finish():

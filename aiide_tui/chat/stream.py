@@ -131,6 +131,11 @@ class BlockBuffer:
         self._line, self._shown = "", 0
         return events
 
+    @property
+    def held_lines(self) -> int | None:
+        """Lines of the block being held back (None outside a block)."""
+        return None if self._block is None else len(self._block)
+
     def _take(self, piece: str) -> list[StreamEvent]:
         self._line += piece
         if not self._line.endswith("\n"):
@@ -214,6 +219,11 @@ class StreamParser:
     def finish(self) -> list[StreamEvent]:
         events = self._route(self._think.finish())
         return events + self._blocks.finish()
+
+    @property
+    def held_lines(self) -> int | None:
+        """Lines of the code block arriving but not yet shown (None outside a block)."""
+        return self._blocks.held_lines
 
     def _route(self, parts: list[tuple[str, str]]) -> list[StreamEvent]:
         events: list[StreamEvent] = []

@@ -81,3 +81,29 @@ async def test_slash_clear_empties_the_panel_and_lists_no_empty_conversation(
         await wait_for(pilot, lambda: [m.text for m in chat.messages] == ["New conversation."])
         listed = await screen.client.chat_conversations()
         assert [item["messages"] for item in listed] == [2]  # not the empty new one
+
+
+async def test_a_code_block_shows_progress_and_a_message_sent_meanwhile_waits_its_turn(
+    project: Path, chat_config, model_server
+):
+    """A held code block used to show nothing for minutes on CPU, and sending anything then
+    stopped the answer half way."""
+    block = "".join(f"    line_{n} = {n}\n" for n in range(40))
+    answer = f"Here it is:\n\n```python\ndef many():\n{block}```\n\nDone."
+    model_server.script(CHAT, text=answer, chunk_delay=0.03)
+    model_server.default(CHAT, text="Second answer.")
+    app = AiideApp(project, chat_config, probe_environment=False, remember_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        _, chat = await chat_ready(pilot)
+        progress = chat.query_one("#chat-progress")
+        await pilot.press(*"write many", "enter")
+        await wait_for(pilot, lambda: "writing a code block" in str(progress.render()))
+        await pilot.press(*"and then?", "enter")
+        await wait_for(pilot, lambda: any("once this answer ends" in m.text for m in chat.messages))
+        await wait_for(pilot, lambda: any(m.text == "Second answer." for m in chat.messages), 30)
+        texts = [m.text for m in chat.messages]
+        first = next(t for t in texts if t.startswith("Here it is:"))
+        assert "line_39 = 39" in first and first.rstrip().endswith("Done.")
+        assert not any("Stopped" in t for t in texts)
+        assert len(model_server.requests_to(CHAT)) == 2
+        await wait_for(pilot, lambda: not progress.display)

@@ -104,6 +104,8 @@ class MainScreen(Screen[None]):
             },
         )
         self.chat = ChatPanel(id="chat")
+        self._chat_queue: list[str] = []
+        """Messages sent while an answer streamed, asked in turn when it ends."""
         self.review = ReviewPane(id="review")
         self.status = StatusBar(id="status")
         self._regions = {
@@ -985,11 +987,23 @@ class MainScreen(Screen[None]):
         if self.client is None:
             self.chat.add_message("system", "Still starting up; try again in a moment.")
             return
+        if self.chat.streaming:  # sending used to stop the answer under way
+            self._chat_queue.append(event.text)
+            self.chat.add_message("system", "*Asked once this answer ends (Esc stops it).*")
+            return
         self.ask(event.text)
 
     @on(ChatPanel.StopRequested)
     def on_chat_stop(self) -> None:
+        if self._chat_queue:
+            dropped = len(self._chat_queue)
+            self.chat.add_message("system", f"*Dropped {dropped} waiting message(s).*")
+            self._chat_queue.clear()
         self.workers.cancel_group(self, "chat")
+
+    def _ask_next(self) -> None:
+        if self._chat_queue and not self.chat.streaming:
+            self.ask(self._chat_queue.pop(0))
 
     def _open_file_context(self) -> dict | None:
         view = self.editor.active
@@ -1005,6 +1019,7 @@ class MainScreen(Screen[None]):
         events: asyncio.Queue[dict | None] = asyncio.Queue()
         show = asyncio.create_task(self._show_chat_events(events))
         self.chat.streaming = True
+        self.chat.set_progress("waiting for the model")
         try:
             result = await self.client.chat_send(
                 text, events.put_nowait, open_file=self._open_file_context()
@@ -1017,7 +1032,9 @@ class MainScreen(Screen[None]):
             self.chat.streaming = False
             events.put_nowait(None)
             await show
+            self.chat.set_progress("")
             await self.chat.finish_last()
+            self.call_later(self._ask_next)
         if "command" in result:
             if text.strip().startswith("/clear"):
                 await self.chat.clear()  # a new conversation: the old one leaves the panel
@@ -1029,7 +1046,11 @@ class MainScreen(Screen[None]):
         """Apply stream events in order (notifications arrive faster than rendering)."""
         while (event := await events.get()) is not None:
             kind = event["kind"]
-            if kind in ("text", "block"):
+            if kind in ("text", "block", "think", "notice"):
+                self.chat.set_progress("")
+            if kind == "progress":
+                self.chat.set_progress(event["text"])
+            elif kind in ("text", "block"):
                 await self.chat.append_to_last(event["text"])
             elif kind == "think":
                 await self.chat.append_thinking(event["text"])

@@ -117,6 +117,7 @@ class ChatPanel(Vertical):
         }
         & > #chat-input { dock: bottom; }
         & > #chat-context { color: $text-muted; padding: 0 1; height: auto; }
+        & > #chat-progress { color: $text-muted; text-style: italic; padding: 0 1; height: 1; }
         & Collapsible.-thinking { color: $text-muted; margin: 0 0 1 0; }
     }
     ChatPanel:ansi > #chat-notice { color: ansi_yellow; background: ansi_default; }
@@ -154,14 +155,19 @@ class ChatPanel(Vertical):
         self._notice = Static(self._notice_text(""), id="chat-notice", markup=False)
         self._context_bar = Static("", id="chat-context", markup=False)
         self._context_bar.display = False
+        self._progress = Static("", id="chat-progress", markup=False)
+        self._progress.display = False
         self._thinking: Static | None = None
         self._thought = ""
+        self._answer: ChatMessage | None = None
+        """The assistant message being streamed into."""
         self.streaming = False
         """An answer is arriving: Esc stops it."""
 
     def compose(self) -> ComposeResult:
         yield self._notice
         yield VerticalScroll(id="chat-log")
+        yield self._progress
         yield self._context_bar
         yield Input(placeholder="Ask about your code (Enter to send)", id="chat-input")
 
@@ -214,16 +220,20 @@ class ChatPanel(Vertical):
         return message
 
     async def append_to_last(self, delta: str) -> ChatMessage:
-        """Stream `delta` onto the last message.
+        """Stream `delta` onto the answer being written: messages sent or said while it
+        streams (a question asked next) go below it, not into it. With none under way, an
+        assistant message last in the log goes on, else a new one starts."""
+        if self._answer is None:
+            last = self._messages[-1] if self._messages else None
+            keep = last is not None and last.role == "assistant"
+            self._answer = last if keep else self.add_message("assistant", "")
+        await self._answer.append_text(delta)
+        return self._answer
 
-        A reply starts itself: when the log is empty or ends with the user's
-        message, a new assistant message is added first.
-        """
-        if not self._messages or self._messages[-1].role == "user":
-            self.add_message("assistant", "")
-        message = self._messages[-1]
-        await message.append_text(delta)
-        return message
+    def set_progress(self, text: str) -> None:
+        """What the model is doing where the log cannot show it yet ("" hides the line)."""
+        self._progress.update(f"… {text}" if text else "")
+        self._progress.display = bool(text)
 
     def set_context(self, summary: str) -> None:
         """Show what went into the last question's context, and its size."""
@@ -241,14 +251,15 @@ class ChatPanel(Vertical):
         self._thinking.update(self._thought)
 
     async def finish_last(self) -> None:
-        """End streaming into the last message, so its text is fully rendered."""
+        """End streaming into the answer, so its text is fully rendered."""
         self._thinking = None
-        if self._messages:
-            await self._messages[-1].finish()
+        answer, self._answer = self._answer, None
+        if answer is not None:
+            await answer.finish()
 
     async def clear(self) -> None:
         """Remove every message (the no-model notice stays while it applies)."""
-        messages, self._messages = self._messages, []
+        messages, self._messages, self._answer = self._messages, [], None
         for message in messages:
             await message.finish()
         await self.query_one("#chat-log").remove_children(messages)
@@ -257,7 +268,7 @@ class ChatPanel(Vertical):
         """Replace the log with a stored conversation: (role, Markdown, reasoning) each."""
         for message in self._messages:
             await message.finish()
-        self._messages, self._thinking = [], None
+        self._messages, self._thinking, self._answer = [], None, None
         await self.query_one("#chat-log").remove_children()
         self.set_context("")
         for role, markdown, think in messages:

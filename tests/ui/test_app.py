@@ -123,14 +123,29 @@ async def test_saving_over_an_external_change_asks_first(project: Path):
         await open_file(pilot, "README.md")
         await pilot.press(*"mine ")
         screen = pilot.app.screen
-        # Change the file behind the editor's back without the watcher noticing first.
+        # Change the file behind the editor's back without the watcher noticing first: the
+        # editor read other text, at another time.
         view = editor(pilot).document("README.md")
         view.mtime_ns -= 1
+        view._saved_text = "what the editor read\n"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
         await pilot.press("o")
         await wait_for(pilot, lambda: pilot.app.screen is screen)
         await wait_for(pilot, lambda: (project / "README.md").read_text().startswith("mine "))
+
+
+async def test_saving_over_a_file_rewritten_with_the_same_text_does_not_ask(project: Path):
+    """Written since it was opened (an undo put back what it held), but holding just what
+    the editor read: nothing to choose between."""
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "README.md")
+        await pilot.press(*"mine ")
+        editor(pilot).document("README.md").mtime_ns -= 1
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: (project / "README.md").read_text().startswith("mine "))
+        assert not isinstance(pilot.app.screen, ConfirmScreen)
 
 
 async def test_tabs_switch_and_close(project: Path):

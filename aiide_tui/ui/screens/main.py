@@ -892,16 +892,17 @@ class MainScreen(Screen[None]):
                 return False
             new_mtime = await self.client.write(path, text, **write)
         except StaleFileError:
-            choice = await self._ask(
-                "File changed on disk",
-                f"{path} changed on disk since you opened it.",
-                [("o", "Overwrite with mine"), ("r", "Reload from disk"), ("c", "Cancel")],
-            )
-            if choice == "r":
-                await self._reload(path)
-                return False
-            if choice != "o":
-                return False
+            if not await self._same_as_opened(path):
+                choice = await self._ask(
+                    "File changed on disk",
+                    f"{path} changed on disk since you opened it.",
+                    [("o", "Overwrite with mine"), ("r", "Reload from disk"), ("c", "Cancel")],
+                )
+                if choice == "r":
+                    await self._reload(path)
+                    return False
+                if choice != "o":
+                    return False
             new_mtime = await self.client.write(path, text, **write)
         except AiideError as error:
             if error.kind == "ProtectedPathError":
@@ -911,6 +912,16 @@ class MainScreen(Screen[None]):
         self.editor.mark_saved(path, text, new_mtime)
         self.notify(f"Saved {path}", timeout=2)
         return True
+
+    async def _same_as_opened(self, path: str) -> bool:
+        """Whether the file on disk, though written since (an undo put back what it held, a
+        tool rewrote it unchanged), holds just the text the editor last read or saved."""
+        view = self.editor.document(path)
+        try:
+            document = await self.client.read(path, force=True) if self.client else None
+        except AiideError:
+            return False
+        return view is not None and document is not None and document.text == view.saved_text
 
     async def _save_view(self, path: str) -> bool:
         """Save an open document as the editor holds it."""

@@ -298,6 +298,10 @@ class ServicesClient:
         params = {"proposal": proposal, "path": path, "hunk": hunk, "text": text}
         return (await self._call("chat/edit_hunk", params))["proposal"]
 
+    async def chat_proposals(self) -> list[dict[str, Any]]:
+        """This session's proposals, each with its files' hunk decisions."""
+        return await self._call("chat/proposals")
+
     async def chat_undo(self) -> list[str]:
         """Revert the last applied chat proposal; returns the paths restored."""
         return (await self._call("chat/undo"))["paths"]

@@ -419,6 +419,25 @@ async def test_quit_with_nothing_unsaved_does_not_ask(project: Path):
         await wait_for(pilot, lambda: not app.is_running)
 
 
+async def test_quit_asks_before_dropping_proposed_hunks_still_waiting(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        screen = pilot.app.screen
+        proposal = await screen.client.chat_replace("inventory", "stock")
+        assert proposal is not None
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        assert "wait in the review pane" in str(pilot.app.screen.message)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: pilot.app.screen is screen)
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running)
+
+
 async def test_legacy_encoded_file_opens_and_saves_in_its_encoding(project: Path):
     (project / "legacy.py").write_bytes("NAME = 'café'\n".encode("cp1252"))
     app = make_app(project)

@@ -346,28 +346,47 @@ class MainScreen(Screen[None]):
             return error.message
         return None
 
-    def action_quit(self) -> None:
+    @work(group="quit", exclusive=True, description="Ask before quitting loses work")
+    async def action_quit(self) -> None:
+        """Quit, asking first about unsaved edits and about proposed hunks still waiting
+        for a decision (both would be lost)."""
         dirty = [view.path for view in self.editor.documents if view.dirty]
         if dirty:
-            self._quit_with_unsaved(dirty)
-        else:
-            self.app.exit()
-
-    @work(group="quit", exclusive=True, description="Ask before quitting with unsaved edits")
-    async def _quit_with_unsaved(self, dirty: list[str]) -> None:
-        names = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
-        choice = await self._ask(
-            "Unsaved changes",
-            f"{names} {'has' if len(dirty) == 1 else 'have'} unsaved changes.",
-            [("s", "Save and quit"), ("d", "Quit without saving"), ("c", "Cancel")],
-        )
-        if choice == "s":
-            for path in dirty:
+            names = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
+            choice = await self._ask(
+                "Unsaved changes",
+                f"{names} {'has' if len(dirty) == 1 else 'have'} unsaved changes.",
+                [("s", "Save and quit"), ("d", "Quit without saving"), ("c", "Cancel")],
+            )
+            if choice == "c":
+                return
+            for path in dirty if choice == "s" else []:
                 if not await self._save_view(path):
                     return  # not saved (cancelled or failed, and said why): stay open
-            self.app.exit()
-        elif choice == "d":
-            self.app.exit()
+        waiting = await self._undecided_hunks()
+        if waiting:
+            choice = await self._ask(
+                "Proposed changes waiting",
+                f"{waiting} proposed hunk(s) wait in the review pane; quitting drops them.",
+                [("q", "Quit and drop them"), ("c", "Cancel")],
+            )
+            if choice != "q":
+                return
+        self.app.exit()
+
+    async def _undecided_hunks(self) -> int:
+        if self.client is None:
+            return 0
+        try:
+            proposals = await self.client.chat_proposals()
+        except AiideError:
+            return 0
+        return sum(
+            item["hunks"] - len(item["decisions"])
+            for proposal in proposals
+            for item in proposal["files"]
+            if not item["written"]
+        )
 
     def action_command_palette(self) -> None:
         self.app.action_command_palette()

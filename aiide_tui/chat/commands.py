@@ -6,6 +6,7 @@ chat panel and `aiide chat`.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shlex
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,7 @@ COMMANDS: dict[str, str] = {
     "/context": "show what went into the last question's context",
     "/run": "CMD run a command in the sandbox; its output joins the next question's context",
     "/history": "list recent conversations",
-    "/export": "the conversation as Markdown",
+    "/export": "write the conversation to a Markdown file in the project",
     "/search": "TEXT find messages in this project's conversations",
 }
 """Command -> its arguments and what it does (for help and completion)."""
@@ -132,7 +133,8 @@ async def _history(session: ChatSession, rest: str) -> str:
 
 
 async def _export(session: ChatSession, rest: str) -> str:
-    return session.store.export_markdown(session.conversation_id)
+    name = await asyncio.to_thread(session.export_file)
+    return f"Wrote the conversation to `{name}`."
 
 
 async def _search(session: ChatSession, rest: str) -> str:

@@ -502,6 +502,25 @@ class ChatSession:
                     written += self.decide(proposal_id, item.path, hunk, decision)
         return written
 
+    def export_file(self, conversation: int | None = None) -> str:
+        """Write a conversation (this one by default) as `<title-slug>.md` in the project
+        root, under a free name, through the workspace; returns that name.
+
+        Raises:
+            ChatError: there is no such conversation.
+        """
+        from aiide_tui.chat.store import export_name
+
+        conversation = conversation or self.conversation_id
+        found = self.store.conversation(conversation)
+        if found is None:
+            raise ChatError(f"no conversation #{conversation} in this project")
+        workspace = self.files.workspace
+        name = export_name(found.title, lambda rel: workspace.policy.resolve(rel).exists())
+        markdown = self.store.export_markdown(conversation)
+        workspace.write(name, markdown, label="chat export")
+        return name
+
     def undo(self) -> list[str]:
         """Revert the last applied proposal (every file of it, one journal step).
 

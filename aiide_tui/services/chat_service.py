@@ -251,19 +251,8 @@ class ChatService:
 
     async def export_file(self, params: NamedParams, ctx: RequestContext) -> dict[str, str]:
         """Write a conversation as `<title-slug>.md` in the project root (a free name)."""
-        from aiide_tui.chat.session import ChatError
-        from aiide_tui.chat.store import export_name
-
-        store = self.session.store
         conversation = params.whole("conversation", self.session.conversation_id)
-        found = store.conversation(conversation)
-        if found is None:
-            raise ChatError(f"no conversation #{conversation} in this project")
-        policy = self.workspace.policy
-        name = export_name(found.title, lambda rel: policy.resolve(rel).exists())
-        markdown = store.export_markdown(conversation)
-        await asyncio.to_thread(self.workspace.write, name, markdown, label="chat export")
-        return {"path": name}
+        return {"path": await asyncio.to_thread(self.session.export_file, conversation)}
 
     async def conversations(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
         """Recent conversations, or those with a message containing `query` (with an excerpt)."""

@@ -395,3 +395,12 @@ async def test_a_mistyped_slash_command_is_named_not_sent_to_the_model(client, m
     model_server.script(CHAT, text="It lists the hosts.")
     reply = await client.chat_send("/etc/hosts: what is in it?")  # a path: a question
     assert reply["answer"].startswith("It lists the hosts.")
+
+
+async def test_slash_export_writes_the_conversation_to_a_file(client, model_server, project):
+    model_server.script(CHAT, text="It adds two numbers.")
+    await client.chat_send("What does add do?")
+    reply = await client.chat_send("/export")
+    assert reply["command"] == "Wrote the conversation to `what-does-add-do.md`."
+    text = (project / "what-does-add-do.md").read_text()
+    assert "What does add do?" in text and "It adds two numbers." in text

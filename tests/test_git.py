@@ -218,3 +218,17 @@ def test_a_folder_ignored_by_an_enclosing_repo_is_not_in_it(tmp_path: Path) -> N
     home = make_repo(tmp_path / "home", {".gitignore": "*\n!.gitignore\n", "keep": "k\n"})
     write(home, {"project/a.py": "a\n"})
     assert GitRepo.open(home / "project") is None
+
+
+def test_names_that_are_not_utf8_are_left_out_of_status_and_listings(repo: Path) -> None:
+    from aiide_tui.workspace.listing import project_files
+
+    with open(os.path.join(os.fsencode(repo), b"bad\xffname.py"), "wb") as handle:
+        handle.write(b"x = 1\n")
+    (repo / "fine.py").write_text("x = 1\n")
+    git = GitRepo.open(repo)
+    assert git is not None
+    assert git.status().get("fine.py") == "untracked"
+    assert all(name.encode("utf-8") for name in git.status())
+    assert "fine.py" in project_files(repo)
+    assert not [name for name in project_files(repo) if name.startswith("bad")]

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from aiide_tui.index.ignore import IgnoreRules
+from aiide_tui.workspace.ignore import IgnoreRules
 from aiide_tui.workspace.paths import secret_name
 from aiide_tui.workspace.watcher import always_ignored
 

@@ -24,7 +24,6 @@ from pathlib import Path
 from aiide_tui.child_python import safe_path_while_starting
 from aiide_tui.index.admission import Limits, reason_by_name
 from aiide_tui.index.graph import resolve_pending
-from aiide_tui.index.ignore import IGNORE_FILE, IgnoreRules
 from aiide_tui.index.store import FileResult, FileState, IndexStore
 from aiide_tui.index.worker import (
     GroupCounts,
@@ -33,6 +32,9 @@ from aiide_tui.index.worker import (
     parse_group,
     store_group,
 )
+from aiide_tui.workspace.git import GitRepo
+from aiide_tui.workspace.ignore import IGNORE_FILE, IgnoreRules
+from aiide_tui.workspace.listing import project_files
 
 GROUP_FILES = 48
 GROUP_BYTES = 768_000
@@ -68,30 +70,11 @@ class IndexReport:
 ProgressCallback = Callable[[Progress], None]
 
 
-def list_project_files(root: Path) -> list[str]:
-    """The project's files as the workspace lists them (.gitignore honoured in git repos)."""
-    from aiide_tui.workspace.git import GitError, GitRepo
-    from aiide_tui.workspace.workspace import SKIPPED_DIRS
-
-    git = GitRepo.open(root)
-    if git is not None:
-        try:
-            return git.files()
-        except GitError:
-            pass
-    found: list[str] = []
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
-        base = Path(directory).relative_to(root)
-        found.extend((base / name).as_posix() for name in filenames)
-    return sorted(found)
-
-
 def git_ignored(root: Path, rels: list[str]) -> set[str]:
     """Those of `rels` that git ignores (none outside a git repository)."""
     import subprocess
 
-    if not rels or not (root / ".git").exists():
+    if not rels or GitRepo.open(root) is None:  # a subfolder of a repository is in one
         return set()
     try:
         done = subprocess.run(
@@ -151,7 +134,7 @@ class Indexer:
         self.store = store
         self.limits = limits or Limits()
         self.workers = max(1, workers)
-        self.list_files = list_files or (lambda: list_project_files(self.root))
+        self.list_files = list_files or (lambda: project_files(self.root))
         self.ignore = IgnoreRules.load(self.root)
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()

@@ -25,7 +25,7 @@ from aiide_tui.errors import AiideError, PathPolicyError
 from aiide_tui.sandbox.errors import SandboxError
 from aiide_tui.sandbox.policy import SANDBOX_UID
 from aiide_tui.workspace import GitError, GitRepo, PathPolicy, Workspace, decode_bytes
-from aiide_tui.workspace.workspace import SKIPPED_DIRS
+from aiide_tui.workspace.listing import SKIPPED_DIRS, project_files
 
 SYMLINK_PREFIX = b"\0symlink\0"
 """How a symlink's target is held in a snapshot, so a link never compares equal to a file."""
@@ -58,23 +58,6 @@ class Changes:
     """The changed files that are executable after the run."""
 
 
-def project_files(root: Path) -> list[str]:
-    """The project's files as git sees them (.gitignore honoured), else a walk without junk."""
-    repo = GitRepo.open(root)
-    if repo is not None:
-        try:
-            return repo.files()
-        except GitError:
-            pass
-    found: list[str] = []
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-        base = Path(directory).relative_to(root)
-        links = [d for d in dirnames if os.path.islink(os.path.join(directory, d))]
-        found.extend((base / name).as_posix() for name in [*filenames, *links])
-    return sorted(found)
-
-
 def snapshot(root: Path, limit_bytes: int) -> Snapshot:
     """Read the files a run may see; secrets and links leaving the project stay out.
 
@@ -86,7 +69,7 @@ def snapshot(root: Path, limit_bytes: int) -> Snapshot:
     secrets: list[str] = []
     executable: set[str] = set()
     total = 0
-    for rel in project_files(policy.root):
+    for rel in project_files(policy.root, folder_links=True):
         path = policy.root / rel
         if policy.is_secret(rel):
             secrets.append(rel)

@@ -111,7 +111,7 @@ class GitRepo:
                 next(fields, None)
             kind = _status_kind(code)
             rel = self._from_top(os.fsdecode(field[3:]))
-            if kind is not None and rel is not None:
+            if kind is not None and rel is not None and readable_name(rel):
                 changes[rel] = kind
         return changes
 
@@ -289,3 +289,13 @@ def project_at(path: str | None) -> Path:
     if repo is None or repo.repo.working_tree_dir is None:
         return here
     return Path(os.path.realpath(repo.repo.working_tree_dir))
+
+
+def readable_name(rel: str) -> bool:
+    """Whether a path decoded from the file system is valid UTF-8: `os.fsdecode` keeps other
+    bytes as surrogates, which no JSON, SQLite text or screen of ours can carry."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

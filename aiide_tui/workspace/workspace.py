@@ -16,31 +16,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from aiide_tui.errors import FileDeletedError, StaleFileError, WorkspaceError
-from aiide_tui.workspace.atomic import atomic_write, is_temp_name
+from aiide_tui.workspace.atomic import atomic_write
 from aiide_tui.workspace.files import DEFAULT_MAX_BYTES, FileContent, encode_text, read_text
-from aiide_tui.workspace.git import GitError, GitRepo
+from aiide_tui.workspace.git import GitRepo
 from aiide_tui.workspace.journal import JournalEntry, UndoJournal
+from aiide_tui.workspace.listing import project_files
 from aiide_tui.workspace.paths import PathPolicy
 from aiide_tui.workspace.text_search import DEFAULT_LIMIT, TextSearchResult, search_text
 
 JOURNAL_NAME = "journal.sqlite"
-
-SKIPPED_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "__pycache__",
-        ".venv",
-        "node_modules",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".tox",
-        ".hypothesis",
-    }
-)
-"""Directories `list_files` skips when the root is not a git repository."""
 
 
 class Workspace:
@@ -54,11 +38,8 @@ class Workspace:
         self._lock = threading.RLock()
 
     def list_files(self) -> list[str]:
-        """Every file, root-relative and sorted; .gitignore is honoured in a git repo."""
-        if self.git is not None:
-            with contextlib.suppress(GitError):
-                return [rel for rel in self.git.files() if not is_temp_name(Path(rel).name)]
-        return self._walk()
+        """Every file, root-relative and sorted (see `listing.project_files`)."""
+        return project_files(self.root)
 
     def read(self, rel: str, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> FileContent:
         """Read a text file inside the workspace (see `files.read_text` for the errors)."""
@@ -240,14 +221,6 @@ class Workspace:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def _walk(self) -> list[str]:
-        found: list[str] = []
-        for directory, dirnames, filenames in os.walk(self.root):
-            dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
-            base = Path(directory).relative_to(self.root)
-            found.extend((base / name).as_posix() for name in filenames if not is_temp_name(name))
-        return sorted(found)
 
 
 def _current(path: Path) -> tuple[bytes | None, int | None]:

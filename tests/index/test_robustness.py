@@ -10,9 +10,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from aiide_tui.index.ignore import IgnoreRules
 from aiide_tui.index.project import CodeIndex
 from aiide_tui.index.store import DB_NAME, LOOKUP_INDEXES
+from aiide_tui.workspace.ignore import IgnoreRules
 from tests.support.components import as_plain_user
 
 
@@ -238,3 +238,34 @@ def test_project_files_named_like_the_standard_library_never_run_when_indexing(t
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert not ran.exists(), ran.read_text()
+
+
+def test_a_file_name_that_is_not_utf8_is_left_out_and_never_breaks_the_index(tmp_path):
+    """`bad\\xffname.py` crashed the index, search and the app at start (JSON and SQLite
+    cannot carry the name); with git and without."""
+    for use_git in (False, True):
+        root = tmp_path / f"names-{use_git}"
+        root.mkdir()
+        (root / "good.py").write_text("def fine():\n    return 1\n")
+        with open(os.path.join(os.fsencode(root), b"bad\xffname.py"), "wb") as handle:
+            handle.write(b"def hidden():\n    pass\n")
+        if use_git:
+            subprocess.run(["git", "init", "-q", str(root)], check=True)
+        index = CodeIndex(root, state_dir=root.parent / f"state-{use_git}")
+        try:
+            report = index.index()
+            hits = index.search("fine")
+        finally:
+            index.close()
+        assert report.files == 1 and report.parsed == 1
+        assert [hit.path for hit in hits] == ["good.py"]
+
+
+def test_outside_git_the_roots_gitignore_is_honoured(tmp_path):
+    from aiide_tui.workspace.listing import project_files
+
+    (tmp_path / ".gitignore").write_text("target/\nvenv/\n*.log\n!keep.log\n")
+    for rel in ("src/main.rs", "target/debug/out.rs", "venv/lib/site.py", "a.log", "keep.log"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x\n")
+    assert project_files(tmp_path) == [".gitignore", "keep.log", "src/main.rs"]

@@ -1,4 +1,5 @@
-"""`.aiideignore`: gitignore syntax for files the index should leave out.
+"""gitignore syntax: `.aiideignore` (files the index leaves out), and `.gitignore` for
+projects that are not git repositories.
 
 A small, complete translation of gitignore patterns to regular expressions
 (`*`, `?`, `[...]`, `**/`, `/**`, a leading or inner `/` anchoring to the
@@ -29,10 +30,10 @@ class IgnoreRules:
         self.rules = [rule for line in lines if (rule := _parse(line)) is not None]
 
     @classmethod
-    def load(cls, root: Path) -> IgnoreRules:
-        """The root's `.aiideignore` (no rules when it is missing or unreadable)."""
+    def load(cls, root: Path, name: str = IGNORE_FILE) -> IgnoreRules:
+        """The rules of the root's file `name` (none when it is missing or unreadable)."""
         try:
-            text = (Path(root) / IGNORE_FILE).read_text(encoding="utf-8", errors="replace")
+            text = (Path(root) / name).read_text(encoding="utf-8", errors="replace")
         except OSError:
             return cls([])
         return cls(text.splitlines())

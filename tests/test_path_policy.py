@@ -138,6 +138,21 @@ def test_long_but_legal_names_and_unicode_are_fine(policy: PathPolicy) -> None:
         ("store.p12", "a secret"),
         ("store.pfx", "a secret"),
         ("secrets.yaml", "a secret"),
+        (".envrc", "a secret"),
+        ("deploy/prod.env", "a secret"),
+        ("id_ecdsa", "a secret"),
+        ("id_dsa", "a secret"),
+        (".git-credentials", "a secret"),
+        (".pgpass", "a secret"),
+        (".htpasswd", "a secret"),
+        ("home/.kube/config", "a secret"),
+        (".docker/config.json", "a secret"),
+        (".aws/config", "a secret"),
+        (".ssh/known_hosts", "a secret"),
+        ("k8s/secrets/db.yaml", "a secret"),
+        ("gcp/service-account.json", "a secret"),
+        ("infra/terraform.tfstate", "a secret"),
+        ("infra/prod.tfvars", "a secret"),
     ],
 )
 def test_protected_paths(policy: PathPolicy, path: str, reason: str) -> None:
@@ -150,8 +165,10 @@ def test_protected_paths(policy: PathPolicy, path: str, reason: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["src/main.py", ".github/CODEOWNERS", "environment.py", "keys.py", "docs/ci.md"]
-)
+    "path",
+    ["src/main.py", ".github/CODEOWNERS", "environment.py", "keys.py", "docs/ci.md",
+     "secrets.py", "providers/secrets.py", "docker/config.json", "envs.py"],
+)  # fmt: skip
 def test_ordinary_paths_are_not_protected(policy: PathPolicy, path: str) -> None:
     assert not policy.is_protected(path)
     assert not policy.is_secret(path)
@@ -269,3 +286,14 @@ def test_writes_through_a_symlink_to_outside_are_refused(sandbox: Path, tmp_path
                 ws.write(path, "pwned\n", confirmed=True)
     assert (outside / "victim.txt").read_text() == "original\n"
     assert os.listdir(outside) == ["victim.txt"]
+
+
+def test_a_private_key_is_a_secret_whatever_the_file_is_called() -> None:
+    from aiide_tui.workspace.paths import secret_text
+
+    key = "notes\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END OPENSSH PRIVATE KEY-----\n"
+    assert secret_text(key) and secret_text(key.encode())
+    assert secret_text("-----BEGIN RSA PRIVATE KEY-----\n") and secret_text(
+        "-----BEGIN PRIVATE KEY-----"
+    )
+    assert not secret_text("-----BEGIN PUBLIC KEY-----\n") and not secret_text(b"PRIVATE KEY")

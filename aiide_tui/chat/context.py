@@ -16,13 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import PurePosixPath
 from typing import Any, Literal, Protocol
 
 from aiide_tui.errors import AiideError
 from aiide_tui.llm.base import estimate_tokens
 from aiide_tui.workspace import Workspace
-from aiide_tui.workspace.paths import secret_name
+from aiide_tui.workspace.paths import secret_path, secret_text
 
 ItemKind = Literal["map", "pinned", "mention", "symbol", "selection", "open", "run", "hit"]
 STABLE_KINDS = frozenset({"map", "pinned"})
@@ -164,7 +163,7 @@ class ProjectFiles:
 
     def refresh(self) -> list[str]:
         """List the files again (the name check is cheap; `refusal` checks symlinks too)."""
-        files = [p for p in self.workspace.list_files() if not secret_name(PurePosixPath(p).name)]
+        files = [p for p in self.workspace.list_files() if not secret_path(p)]
         self._listed = set(files)
         return sorted(files)
 
@@ -196,6 +195,8 @@ class ProjectFiles:
             content = self.workspace.read(rel)
         except AiideError:
             return None
+        if secret_text(content.text):  # a private key, whatever the file is called
+            return None
         self.mtimes[rel] = content.mtime_ns
         return content.text
 
@@ -220,6 +221,8 @@ class ProjectFiles:
             content = self.workspace.read(rel)
         except AiideError as error:
             raise EditApplyError(f"{rel}: {error.message}") from None
+        if secret_text(content.text):
+            raise EditApplyError(f"{rel} holds a private key; chat does not edit it")
         rel = policy.relative(rel)
         self.mtimes[rel] = content.mtime_ns
         self.forms[rel] = {"encoding": content.encoding, "newline": content.newline}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from aiide_tui.workspace.ignore import IgnoreRules
-from aiide_tui.workspace.paths import secret_name
+from aiide_tui.workspace.paths import PRIVATE_KEY, secret_path
 from aiide_tui.workspace.watcher import always_ignored
 
 GENERATED_NAMES = (
@@ -106,14 +106,17 @@ class Limits:
     max_line_chars: int = 4_000
 
 
+SECRET = "secret (never indexed)"
+
+
 def reason_by_name(rel: str, ignore: IgnoreRules) -> str | None:
     """Why a file is left out on its name alone, or None."""
     path = PurePosixPath(rel)
     name = path.name
     if always_ignored(rel):
         return "tool or cache folder"
-    if secret_name(name):
-        return "secret (never indexed)"
+    if secret_path(rel):
+        return SECRET
     if ignore and ignore.ignored(rel):
         return "ignored (.aiideignore)"
     lowered = name.lower()
@@ -137,4 +140,6 @@ def reason_by_content(data: bytes, limits: Limits) -> str | None:
         return f"minified or long lines ({longest:,} characters)"
     if GENERATED_MARKERS.search(data[:MARKER_BYTES]):
         return "generated (marker in the header)"
+    if PRIVATE_KEY.search(text):
+        return "secret (holds a private key; never indexed)"
     return None

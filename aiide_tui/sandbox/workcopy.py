@@ -26,6 +26,7 @@ from aiide_tui.sandbox.errors import SandboxError
 from aiide_tui.sandbox.policy import SANDBOX_UID
 from aiide_tui.workspace import GitError, GitRepo, PathPolicy, Workspace, decode_bytes
 from aiide_tui.workspace.listing import SKIPPED_DIRS, project_files
+from aiide_tui.workspace.paths import secret_text
 
 SYMLINK_PREFIX = b"\0symlink\0"
 """How a symlink's target is held in a snapshot, so a link never compares equal to a file."""
@@ -76,6 +77,9 @@ def snapshot(root: Path, limit_bytes: int) -> Snapshot:
             continue
         data = _read_entry(policy, path, rel)
         if data is None:
+            continue
+        if secret_text(data):  # a private key, whatever the file is called
+            secrets.append(rel)
             continue
         if not data.startswith(SYMLINK_PREFIX) and _is_executable(path):
             executable.add(rel)

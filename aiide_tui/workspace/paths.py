@@ -13,6 +13,7 @@ import errno
 import fnmatch
 import itertools
 import os
+import re
 from pathlib import Path, PurePosixPath
 
 from aiide_tui.errors import PathPolicyError, ProtectedPathError
@@ -24,20 +25,22 @@ PATH_MAX = 4096
 """Longest whole path, in bytes (Linux)."""
 
 _SECRET_PATTERNS = (
-    ".env",
-    ".env.*",
-    "*.pem",
-    "*.key",
-    "id_rsa*",
-    "id_ed25519*",
-    ".npmrc",
-    ".pypirc",
-    ".netrc",
-    "credentials*",
-    "*.p12",
-    "*.pfx",
-    "secrets.*",
-)
+    ".env", ".env.*", "*.env", ".envrc",
+    "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.kdbx",
+    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*",
+    ".npmrc", ".pypirc", ".netrc", "_netrc", ".pgpass", ".git-credentials", ".htpasswd",
+    "credentials*", "service-account*.json", "*.tfstate", "*.tfstate.*", "*.tfvars",
+    "secrets.json", "secrets.y*ml", "secrets.toml", "secrets.ini", "secrets.env",
+)  # fmt: skip
+"""File names that hold credentials (`secrets.py`, a module, is code)."""
+_SECRET_FOLDERS = frozenset({".ssh", ".gnupg", ".aws", ".kube", "secrets", ".secrets"})
+"""Folders whose every file is a credential or a credential's configuration."""
+_SECRET_FILES_IN = {".docker": frozenset({"config.json"})}
+PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+"""What a file holding a private key says, whatever it is called."""
+_PRIVATE_KEY_BYTES = re.compile(PRIVATE_KEY.pattern.encode())
+
+
 _CI_FILES = frozenset({".gitlab-ci.yml", "jenkinsfile", "azure-pipelines.yml"})
 _CI_DIRS = frozenset({".ci", ".circleci"})
 
@@ -46,6 +49,27 @@ def secret_name(name: str) -> bool:
     """Whether a bare file name looks like it holds credentials (case-insensitive)."""
     lowered = name.lower()
     return any(fnmatch.fnmatchcase(lowered, pattern) for pattern in _SECRET_PATTERNS)
+
+
+def secret_path(rel: str) -> bool:
+    """Whether a root-relative path looks like it holds credentials: by its name, or by the
+    folder it is in (`.ssh/`, `.kube/config`, `.docker/config.json`, `secrets/`)."""
+    parts = [part.lower() for part in PurePosixPath(rel).parts]
+    if not parts:
+        return False
+    folders = parts[:-1]
+    if any(folder in _SECRET_FOLDERS for folder in folders):
+        return True
+    if folders and parts[-1] in _SECRET_FILES_IN.get(folders[-1], ()):
+        return True
+    return secret_name(parts[-1])
+
+
+def secret_text(text: str | bytes) -> bool:
+    """Whether text holds a private key (a key pasted into `notes.txt` is still a key)."""
+    if isinstance(text, bytes):
+        return b"PRIVATE KEY" in text and _PRIVATE_KEY_BYTES.search(text) is not None
+    return PRIVATE_KEY.search(text) is not None
 
 
 def protection_of(rel: str) -> str | None:
@@ -60,7 +84,7 @@ def protection_of(rel: str) -> str | None:
     workflows = any(a == ".github" and b == "workflows" for a, b in itertools.pairwise(lowered))
     if ci_dir or workflows or lowered[-1] in _CI_FILES:
         return "CI configuration"
-    if secret_name(parts[-1]):
+    if secret_path(rel):
         return "a secret"
     return None
 
@@ -113,7 +137,7 @@ class PathPolicy:
 
     def is_secret(self, path: str | Path) -> bool:
         """Whether `path` looks like it holds credentials; later layers keep these from models."""
-        return any(secret_name(PurePosixPath(rel).name) for rel in self._names(path))
+        return any(secret_path(rel) for rel in self._names(path))
 
     def check_write(self, path: str | Path, *, confirmed: bool = False) -> Path:
         """Resolve `path` for writing; protected paths raise ProtectedPathError unless confirmed."""

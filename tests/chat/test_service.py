@@ -180,10 +180,15 @@ async def test_truncation_is_reported(client, model_server):
     assert any(e["kind"] == "notice" and "truncated" in e["text"] for e in events)
 
 
-async def test_secrets_and_ignored_files_never_reach_the_model(client, model_server):
+async def test_secrets_and_ignored_files_never_reach_the_model(client, model_server, project):
     model_server.default(CHAT, text="ok")
-    await client.chat_send("/add .env build/generated.py calc.py")
-    await client.chat_send("what is in @.env and @build/generated.py and @debug.log? API_KEY TOKEN")
+    (project / ".envrc").write_text(f"export API_KEY={SECRET}\n")
+    key = f"-----BEGIN RSA PRIVATE KEY-----\n{SECRET}\n-----END RSA PRIVATE KEY-----\n"
+    (project / "notes.txt").write_text(f"the deploy key:\n{key}")  # a key, whatever its name
+    await client.chat_send("/add .env build/generated.py calc.py notes.txt")
+    await client.chat_send(
+        "what is in @.env @.envrc @notes.txt and @build/generated.py and @debug.log? API_KEY"
+    )
     await client.chat_send("show me the TOKEN and API_KEY definitions", open_file=None)
     files = await client.chat_files()
     assert ".env" not in files and "build/generated.py" not in files and "calc.py" in files

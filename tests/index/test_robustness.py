@@ -269,3 +269,20 @@ def test_outside_git_the_roots_gitignore_is_honoured(tmp_path):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x\n")
     assert project_files(tmp_path) == [".gitignore", "keep.log", "src/main.rs"]
+
+
+def test_a_file_holding_a_private_key_is_never_indexed_whatever_its_name(tmp_path):
+    (tmp_path / "ok.py").write_text("def fine():\n    return 1\n")
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nTOKEN4242\n-----END OPENSSH PRIVATE KEY-----\n"
+    (tmp_path / "server.crt.txt").write_text(key)
+    (tmp_path / ".envrc").write_text("export TOKEN4242=1\n")
+    index = CodeIndex(tmp_path, state_dir=tmp_path.parent / "state-keys")
+    try:
+        index.index()
+        reasons = dict(index.explain())
+        hits = index.search("TOKEN4242")
+    finally:
+        index.close()
+    assert hits == []
+    assert reasons["server.crt.txt"] == "secret (holds a private key; never indexed)"
+    assert reasons[".envrc"] == "secret (never indexed)"

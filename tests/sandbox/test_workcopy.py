@@ -63,3 +63,11 @@ def test_binary_files_and_execute_bits_come_back_byte_for_byte(
         assert tool.read_text() == "#!/bin/sh\n"
         assert sorted(workspace.undo_step()) == ["gen.sh", "logo.png"]
     assert not (project / "logo.png").exists() and not (project / "gen.sh").exists()
+
+
+def test_secrets_by_name_or_by_a_private_key_inside_never_go_into_a_run(project: Path) -> None:
+    (project / ".envrc").write_text("export TOKEN=1\n")
+    (project / "deploy.txt").write_text("-----BEGIN EC PRIVATE KEY-----\nxx\n")
+    snap = snapshot(project, 64 << 20)
+    assert {".env", ".envrc", "deploy.txt"} <= set(snap.skipped_secrets)
+    assert not {".env", ".envrc", "deploy.txt"} & set(snap.files)

@@ -17,11 +17,12 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiide_tui.child_python import safe_path_while_starting
+from aiide_tui.errors import AiideError
 from aiide_tui.index.admission import Limits, reason_by_name
 from aiide_tui.index.graph import resolve_pending
 from aiide_tui.index.store import FileResult, FileState, IndexStore
@@ -118,6 +119,12 @@ def _under_any(rel: str, paths: set[str]) -> bool:
     return any("/".join(parts[:end]) in paths for end in range(1, len(parts)))
 
 
+class IndexClosed(AiideError):
+    """The index was closed while a pass ran (quitting the app during the first index)."""
+
+    title = "Index closed"
+
+
 class Indexer:
     """Keeps one project's `IndexStore` in step with its files."""
 
@@ -138,11 +145,16 @@ class Indexer:
         self.ignore = IgnoreRules.load(self.root)
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._closing = threading.Event()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        """Stop a pass under way (what it stored stays; the next pass completes it), then
+        the parse processes."""
+        self._closing.set()
+        with self._lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
 
     def index_all(
         self, progress: ProgressCallback | None = None, cancel: threading.Event | None = None
@@ -164,6 +176,8 @@ class Indexer:
                 counts = self._parse(todo, states, progress, cancel, cascade=not cold)
             finally:
                 self.store.build_lookup_indexes()
+            if self._closing.is_set():  # the links wait in `pending` for the next start
+                raise IndexClosed("the index was closed during a pass")
             if progress:
                 progress(Progress(len(todo), len(todo), counts["chunks"], "linking"))
             resolve_pending(self.store)
@@ -244,7 +258,7 @@ class Indexer:
         groups = self._groups(todo, states)
         done = 0
         for group in self._stored(groups, cascade):
-            if cancel is not None and cancel.is_set():
+            if self._closing.is_set() or (cancel is not None and cancel.is_set()):
                 break
             for key, value in group._asdict().items():
                 counts[key] += value
@@ -297,9 +311,12 @@ class Indexer:
         futures: list[Future[GroupCounts]] = [
             pool.submit(store_group, db_path, root, group, self.limits, cascade) for group in groups
         ]
+        waiting = set(futures)
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            while waiting and not self._closing.is_set():  # `close` may cancel the futures,
+                done, waiting = wait(waiting, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in done:  # which would leave `as_completed` waiting for ever
+                    yield future.result()
         finally:
             for future in futures:
                 future.cancel()

@@ -286,3 +286,46 @@ def test_a_file_holding_a_private_key_is_never_indexed_whatever_its_name(tmp_pat
     assert hits == []
     assert reasons["server.crt.txt"] == "secret (holds a private key; never indexed)"
     assert reasons[".envrc"] == "secret (never indexed)"
+
+
+def test_closing_the_index_during_its_first_pass_returns_at_once_and_loses_nothing(tmp_path):
+    """Quitting the app during the first index hung for ever: `close` cancelled the pool's
+    futures while the pass waited on them."""
+    import threading
+    import time
+
+    from aiide_tui.index.indexer import IndexClosed
+
+    root = tmp_path / "many"
+    for n in range(600):
+        (root / f"pkg{n % 20}").mkdir(parents=True, exist_ok=True)
+        body = "".join(f"def f{n}_{k}(x):\n    return helper(x) + {k}\n\n" for k in range(30))
+        (root / f"pkg{n % 20}" / f"mod{n}.py").write_text(f"from util import helper\n\n{body}")
+    (root / "util.py").write_text("def helper(x):\n    return x\n")
+    state = tmp_path / "state"
+    index = CodeIndex(root, state_dir=state)
+    started, outcome = threading.Event(), []
+
+    def run() -> None:
+        try:
+            index.index(progress=lambda step: started.set())
+            outcome.append("finished")
+        except IndexClosed:
+            outcome.append("closed")
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert started.wait(60)
+    began = time.monotonic()
+    index.close()
+    thread.join(30)
+    assert not thread.is_alive() and time.monotonic() - began < 15
+    assert outcome == ["closed"], outcome
+    again = CodeIndex(root, state_dir=state)
+    try:
+        again.index()
+        status = again.status()
+        callers = again.callers("helper")
+    finally:
+        again.close()
+    assert status["files"] == 601 and len(callers) == 600 * 30

@@ -13,10 +13,12 @@ the parse.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,8 @@ from aiide_tui.workspace.listing import project_files
 GROUP_FILES = 48
 GROUP_BYTES = 768_000
 IN_PROCESS_MAX = 16
+LOCK_POLL_S = 0.1
+"""How often a pass waiting for another process's checks whether its index was closed."""
 """Batches up to this many files are parsed here; bigger ones (a branch switch) use the pool."""
 
 
@@ -151,16 +155,37 @@ class Indexer:
         """Stop a pass under way (what it stored stays; the next pass completes it), then
         the parse processes."""
         self._closing.set()
-        with self._lock:
+        with self._lock:  # the pass under way sees `_closing` and ends
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One pass at a time, in this process and across processes (the app and `aiide
+        search` on one project at once lost graph edges): the second waits its turn.
+
+        Raises:
+            IndexClosed: the index was closed while waiting.
+        """
+        with self._lock, open(f"{self.store.path}.lock", "a+b") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if self._closing.wait(LOCK_POLL_S):
+                        raise IndexClosed("closed while another process indexed") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def index_all(
         self, progress: ProgressCallback | None = None, cancel: threading.Event | None = None
     ) -> IndexReport:
         """A full pass over the project; safe to interrupt at any point (see `store`)."""
-        with self._lock:
+        with self._exclusive():
             started = time.perf_counter()
             self.ignore = IgnoreRules.load(self.root)
             listed = self.list_files()
@@ -196,7 +221,7 @@ class Indexer:
 
     def update(self, changed: Iterable[str], deleted: Iterable[str] = ()) -> IndexReport:
         """Re-index just these root-relative files (changed or added) and forget `deleted`."""
-        with self._lock:
+        with self._exclusive():
             started = time.perf_counter()
             changed, deleted = sorted(set(changed)), sorted(set(deleted))
             if IGNORE_FILE in changed or IGNORE_FILE in deleted:

@@ -329,3 +329,31 @@ def test_closing_the_index_during_its_first_pass_returns_at_once_and_loses_nothi
     finally:
         again.close()
     assert status["files"] == 601 and len(callers) == 600 * 30
+
+
+def test_two_processes_indexing_one_project_at_once_both_finish_and_lose_no_edge(tmp_path):
+    """The app and `aiide search` on one project at once: one crashed on a locked database,
+    and the index kept fewer graph edges for good."""
+    root = tmp_path / "shared"
+    for n in range(300):
+        (root / f"pkg{n % 10}").mkdir(parents=True, exist_ok=True)
+        body = "".join(f"def g{n}_{k}(x):\n    return helper(x) + {k}\n\n" for k in range(20))
+        (root / f"pkg{n % 10}" / f"mod{n}.py").write_text(f"from util import helper\n\n{body}")
+    (root / "util.py").write_text("def helper(x):\n    return x\n")
+    script = (
+        "import sys; from pathlib import Path; from aiide_tui.index.project import CodeIndex\n"
+        "index = CodeIndex(Path(sys.argv[1]), state_dir=Path(sys.argv[2]))\n"
+        "index.index(); print(index.status()['edges']); index.close()\n"
+    )
+    command = [sys.executable, "-c", script, str(root)]
+    both = [
+        subprocess.Popen([*command, str(tmp_path / "state")], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]  # fmt: skip
+    results = [process.communicate(timeout=180) for process in both]
+    assert [process.returncode for process in both] == [0, 0], [err for _, err in results]
+    clean = subprocess.run(
+        [*command, str(tmp_path / "clean")], capture_output=True, text=True, check=True
+    )
+    assert {out.strip() for out, _ in results} == {clean.stdout.strip()}

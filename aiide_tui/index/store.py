@@ -18,6 +18,7 @@ import posixpath
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -108,6 +109,10 @@ class FileState:
     skip: str | None
 
 
+OPEN_TIMEOUT_S = 30.0
+"""How long opening waits while another process creates the same index."""
+
+
 class IndexStore:
     """The SQLite index of one project; thread-safe (one writer, a reader per thread)."""
 
@@ -117,11 +122,18 @@ class IndexStore:
         self._local = threading.local()
         self.generation = 0
         """Bumped on every committed write, so caches (the repo map) know when to refresh."""
-        try:
-            self.db = self._connect()
-            self._migrate()
-        except sqlite3.DatabaseError as error:
-            raise CodeIndexError(f"Cannot open the index {self.path}: {error}") from error
+        deadline = time.monotonic() + OPEN_TIMEOUT_S
+        while True:
+            try:
+                self.db = self._connect()
+                self._migrate()
+                break
+            except sqlite3.OperationalError as error:  # another process makes it (WAL, schema)
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise CodeIndexError(f"Cannot open the index {self.path}: {error}") from error
+                time.sleep(0.05)
+            except sqlite3.DatabaseError as error:
+                raise CodeIndexError(f"Cannot open the index {self.path}: {error}") from error
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
@@ -137,6 +149,9 @@ class IndexStore:
             if version == SCHEMA_VERSION:
                 return
             with self.transaction() as db:
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version == SCHEMA_VERSION:  # another process made it meanwhile
+                    return
                 if version != 0:
                     _drop_all(db)
                 for statement in _SCHEMA.split(";\n"):

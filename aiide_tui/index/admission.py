@@ -107,6 +107,13 @@ class Limits:
 
 
 SECRET = "secret (never indexed)"
+TOOL_FOLDER = "tool or cache folder"
+IGNORED = "ignored (.aiideignore)"
+GENERATED_NAME = "generated or minified (by name)"
+BINARY_NAME = "binary (by extension)"
+NAME_REASONS = frozenset({SECRET, TOOL_FOLDER, IGNORED, GENERATED_NAME, BINARY_NAME})
+"""Reasons given on a path alone: a file left out for one of them is read once it no longer
+applies (an `.aiideignore` line removed), whatever its modification time."""
 
 
 def reason_by_name(rel: str, ignore: IgnoreRules) -> str | None:
@@ -114,16 +121,16 @@ def reason_by_name(rel: str, ignore: IgnoreRules) -> str | None:
     path = PurePosixPath(rel)
     name = path.name
     if always_ignored(rel):
-        return "tool or cache folder"
+        return TOOL_FOLDER
     if secret_path(rel):
         return SECRET
     if ignore and ignore.ignored(rel):
-        return "ignored (.aiideignore)"
+        return IGNORED
     lowered = name.lower()
     if any(fnmatch.fnmatchcase(lowered, pattern) for pattern in GENERATED_NAMES):
-        return "generated or minified (by name)"
+        return GENERATED_NAME
     if path.suffix.lower() in BINARY_SUFFIXES:
-        return "binary (by extension)"
+        return BINARY_NAME
     return None
 
 

@@ -21,11 +21,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from aiide_tui.child_python import safe_path_while_starting
 from aiide_tui.errors import AiideError
-from aiide_tui.index.admission import Limits, reason_by_name
+from aiide_tui.index.admission import NAME_REASONS, Limits, reason_by_name
 from aiide_tui.index.graph import resolve_pending
 from aiide_tui.index.store import FileResult, FileState, IndexStore
 from aiide_tui.index.worker import (
@@ -42,6 +42,7 @@ from aiide_tui.workspace.listing import project_files
 GROUP_FILES = 48
 GROUP_BYTES = 768_000
 IN_PROCESS_MAX = 16
+IGNORE_FILES = frozenset({IGNORE_FILE, ".gitignore"})
 LOCK_POLL_S = 0.1
 """How often a pass waiting for another process's checks whether its index was closed."""
 """Batches up to this many files are parsed here; bigger ones (a branch switch) use the pool."""
@@ -220,12 +221,14 @@ class Indexer:
             )  # fmt: skip
 
     def update(self, changed: Iterable[str], deleted: Iterable[str] = ()) -> IndexReport:
-        """Re-index just these root-relative files (changed or added) and forget `deleted`."""
+        """Re-index just these root-relative files (changed or added) and forget `deleted`;
+        a changed ignore file (`.aiideignore`, a `.gitignore`) takes a whole pass, since it
+        may leave out or bring back any file."""
+        changed, deleted = sorted(set(changed)), sorted(set(deleted))
+        if any(PurePosixPath(rel).name in IGNORE_FILES for rel in (*changed, *deleted)):
+            return self.index_all()
         with self._exclusive():
             started = time.perf_counter()
-            changed, deleted = sorted(set(changed)), sorted(set(deleted))
-            if IGNORE_FILE in changed or IGNORE_FILE in deleted:
-                self.ignore = IgnoreRules.load(self.root)
             gone = set(deleted)
             states = self.store.file_states(None if gone else changed)
             if gone:
@@ -258,7 +261,8 @@ class Indexer:
                 if state is None or state.skip != reason:
                     by_name.append(FileResult(rel, skip=reason))
                 continue
-            if not force and state is not None and self._fresh(rel, state):
+            left_out_by_name = state is not None and state.skip in NAME_REASONS
+            if not force and state is not None and not left_out_by_name and self._fresh(rel, state):
                 continue
             todo.append(rel)
         return todo, by_name

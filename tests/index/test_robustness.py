@@ -357,3 +357,31 @@ def test_two_processes_indexing_one_project_at_once_both_finish_and_lose_no_edge
         [*command, str(tmp_path / "clean")], capture_output=True, text=True, check=True
     )
     assert {out.strip() for out, _ in results} == {clean.stdout.strip()}
+
+
+def test_editing_an_ignore_file_leaves_out_and_brings_back_indexed_files(tmp_path):
+    """Adding `vendor/` to .aiideignore (or a name to .gitignore) while the app ran left
+    the files searchable; taking it out never brought them back."""
+    root = tmp_path / "proj"
+    (root / "vendor").mkdir(parents=True)
+    (root / "vendor" / "v.py").write_text("def vendored_thing():\n    pass\n")
+    (root / "notes_plan.py").write_text("def planned_thing():\n    pass\n")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    index = CodeIndex(root, state_dir=tmp_path / "state")
+
+    def found(name: str) -> bool:
+        return any(hit.symbol.endswith(name) for hit in index.search(name))
+
+    try:
+        index.index()
+        assert found("vendored_thing") and found("planned_thing")
+        (root / ".aiideignore").write_text("vendor/\n")
+        (root / ".gitignore").write_text("notes_plan.py\n")
+        index.update([".aiideignore", ".gitignore"])
+        assert not found("vendored_thing") and not found("planned_thing")
+        (root / ".aiideignore").write_text("")
+        (root / ".gitignore").write_text("")
+        index.update([".aiideignore", ".gitignore"])
+        assert found("vendored_thing") and found("planned_thing")
+    finally:
+        index.close()

@@ -12,6 +12,7 @@ the queries below.
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 from dataclasses import dataclass
 
@@ -24,9 +25,10 @@ _COMMON = """str int float bool bytes list dict set tuple type object len print 
     setattr hasattr super format append extend insert get items keys values pop update add
     remove discard clear copy join split strip replace startswith endswith encode decode lower
     upper read write close flush seek find index count sort run call apply push then"""
-COMMON_NAMES = frozenset(_COMMON.split())
-"""Builtins and everyday method names: linked within a file or through imports, never
-project-wide, where a call to `str` or `append` would tie unrelated files together."""
+COMMON_NAMES = frozenset(_COMMON.split()) | frozenset(dir(builtins))
+"""Builtins (exceptions included) and everyday method names: linked within a file or through
+imports, never project-wide, where a call to `str`, `ValueError` or `append` would tie
+unrelated files to a project's namesake."""
 MAX_DEPTH = 5
 
 _LINK = (

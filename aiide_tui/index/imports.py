@@ -5,8 +5,11 @@ An import names a module in its language's spelling (`..pkg.mod`, `./util`,
 candidate root-relative module paths (slashes, no extension), longest first,
 and looked up among the indexed files of the same language family: relative
 imports by exact path, others by path suffix (so `email.mime.text` finds
-`Lib/email/mime/text.py`). Package files (`__init__`, `index`, `mod`) also
-answer for their folder, and a Go import answers with every file of its folder.
+`Lib/email/mime/text.py`; in Python only from a folder that is not itself a
+package, so `import logging` is the standard library's, not `app/utils/logging.py`,
+and the project's own namesake only where it could shadow it). Package files
+(`__init__`, `index`, `mod`) also answer for their folder, and a Go import
+answers with every file of its folder.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class ImportResolver:
         self.exact: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.suffix: dict[tuple[str, str], list[int]] = defaultdict(list)
         self.folders: dict[tuple[str, str], list[int]] = defaultdict(list)
+        packages = {posixpath.dirname(path) for _, path, _ in files if path.endswith("__init__.py")}
         for file_id, path, language in files:
             fam = family(language)
             key = module_key(path)
@@ -52,6 +56,8 @@ class ImportResolver:
             self.folders[fam, posixpath.dirname(path)].append(file_id)
             parts = key.split("/")
             for start in range(len(parts)):
+                if fam == "python" and "/".join(parts[:start]) in packages:
+                    continue  # inside a package: `import logging` never reaches pkg/logging.py
                 self.suffix[fam, "/".join(parts[start:])].append(file_id)
 
     def resolve(self, importer: str, language: str | None, target: str) -> list[int]:

@@ -69,3 +69,34 @@ def test_a_deleted_file_restored_gets_back_the_imports_of_files_that_did_not_cha
     (project / "shop/security.py").write_text(text)
     index.update(["shop/security.py"])
     assert index.graph.importers("shop/security.py") == ["shop/reexport.py", "shop/users.py"]
+
+
+def test_standard_library_imports_and_builtins_never_tie_to_a_projects_namesakes(tmp_path):
+    """`import logging` is not `myapp/utils/logging.py`, and `ValueError` is not the class of
+    that name a vendored package defines: both tied unrelated files together."""
+    from aiide_tui.index.project import CodeIndex
+
+    files = {
+        "myapp/__init__.py": "",
+        "myapp/utils/__init__.py": "",
+        "myapp/utils/logging.py": "def getLogger(name):\n    return name\n",
+        "vendor_errors.py": "class ValueError(Exception):\n    pass\n",
+        "myapp/server.py": (
+            "import logging\n\nLOG = logging.getLogger('server')\n\n\n"
+            "def check(x):\n    if x < 0:\n        raise ValueError(x)\n    return x\n"
+        ),
+        "src_layout/toolkit/__init__.py": "def tool():\n    return 1\n",
+        "main.py": "import toolkit\n\ntoolkit.tool()\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    index = CodeIndex(tmp_path, state_dir=tmp_path.parent / "graph-state")
+    try:
+        index.index()
+        assert index.imports_of("myapp/server.py") == []
+        assert index.references("ValueError") == []
+        # a folder that is not a package is a source root: `import toolkit` finds it
+        assert index.imports_of("main.py") == ["src_layout/toolkit/__init__.py"]
+    finally:
+        index.close()

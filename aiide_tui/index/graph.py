@@ -174,19 +174,21 @@ class SymbolGraph:
     def __init__(self, store: IndexStore) -> None:
         self.store = store
 
-    def definitions(self, name: str, *, limit: int = 50) -> list[Symbol]:
-        """Definitions of a bare name (`quote`) or a symbol path suffix (`Shell.quote`)."""
+    def definitions(self, name: str, *, limit: int = 50, near: str | None = None) -> list[Symbol]:
+        """Definitions of a bare name (`quote`) or a symbol path suffix (`Shell.quote`); with
+        `near` (the file asking), those in it come first, then those in files it imports,
+        before the limit cuts a common name's list."""
         db = self.store.read()
+        where, args = "s.name = ?", [name]
         if "." in name:
-            rows = db.execute(
-                f"{self._SYMBOL} WHERE s.name = ? AND (s.path = ? OR s.path LIKE ?)"
-                " ORDER BY s.path LIMIT ?",
-                (name.rsplit(".", 1)[1], name, f"%.{name}", limit),
-            )
-        else:
-            rows = db.execute(
-                f"{self._SYMBOL} WHERE s.name = ? ORDER BY s.path LIMIT ?", (name, limit)
-            )
+            where = "s.name = ? AND (s.path = ? OR s.path LIKE ?)"
+            args = [name.rsplit(".", 1)[1], name, f"%.{name}"]
+        rows = db.execute(
+            f"{self._SYMBOL} WHERE {where} ORDER BY f.path = ? DESC, f.id IN (SELECT i.resolved_id"
+            " FROM imports i JOIN files n ON n.id = i.file_id WHERE n.path = ?) DESC, f.path,"
+            " s.start_line LIMIT ?",
+            (*args, near or "", near or "", limit),
+        )
         return [Symbol(*row) for row in rows]
 
     def symbol(self, symbol_id: int) -> Symbol | None:

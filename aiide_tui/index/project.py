@@ -102,8 +102,8 @@ class CodeIndex:
             tokens, focus_files=focus_files, focus_names=focus_names, exclude_files=exclude_files
         )
 
-    def definitions(self, name: str) -> list[Symbol]:
-        return self.graph.definitions(name)
+    def definitions(self, name: str, near: str | None = None) -> list[Symbol]:
+        return self.graph.definitions(name, near=near)
 
     def references(self, name: str) -> list[Reference]:
         return self.graph.references(name)

@@ -207,9 +207,13 @@ class ServicesClient:
         """Hybrid code search: each hit has path, start_line, end_line, symbol, score, parts."""
         return await self._call("index/search", {"query": query, "k": k})
 
-    async def definitions(self, name: str) -> list[dict[str, Any]]:
-        """Where the index says `name` is defined: path, start_line, symbol, kind, signature."""
-        return await self._call("index/definitions", {"name": name})
+    async def definitions(self, name: str, near: str | None = None) -> list[dict[str, Any]]:
+        """Where the index says `name` is defined: path, start_line, symbol, kind, signature;
+        those in `near` (the file asking) and the files it imports first."""
+        params: dict[str, Any] = {"name": name}
+        if near is not None:
+            params["near"] = near
+        return await self._call("index/definitions", params)
 
     async def dependents(self, path: str) -> list[str]:
         """Files that import `path` or use a definition in it."""

@@ -113,7 +113,9 @@ class IndexService:
         return {"text": text}
 
     async def definitions(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
-        found = await asyncio.to_thread(self.index.definitions, params.text("name"))
+        found = await asyncio.to_thread(
+            self.index.definitions, params.text("name"), params.text("near", None)
+        )
         return [asdict(symbol) for symbol in found]
 
     async def references(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:

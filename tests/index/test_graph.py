@@ -100,3 +100,26 @@ def test_standard_library_imports_and_builtins_never_tie_to_a_projects_namesakes
         assert index.imports_of("main.py") == ["src_layout/toolkit/__init__.py"]
     finally:
         index.close()
+
+
+def test_definitions_near_the_asking_file_come_first_before_the_limit(tmp_path):
+    """F12 on `send` in zz/session.py listed 50 other `send`s in path order and left out the
+    one in the same file."""
+    from aiide_tui.index.project import CodeIndex
+
+    for n in range(60):
+        (tmp_path / f"a{n:02}.py").write_text("def send(x):\n    return x\n")
+    (tmp_path / "zz").mkdir()
+    (tmp_path / "zz" / "transport.py").write_text("def send(x):\n    return x\n")
+    (tmp_path / "zz" / "session.py").write_text(
+        "from zz.transport import send as deliver\n\n\ndef send(x):\n    return deliver(x)\n"
+    )
+    index = CodeIndex(tmp_path, state_dir=tmp_path.parent / "near-state")
+    try:
+        index.index()
+        near = [s.path for s in index.graph.definitions("send", near="zz/session.py")]
+        plain = [s.path for s in index.graph.definitions("send")]
+    finally:
+        index.close()
+    assert near[:2] == ["zz/session.py", "zz/transport.py"] and len(near) == 50
+    assert "zz/session.py" not in plain

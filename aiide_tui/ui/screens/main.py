@@ -501,7 +501,7 @@ class MainScreen(Screen[None]):
             locations_of_uses,
         )
 
-        definitions = await self.client.definitions(name)
+        definitions = await self.client.definitions(name, near=view.path)
         if kind == "definitions":
             found = locations_of_definitions(definitions, view.path)
         else:

@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from aiide_tui.index.imports import ImportResolver
-from aiide_tui.index.store import IndexStore
+from aiide_tui.index.store import IndexStore, queue_importers_of_added
 
 GLOBAL_CANDIDATES = 5
 _COMMON = """str int float bool bytes list dict set tuple type object len print open range repr hash
@@ -74,6 +74,7 @@ class Reference:
 def resolve_pending(store: IndexStore) -> int:
     """Link the references and imports of every queued file, in one transaction."""
     with store.transaction() as db:
+        queue_importers_of_added(db)
         count = db.execute("SELECT COUNT(*) FROM pending").fetchone()[0]
         if count == 0:
             return 0

@@ -29,7 +29,7 @@ from aiide_tui.index.chunker import Chunk, ParsedFile
 from aiide_tui.index.imports import module_key
 from aiide_tui.index.tokenize import FTS_TOKENIZER, extra_terms, path_terms, symbol_terms
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DB_NAME = "index.sqlite"
 
 
@@ -73,6 +73,7 @@ CREATE INDEX edges_dst_symbol ON edges(dst_symbol);
 CREATE INDEX edges_src_file ON edges(src_file);
 CREATE INDEX edges_dst_file ON edges(dst_file);
 CREATE TABLE pending(file_id INTEGER PRIMARY KEY);
+CREATE TABLE added(file_id INTEGER PRIMARY KEY);
 CREATE TABLE vectors(hash TEXT PRIMARY KEY);
 """
 
@@ -258,7 +259,10 @@ class IndexStore:
                 (result.mtime_ns, result.size, row[0]),
             )
             return 0
+        defined: set[str] = set()
         if row is not None:
+            defined = {name for (name,) in db.execute(
+                "SELECT DISTINCT name FROM symbols WHERE file_id=?", (row[0],))}  # fmt: skip
             self._forget(db, row[0], cascade)
         values = (
             result.hash, result.mtime_ns, result.size, result.language, result.skip,
@@ -270,8 +274,8 @@ class IndexStore:
                 " VALUES (?,?,?,?,?,?,?)",
                 (*values, result.path),
             ).lastrowid
-            if cascade and result.skip is None:
-                _queue_importers(db, result.path)
+            if cascade and result.skip is None:  # its importers are found once per pass
+                db.execute("INSERT OR IGNORE INTO added VALUES (?)", (file_id,))
         else:
             file_id = row[0]
             db.execute(
@@ -281,7 +285,7 @@ class IndexStore:
             )
         if result.parsed is None:
             return 0
-        return _insert_parsed(db, file_id, values[-1], result.parsed, cascade)
+        return _insert_parsed(db, file_id, values[-1], result.parsed, cascade, defined)
 
     def _forget(self, db: sqlite3.Connection, file_id: int, cascade: bool) -> None:
         """Delete a file's chunks, full-text rows, symbols, references and edges."""
@@ -303,8 +307,16 @@ class IndexStore:
 
 
 def _insert_parsed(
-    db: sqlite3.Connection, file_id: int, file_terms: str, parsed: ParsedFile, cascade: bool
+    db: sqlite3.Connection,
+    file_id: int,
+    file_terms: str,
+    parsed: ParsedFile,
+    cascade: bool,
+    defined: set[str],
 ) -> int:
+    """Store a parsed file; with `cascade`, queue the files that may link to names it now
+    defines and did not (`defined`: its names before; those linked here already are queued
+    by `_forget`, so saving a file that defines `get` does not relink the whole project)."""
     extras = parsed.extras or [chunk_extras(chunk) for chunk in parsed.chunks]
     first = _next_id(db, "chunks")
     db.executemany(
@@ -350,8 +362,9 @@ def _insert_parsed(
         [(file_id, target) for target in dict.fromkeys(parsed.imports)],
     )
     db.execute("INSERT OR IGNORE INTO pending VALUES (?)", (file_id,))
-    if cascade and parsed.definitions:
-        _queue_users(db, list({d.name for d in parsed.definitions}))
+    new_names = {d.name for d in parsed.definitions} - defined
+    if cascade and new_names:
+        _queue_users(db, sorted(new_names))
     return len(parsed.chunks)
 
 
@@ -370,18 +383,30 @@ def _queue_users(db: sqlite3.Connection, names: list[str]) -> None:
         )
 
 
-def _queue_importers(db: sqlite3.Connection, path: str) -> None:
-    """Queue for re-linking the files whose imports may name the new file `path` (a file
-    restored by `git checkout` or `git stash pop`: its importers did not change, and their
-    imports fell back to the package, or to nothing, while it was gone)."""
-    key = module_key(path)
-    names = {key.rsplit("/", 1)[-1], posixpath.basename(posixpath.dirname(key))} - {""}
-    for name in names:  # the module's name, and its folder's (a Go import names the folder)
-        db.execute(
-            "INSERT OR IGNORE INTO pending SELECT DISTINCT file_id FROM imports"
-            " WHERE instr(target, ?) > 0",
-            (name,),
-        )
+def queue_importers_of_added(db: sqlite3.Connection) -> None:
+    """Queue for re-linking the files whose imports may name a file added since the last
+    pass (restored by `git checkout` or `git stash pop`: its importers did not change, and
+    their imports fell back to the package, or to nothing, while it was gone). One scan of
+    the imports for all of them: a scan per file made adding thousands quadratic."""
+    paths = [path for (path,) in db.execute(
+        "SELECT f.path FROM files f JOIN added a ON a.file_id = f.id")]  # fmt: skip
+    if not paths:
+        return
+    names: set[str] = set()
+    for path in paths:  # the module's name, and its folder's (a Go import names the folder)
+        key = module_key(path)
+        names |= {key.rsplit("/", 1)[-1], posixpath.basename(posixpath.dirname(key))} - {""}
+    importers = {
+        file_id
+        for file_id, target in db.execute("SELECT file_id, target FROM imports")
+        if not names.isdisjoint(_IMPORT_WORD.split(target))
+    }
+    db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(i,) for i in importers])
+    db.execute("DELETE FROM added")
+
+
+_IMPORT_WORD = re.compile(r"[^\w-]+")
+"""What separates the parts of an import target (`a.b`, `./a/b`, `crate::a`, `"a/b.h"`)."""
 
 
 def chunk_extras(chunk: Chunk) -> tuple[str, str, str]:

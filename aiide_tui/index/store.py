@@ -13,7 +13,9 @@ transaction; `graph.resolve_pending` empties it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import posixpath
 import re
 import sqlite3
@@ -123,18 +125,34 @@ class IndexStore:
         self._local = threading.local()
         self.generation = 0
         """Bumped on every committed write, so caches (the repo map) know when to refresh."""
+        self.set_aside: Path | None = None
+        """Where a damaged index file was moved before this one was made anew."""
         deadline = time.monotonic() + OPEN_TIMEOUT_S
         while True:
             try:
                 self.db = self._connect()
                 self._migrate()
+                problem = self.db.execute("PRAGMA quick_check(1)").fetchone()[0]
+                if problem != "ok":  # about 0.1 s for the standard library's index
+                    raise sqlite3.DatabaseError(problem)
                 break
             except sqlite3.OperationalError as error:  # another process makes it (WAL, schema)
                 if "locked" not in str(error) or time.monotonic() > deadline:
                     raise CodeIndexError(f"Cannot open the index {self.path}: {error}") from error
                 time.sleep(0.05)
             except sqlite3.DatabaseError as error:
-                raise CodeIndexError(f"Cannot open the index {self.path}: {error}") from error
+                if self.set_aside is not None:
+                    raise CodeIndexError(f"Cannot open the index {self.path}: {error}") from error
+                self._set_aside()  # damaged (a crash, a full disk): it is made from the files
+
+    def _set_aside(self) -> None:
+        """Move a damaged index (and its WAL) out of the way, to be built again."""
+        with contextlib.suppress(Exception):
+            self.db.close()
+        self.set_aside = self.path.with_name(f"{self.path.name}.damaged-{int(time.time())}")
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(f"{self.path}{suffix}", f"{self.set_aside}{suffix}")
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)

@@ -385,3 +385,38 @@ def test_editing_an_ignore_file_leaves_out_and_brings_back_indexed_files(tmp_pat
         assert found("vendored_thing") and found("planned_thing")
     finally:
         index.close()
+
+
+def test_a_damaged_index_is_set_aside_and_built_again(tmp_path):
+    """A crash or a full disk can leave the index file damaged: it can always be made again
+    from the files, so it is, instead of failing every search with 'malformed'."""
+    import random
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    for n in range(40):
+        (root / f"m{n}.py").write_text(f"def func_{n}(x):\n    return x + {n}\n" * 20)
+    state = tmp_path / "state"
+    index = CodeIndex(root, state_dir=state)
+    index.index()
+    index.close()
+    db = state / DB_NAME
+    data = bytearray(db.read_bytes())
+    noise = random.Random(7)
+    for at in range(4096, len(data)):
+        data[at] = noise.randrange(256)
+    db.write_bytes(bytes(data))
+    again = CodeIndex(root, state_dir=state)
+    try:
+        assert again.store.set_aside is not None and again.store.set_aside.exists()
+        again.index()
+        assert [hit.path for hit in again.search("func_7")][:1] == ["m7.py"]
+    finally:
+        again.close()
+    (state / DB_NAME).write_bytes(b"not a database at all" * 100)
+    third = CodeIndex(root, state_dir=state)
+    try:
+        third.index()
+        assert third.search("func_3")
+    finally:
+        third.close()

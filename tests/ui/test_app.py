@@ -319,6 +319,21 @@ async def test_tree_follows_files_created_and_deleted_on_disk(project: Path):
         await wait_for(pilot, lambda: tree.file_count == before)
 
 
+async def test_the_branch_in_the_status_bar_follows_a_checkout_in_a_shell(project: Path):
+    import subprocess
+
+    from aiide_tui.ui.widgets.status_bar import StatusBar
+
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        status = pilot.app.screen.query_one(StatusBar)
+        await wait_for(pilot, lambda: "main" in status.segment_text("branch"))
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+        subprocess.run([*git, "checkout", "-q", "-b", "feature"], cwd=project, check=True)
+        (project / "feature.md").write_text("on the branch\n")
+        await wait_for(pilot, lambda: "feature" in status.segment_text("branch"))
+
+
 async def test_copy_uses_the_clipboard_escape(project: Path):
     async with make_app(project).run_test(size=(160, 48)) as pilot:
         await ready(pilot)

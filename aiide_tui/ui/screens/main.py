@@ -767,10 +767,11 @@ class MainScreen(Screen[None]):
     async def refresh_git(self) -> None:
         if self.client is None:
             return
-        status, (is_git, diff, not_shown) = await asyncio.gather(
-            self.client.git_status(), self.client.git_diff()
+        status, (is_git, diff, not_shown), info = await asyncio.gather(
+            self.client.git_status(), self.client.git_diff(), self.client.project_info()
         )
         self.file_tree.set_status(status)
+        self.status.set_segment("branch", f" {info.branch}" if info.branch else "no git")
         if self._proposal_id is not None:
             return
         if is_git:

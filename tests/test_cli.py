@@ -128,3 +128,11 @@ def test_out_of_range_numbers_are_refused_as_usage_errors(tmp_path):
         result = run(*args, cwd=tmp_path, env_extra={"AIIDE_DATA_DIR": str(tmp_path / "d")})
         assert result.returncode == 2, (args, result.stderr)
         assert "Traceback" not in result.stderr and "Invalid value" in result.stderr
+
+
+def test_search_prints_one_line_per_hit_even_for_a_name_with_a_newline(tmp_path):
+    (tmp_path / "new\nline.py").write_text("def oddly_named():\n    return 1\n")
+    env = {"AIIDE_DATA_DIR": str(tmp_path / "data")}
+    found = run("search", "--root", str(tmp_path), "oddly_named", env_extra=env)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.splitlines()[0].startswith("new\\nline.py:1-2  ")

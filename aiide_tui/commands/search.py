@@ -32,7 +32,12 @@ def command(query: tuple[str, ...], k: int, as_json: bool, root: str | None) -> 
         click.echo(f"Nothing in the index matches {' '.join(query)!r}.", err=True)
     for result in results:
         parts = " ".join(f"{name}={value:.4f}" for name, value in result.parts.items())
-        click.echo(
-            f"{result.path}:{result.start_line}-{result.end_line}  {result.symbol}"
-            f"  score={result.score:.4f} ({parts})"
+        path = (
+            result.path.encode("unicode_escape").decode()
+            if not result.path.isprintable()
+            else result.path
         )
+        click.echo(
+            f"{path}:{result.start_line}-{result.end_line}  {result.symbol}"
+            f"  score={result.score:.4f} ({parts})"
+        )  # one line a hit, even for a name holding a newline (escaped; --json has it as is)

@@ -136,3 +136,11 @@ def test_search_prints_one_line_per_hit_even_for_a_name_with_a_newline(tmp_path)
     found = run("search", "--root", str(tmp_path), "oddly_named", env_extra=env)
     assert found.returncode == 0, found.stderr
     assert found.stdout.splitlines()[0].startswith("new\\nline.py:1-2  ")
+
+
+def test_search_says_when_vectors_could_not_help_the_ranking(tmp_path):
+    (tmp_path / "a.py").write_text("def alpha():\n    return 1\n")
+    env = {"AIIDE_DATA_DIR": str(tmp_path / "data"), "OLLAMA_HOST": "http://127.0.0.1:9"}
+    found = run("search", "--root", str(tmp_path), "alpha", env_extra=env)
+    assert found.returncode == 0 and found.stdout.startswith("a.py:1-2")
+    assert "aiide search: vectors off (" in found.stderr and "0 of 1 chunks" in found.stderr

@@ -14,20 +14,26 @@ if TYPE_CHECKING:
     from aiide_tui.index.project import CodeIndex
 
 
-def open_index(path: str | None) -> CodeIndex:
-    """The project's index with the settings in force (a click error when they are invalid)."""
+def open_index(path: str | None, *, vectors: bool = False) -> CodeIndex:
+    """The project's index with the settings in force (a click error when they are invalid);
+    with `vectors`, the vectors the app filled are used too, when the embedder answers."""
     from aiide_tui.commands import load_settings
     from aiide_tui.errors import AiideError
-    from aiide_tui.index.project import CodeIndex
+    from aiide_tui.index.project import CodeIndex, embedder_from_config
     from aiide_tui.workspace.git import project_at
 
     root = project_at(path)
     if not root.is_dir():
         raise click.BadParameter(f"{path} is not a directory", param_hint="PATH")
     try:
-        return CodeIndex.from_config(root, load_settings(root))
+        config = load_settings(root)
+        index = CodeIndex.from_config(root, config)
     except AiideError as error:
         raise click.ClickException(error.message) from error
+    embedder = embedder_from_config(config) if vectors else None
+    if embedder is not None:
+        index.attach_vectors(embedder, chroma_url=config.index.chroma_url)
+    return index
 
 
 def index_with_progress(index: CodeIndex, *, quiet: bool = False) -> None:

@@ -19,12 +19,19 @@ def command(query: tuple[str, ...], k: int, as_json: bool, root: str | None) -> 
     """Search the project's code for QUERY (identifiers or a question)."""
     from aiide_tui.commands.index import index_with_progress, open_index
 
-    index = open_index(root)
+    index = open_index(root, vectors=True)
     try:
         index_with_progress(index, quiet=True)
         results = index.search(" ".join(query), k)
+        status = index.status()
     finally:
         index.close()
+    if status["embedded"] < status["chunks"]:  # say what the ranking could not use
+        click.echo(
+            f"aiide search: vectors {index.vector_state}, {status['embedded']:,} of"
+            f" {status['chunks']:,} chunks embedded (the app fills them in the background)",
+            err=True,
+        )
     if as_json:
         click.echo(json.dumps([result.to_json() for result in results], indent=2))
         return

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from aiide_tui.errors import AiideError
 
 TIMEOUT_S = 60.0
+CONNECT_TIMEOUT_S = 3.0
+"""A server that does not even accept the connection is down: say so, do not wait a minute."""
 
 
 class EmbedderError(AiideError):
@@ -48,7 +50,8 @@ class Embedder:
             return []
         if self._client is None:
             headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-            self._client = httpx.Client(timeout=TIMEOUT_S, headers=headers)
+            timeout = httpx.Timeout(TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
+            self._client = httpx.Client(timeout=timeout, headers=headers)
         url = (
             f"{self.base_url}/api/embed" if self.api == "ollama" else f"{self.base_url}/embeddings"
         )

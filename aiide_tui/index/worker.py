@@ -98,6 +98,8 @@ def parse_one(root: str, rel: str, known_hash: str | None, limits: Limits) -> Fi
         return FileResult(rel, skip=f"unreadable ({error.strerror})")
     common = {"mtime_ns": info.st_mtime_ns, "size": info.st_size}
     reason = _reason_by_stat(info, limits)
+    if reason == SYMLINK and not _inside(root, os.path.realpath(path)):
+        reason = "symlink to a place outside the project (not indexed)"
     if reason is not None:
         return FileResult(rel, skip=reason, **common)
     try:
@@ -133,9 +135,17 @@ def _as_utf8(data: bytes) -> bytes | None:
         return None
 
 
+SYMLINK = "symlink (its target is indexed where it lies in the project)"
+
+
+def _inside(root: str, real: str) -> bool:
+    base = os.path.realpath(root)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
 def _reason_by_stat(info: os.stat_result, limits: Limits) -> str | None:
     if stat.S_ISLNK(info.st_mode):
-        return "symlink (its target is indexed where it lies in the project)"
+        return SYMLINK
     if not stat.S_ISREG(info.st_mode):
         return "not a regular file"
     if info.st_size > limits.max_file_bytes:

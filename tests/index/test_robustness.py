@@ -32,11 +32,13 @@ def test_bad_files_are_left_out_with_reasons(tmp_path):
     os.symlink("loop", root / "loop")
     os.symlink("..", root / "up")
     os.symlink("ok.py", root / "alias.py")
+    (tmp_path / "outside.py").write_text("SECRETISH = 1\n")
+    os.symlink(tmp_path / "outside.py", root / "out.py")
     (root / "vendor").mkdir()
     (root / "vendor" / "lib.py").write_text("def vendored():\n    pass\n")
     (root / ".aiideignore").write_text("vendor/\n")
     listed = sorted(["ok.py", "blob.dat2", "latin.py", "wide.py", "huge.py", "long.js", ".env",
-                     "gen.py", "mentions.py", "loop", "alias.py", "vendor/lib.py",
+                     "gen.py", "mentions.py", "loop", "alias.py", "out.py", "vendor/lib.py",
                      "deleted-meanwhile.py"])  # fmt: skip
     index = CodeIndex(root, state_dir=tmp_path / "state")
     index.indexer.list_files = lambda: listed
@@ -61,6 +63,7 @@ def test_bad_files_are_left_out_with_reasons(tmp_path):
     assert reasons[".env"] == "secret (never indexed)"
     assert reasons["gen.py"] == "generated (marker in the header)"
     assert reasons["loop"].startswith("symlink") and reasons["alias.py"].startswith("symlink")
+    assert reasons["out.py"] == "symlink to a place outside the project (not indexed)"
     assert reasons["vendor/lib.py"] == "ignored (.aiideignore)"
     assert reasons["deleted-meanwhile.py"] == "vanished while indexing"
 

@@ -85,6 +85,12 @@ class FileDeletedError(StaleFileError):
     title = "File deleted on disk"
 
 
+class UnencodableTextError(WorkspaceError):
+    """The text has characters the file's own encoding (cp1252, say) cannot hold."""
+
+    title = "Cannot save in the file's encoding"
+
+
 class BusError(AiideError):
     """The service bus failed (connection lost, malformed message, remote error)."""
 

@@ -16,7 +16,12 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiide_tui.errors import BinaryFileError, FileTooLargeError, WorkspaceError
+from aiide_tui.errors import (
+    BinaryFileError,
+    FileTooLargeError,
+    UnencodableTextError,
+    WorkspaceError,
+)
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 SNIFF_BYTES = 8192
@@ -80,7 +85,7 @@ def encode_text(text: str, encoding: str = "utf-8", newline: str = "\n") -> byte
     except UnicodeEncodeError as exc:
         bad = exc.object[exc.start : exc.end]
         line = exc.object.count("\n", 0, exc.start) + 1
-        raise WorkspaceError(
+        raise UnencodableTextError(
             f"The text cannot be saved as {encoding}, the file's encoding: {bad!r} "
             f"(U+{ord(bad[0]):04X}, line {line}) has no place in it"
         ) from None

@@ -466,6 +466,24 @@ async def test_legacy_encoded_file_opens_and_saves_in_its_encoding(project: Path
     assert (project / "legacy.py").read_bytes() == "# é NAME = 'café'\n".encode("cp1252")
 
 
+async def test_text_the_legacy_encoding_cannot_hold_can_be_saved_as_utf8(project: Path):
+    (project / "legacy.py").write_bytes("NAME = 'café'\n".encode("cp1252"))
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "legacy.py")
+        editor(pilot).active.insert("# → ")  # a key the pilot cannot press
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        assert "'→' (U+2192, line 1)" in str(pilot.app.screen.message)
+        await pilot.press("u")
+        await wait_for(pilot, lambda: not editor(pilot).is_dirty("legacy.py"))
+        assert (project / "legacy.py").read_text("utf-8") == "# → NAME = 'café'\n"
+        await pilot.press(*"é", "ctrl+s")  # UTF-8 from now on: no more asking
+        await wait_for(pilot, lambda: not editor(pilot).is_dirty("legacy.py"))
+    assert (project / "legacy.py").read_text("utf-8") == "# → éNAME = 'café'\n"
+
+
 async def test_new_file_is_created_in_the_folder_in_view_and_opened(project: Path):
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:

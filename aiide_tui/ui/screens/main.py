@@ -20,7 +20,13 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from aiide_tui.config import Config
-from aiide_tui.errors import AiideError, FileDeletedError, FileTooLargeError, StaleFileError
+from aiide_tui.errors import (
+    AiideError,
+    FileDeletedError,
+    FileTooLargeError,
+    StaleFileError,
+    UnencodableTextError,
+)
 from aiide_tui.keymap import DEFAULT_ACTIONS, resolve_bindings
 from aiide_tui.review import parse_diff
 from aiide_tui.services.client import Document, ServicesClient
@@ -924,6 +930,16 @@ class MainScreen(Screen[None]):
                 if choice != "o":
                     return False
             new_mtime = await self.client.write(path, text, **write)
+        except UnencodableTextError as error:
+            choice = await self._ask(
+                error.title, f"{error.message}.", [("u", "Save as UTF-8"), ("c", "Cancel")]
+            )
+            if choice != "u":
+                return False
+            write["encoding"] = "utf-8"
+            new_mtime = await self.client.write(path, text, expected_mtime_ns=mtime_ns, **write)
+            if (view := self.editor.document(path)) is not None and view.meta is not None:
+                view.meta["encoding"] = "utf-8"
         except AiideError as error:
             if error.kind == "ProtectedPathError":
                 return await self._save_protected(path, text, write, error.message)

@@ -33,7 +33,11 @@ def command(action: str, project: str | None) -> None:
 async def _roles(config) -> list[str]:  # type: ignore[no-untyped-def]
     from aiide_tui.llm.health import role_statuses
 
-    return [status.line for status in await role_statuses(config)]
+    statuses = await role_statuses(config)
+    lines = [status.line for status in statuses]
+    if not any(status.role == "draft" for status in statuses):
+        lines.append("draft: none ([models.draft] names a speculative draft for the fim server)")
+    return lines
 
 
 async def _servers(config) -> list[str]:  # type: ignore[no-untyped-def]

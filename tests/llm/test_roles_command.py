@@ -24,7 +24,9 @@ def test_roles_shows_each_roles_model_and_whether_it_is_ready(model_server, tmp_
     result = aiide("roles", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split(":", 1)[0] for line in lines] == ["fim", "chat", "reasoning", "embed"]
+    roles = [line.split(":", 1)[0] for line in lines]
+    assert roles == ["fim", "chat", "reasoning", "embed", "draft"]
+    assert lines[4].startswith("draft: none ([models.draft]")  # every role the README names
     assert lines[0].startswith("fim: qwen2.5-coder:1.5b-base (")
     assert lines[0].endswith(": ok")
     if provider == "ollama":

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS messages (
     created_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_conversation ON messages (conversation_id, id);
+CREATE TABLE IF NOT EXISTS offered_runs (run_id INTEGER PRIMARY KEY);
 """
 
 
@@ -105,6 +106,14 @@ class ChatStore:
 
     def _tx(self) -> _Transaction:
         return _Transaction(self._db, self._lock)
+
+    def offer_run(self, run_id: int) -> bool:
+        """Note that sandbox run `run_id`'s output joined a question; False when it already
+        had (in this process or another: the app, `aiide chat`), so it joins once."""
+        with self._tx() as db:
+            return (
+                db.execute("INSERT OR IGNORE INTO offered_runs VALUES (?)", (run_id,)).rowcount == 1
+            )
 
     def new_conversation(self, title: str = "") -> int:
         now = time.time()

@@ -86,7 +86,6 @@ class ChatService:
         self._store: ChatStore | None = None
         self._retriever = _IndexRetriever(index) if index is not None else None
         self._busy = asyncio.Lock()
-        self._offered_runs: set[int] = set()
 
     def register(self, router: Router) -> None:
         methods = {
@@ -167,13 +166,14 @@ class ChatService:
             return
         runs = await asyncio.to_thread(self.sandbox.audit.list, 1)
         run = runs[0] if runs else None
-        if run is None or run.id in self._offered_runs or run.requester != "user":
+        if run is None or run.requester != "user":
             return
         failed = run.timed_out or run.exit_code not in (0, None) or run.status == "failed"
         ended = run.started_at + (run.duration_s or 0)
         if not failed or run.status == "running" or time.time() - ended > RECENT_RUN_S:
             return
-        self._offered_runs.add(run.id)
+        if not session.store.offer_run(run.id):  # it joined a question already, here or in
+            return  # another aiide (the app, `aiide chat`) on this project
         verdict = "timed out" if run.timed_out else f"exit {run.exit_code}"
         output = "\n".join(part for part in (run.stdout, run.stderr, run.error or "") if part)
         session.add_output(f"$ {command_text(run.argv)} ({verdict}, run #{run.id})", output)

@@ -275,7 +275,9 @@ def _record_run(project, argv, *, exit_code, stdout="", ago_s=0.0):
         audit._db.close()
 
 
-async def test_a_recent_failing_run_joins_the_next_question_once(client, model_server, project):
+async def test_a_recent_failing_run_joins_the_next_question_once(
+    client, model_server, project, chat_config
+):
     model_server.script(CHAT, text="The test expects 4.")
     failure = "FAILED test_calc.py::test_add - AssertionError: 3 != 4"
     _record_run(project, ["pytest", "-x"], exit_code=1, stdout=failure)
@@ -283,9 +285,17 @@ async def test_a_recent_failing_run_joins_the_next_question_once(client, model_s
     labels = [item["label"] for item in first["context"]["items"]]
     assert any(label.startswith("$ pytest -x (exit 1") for label in labels)
     await client.chat_send("and now?", lambda event: None)
-    asked, again = model_server.requests_to(CHAT)
+    from aiide_tui.services.client import ServicesClient
+
+    other = await ServicesClient.in_process(project, chat_config)  # another aiide, same project
+    try:
+        await other.chat_send("unrelated question", lambda event: None)
+    finally:
+        await other.close()
+    asked, again, elsewhere = model_server.requests_to(CHAT)
     assert failure in asked.body["messages"][-1]["content"]
     assert failure not in again.body["messages"][-1]["content"]  # offered once
+    assert failure not in elsewhere.body["messages"][-1]["content"]  # once in all processes
 
 
 async def test_passing_or_old_runs_stay_out_of_the_context(client, model_server, project):

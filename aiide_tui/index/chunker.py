@@ -134,6 +134,19 @@ class _RawDef(NamedTuple):
     """The type a Go method is declared on ("" elsewhere): it joins the symbol path."""
 
 
+def _aliases(captures: dict[str, list[Node]]) -> dict[str, str]:
+    """Imported names under another name (`from core import Engine as E`: E -> Engine), so
+    a call `E()` is a reference to `Engine`."""
+    originals = sorted(captures.get("alias.of", ()), key=lambda node: node.start_byte)
+    names = sorted(captures.get("alias", ()), key=lambda node: node.start_byte)
+    return {
+        alias.text.decode("utf-8", "replace"): original.text.decode("utf-8", "replace").rsplit(
+            ".", 1
+        )[-1]
+        for original, alias in zip(originals, names, strict=False)
+    }
+
+
 def _tags(root: Node, language: str) -> tuple[list[_RawDef], list[tuple[int, int, str]], list[str]]:
     """Definitions (outermost node per range), calls (byte, row, name) and imports.
 
@@ -148,9 +161,11 @@ def _tags(root: Node, language: str) -> tuple[list[_RawDef], list[tuple[int, int
     if query is None:
         return [], [], []
     captures = QueryCursor(query).captures(root)
+    aliases = _aliases(captures)
     refs = [
-        (node.start_byte, node.start_point[0], node.text.decode("utf-8", "replace"))
+        (node.start_byte, node.start_point[0], aliases.get(name, name))
         for node in captures.get("ref.call", ())
+        if (name := node.text.decode("utf-8", "replace"))
     ]
     imports = [
         node.text.decode("utf-8", "replace").strip("\"'<>") for node in captures.get("import", ())

@@ -56,6 +56,8 @@ _PY = (
     "(import_statement name: (dotted_name) @import)",
     "(import_statement name: (aliased_import name: (dotted_name) @import))",
     "(import_from_statement module_name: (_) @import)",
+    "(import_from_statement name: (aliased_import name: (dotted_name) @alias.of"
+    " alias: (identifier) @alias))",
     "(module (assignment left: (identifier) @name) @def.constant)",
 )
 _JS = (
@@ -71,6 +73,7 @@ _JS = (
     " (member_expression property: (property_identifier) @ref.call)])",
     "(new_expression constructor: (identifier) @ref.call)",
     "(import_statement source: (string (string_fragment) @import))",
+    "(import_specifier name: (identifier) @alias.of alias: (identifier) @alias)",
     "(call_expression function: (identifier) @_req arguments: (arguments (string"
     ' (string_fragment) @import)) (#eq? @_req "require"))',
 )

@@ -123,3 +123,30 @@ def test_definitions_near_the_asking_file_come_first_before_the_limit(tmp_path):
         index.close()
     assert near[:2] == ["zz/session.py", "zz/transport.py"] and len(near) == 50
     assert "zz/session.py" not in plain
+
+
+def test_a_name_imported_under_another_name_is_a_reference_to_the_original(tmp_path):
+    from aiide_tui.index.project import CodeIndex
+
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/core.py": "class Engine:\n    pass\n\n\ndef helper_alpha():\n    return 1\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/util.py": (
+            "from pkg.core import Engine as E\nfrom ..core import helper_alpha as ha\n\n\n"
+            "def run():\n    E()\n    return ha()\n"
+        ),
+        "web/core.js": "export function connect() { return 1; }\n",
+        "web/app.js": "import { connect as open } from './core';\nfunction main() { open(); }\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    index = CodeIndex(tmp_path, state_dir=tmp_path.parent / "alias-state")
+    try:
+        index.index()
+        assert [r.path for r in index.references("Engine")] == ["pkg/sub/util.py"]
+        assert [r.path for r in index.references("helper_alpha")] == ["pkg/sub/util.py"]
+        assert [r.path for r in index.references("connect")] == ["web/app.js"]
+    finally:
+        index.close()

@@ -205,6 +205,17 @@ def test_a_burst_of_keys_acts_in_the_order_typed(project: Path, isolated_user_di
     assert lines[2].startswith("A small stock-keeping library") and lines[3] == "X"
 
 
+def test_a_burst_of_keys_in_the_find_field_acts_in_the_order_typed(
+    project: Path, isolated_user_dirs: Path
+):
+    """`x Backspace items` deleted the `s` and `abc Home X` gave `abcX` in one-line fields."""
+    with readme_in_the_editor(project, isolated_user_dirs) as term:
+        term.send("C-f")
+        term.wait_for(lambda s: "Find" in s)
+        term.send("x", "BSpace", "s", "t", "o", "c", "k", "Home", "X")
+        term.wait_for(lambda s: "Xstock" in s)
+
+
 def test_narrow_terminal_shows_one_region(project: Path, isolated_user_dirs: Path):
     term = launch(project, 80, 24, isolated_user_dirs)
     try:

@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from aiide_tui.errors import AiideError
 from aiide_tui.services.client import ServicesClient
+from aiide_tui.ui.widgets.ordered_keys import OrderedInput
 
 __all__ = ["ConversationsScreen"]
 
@@ -73,7 +74,7 @@ class ConversationsScreen(ModalScreen[list[dict[str, Any]] | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as frame:
             frame.border_title = "Conversations"
-            yield Input(placeholder="Search the messages of this project's conversations")
+            yield OrderedInput(placeholder="Search the messages of this project's conversations")
             yield Static("", id="conversations-status", markup=False)
             yield OptionList(id="conversations-list")
             yield Static(HINT, id="conversations-hint", markup=False)

@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from aiide_tui.ui.widgets.ordered_keys import OrderedInput
+
 __all__ = ["GotoLineScreen", "parse_line"]
 
 
@@ -49,7 +51,7 @@ class GotoLineScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as dialog:
             dialog.border_title = "Go to line"
-            yield Input(
+            yield OrderedInput(
                 placeholder=f"line 1 to {self.last} (now {self.current})",
                 type="integer",
                 id="goto-input",

@@ -22,7 +22,7 @@ from aiide_tui.errors import AiideError
 from aiide_tui.review import Hunk
 from aiide_tui.services.client import ServicesClient
 from aiide_tui.ui.syntax import ensure_language, language_for_path
-from aiide_tui.ui.widgets.ordered_text_area import OrderedTextArea
+from aiide_tui.ui.widgets.ordered_keys import OrderedTextArea
 
 __all__ = ["HunkEditScreen"]
 

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from aiide_tui.ui.widgets.ordered_keys import OrderedInput
+
 __all__ = ["PathPrompt"]
 
 Act = Callable[[str], Awaitable[str | None]]
@@ -44,7 +46,7 @@ class PathPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as dialog:
             dialog.border_title = f"{self.title_text} · Enter · Esc cancels"
-            yield Input(
+            yield OrderedInput(
                 value=self.value,
                 placeholder="path/in/the/project.py",
                 select_on_focus=False,  # type after what is there, not over it

@@ -22,6 +22,7 @@ from aiide_tui.errors import AiideError
 from aiide_tui.sandbox.command_line import command_text, shell_command
 from aiide_tui.services.client import ServicesClient
 from aiide_tui.ui.screens.confirm import ConfirmScreen
+from aiide_tui.ui.widgets.ordered_keys import OrderedInput
 
 
 class RunLogScreen(ModalScreen[None]):
@@ -60,7 +61,7 @@ class RunLogScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical() as frame:
             frame.border_title = "Sandbox runs"
-            yield Input(
+            yield OrderedInput(
                 placeholder="Command to run in the sandbox, e.g. python3 -m pytest -q",
                 id="run-command",
             )

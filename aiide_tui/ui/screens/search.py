@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from aiide_tui.errors import AiideError
 from aiide_tui.services.client import ServicesClient
 from aiide_tui.ui.screens.locations import Location
+from aiide_tui.ui.widgets.ordered_keys import OrderedInput
 
 TYPING_PAUSE_S = 0.15
 
@@ -58,7 +59,7 @@ class LiveSearchScreen(ModalScreen["Location | Replacement | None"]):
     def compose(self) -> ComposeResult:
         with Vertical() as frame:
             frame.border_title = f"{self.TITLE_TEXT} · Enter opens · Esc closes"
-            yield Input(self.initial_query, placeholder=self.PLACEHOLDER, id="query")
+            yield OrderedInput(self.initial_query, placeholder=self.PLACEHOLDER, id="query")
             yield from self.compose_under_query()
             yield Static("", classes="search-status")
             yield OptionList(classes="search-results")
@@ -174,7 +175,7 @@ class FindInFilesScreen(LiveSearchScreen):
     PLACEHOLDER = "Text (a capital letter makes case matter), or /a regular expression/"
 
     def compose_under_query(self) -> ComposeResult:
-        yield Input(
+        yield OrderedInput(
             placeholder="Replace with (\\1 for a /regex/ group) · Enter: review the change",
             id="replace-with",
         )

@@ -21,6 +21,8 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Collapsible, Input, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
+from aiide_tui.ui.widgets.ordered_keys import OrderedInput
+
 __all__ = ["ChatMessage", "ChatPanel", "Role"]
 
 Role = Literal["user", "assistant", "system"]
@@ -169,7 +171,7 @@ class ChatPanel(Vertical):
         yield VerticalScroll(id="chat-log")
         yield self._progress
         yield self._context_bar
-        yield Input(placeholder="Ask about your code (Enter to send)", id="chat-input")
+        yield OrderedInput(placeholder="Ask about your code (Enter to send)", id="chat-input")
 
     def on_mount(self) -> None:
         if not self.model_connected:

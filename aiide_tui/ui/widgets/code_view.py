@@ -46,7 +46,7 @@ from aiide_tui.line_edits import (
 )
 from aiide_tui.ui.syntax import ensure_language, language_for_path
 from aiide_tui.ui.widgets.ghost_text import GhostText, ghost_row_strip
-from aiide_tui.ui.widgets.ordered_text_area import OrderedTextArea
+from aiide_tui.ui.widgets.ordered_keys import OrderedTextArea
 
 __all__ = ["HIGHLIGHT_LIMIT", "CodeView"]
 

@@ -18,6 +18,8 @@ from textual.reactive import reactive
 from textual.widgets import Input, Label
 from textual.widgets.text_area import Selection
 
+from aiide_tui.ui.widgets.ordered_keys import OrderedInput
+
 __all__ = ["FindBar", "next_match"]
 
 
@@ -142,9 +144,9 @@ class FindBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("Find", id="find-label")
-        yield Input(placeholder="text to find", id="find-input", compact=True)
+        yield OrderedInput(placeholder="text to find", id="find-input", compact=True)
         yield Label("Replace", id="replace-label")
-        yield Input(placeholder="replace with", id="replace-input", compact=True)
+        yield OrderedInput(placeholder="replace with", id="replace-input", compact=True)
         yield Label("Aa", id="find-case")
         yield Label("", id="find-status")
 

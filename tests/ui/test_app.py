@@ -297,6 +297,31 @@ async def test_resizing_switches_layout(project: Path):
         assert len(shown(pilot)) == 4
 
 
+async def test_f6_into_the_chat_types_in_its_prompt_and_a_wider_terminal_keeps_it(
+    project: Path,
+):
+    """F6 focused the first message (typing vanished), and widening from narrow to medium
+    showed the other side panel with the focus in the editor (keys then edited a file)."""
+    from aiide_tui.ui.widgets.chat_panel import ChatPanel
+
+    async with make_app(project).run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = pilot.app.screen
+        screen.query_one(ChatPanel).add_message("system", "an earlier message")
+        screen.action_focus_review()
+        await pilot.pause()
+        screen.show_region("chat")
+        await pilot.pause()
+        prompt = screen.query_one("#chat-input", Input)
+        await pilot.press(*"why")
+        assert prompt.value == "why" and pilot.app.focused is prompt
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        assert "chat" in shown(pilot) and "review" not in shown(pilot)
+        await pilot.press(*"abc")
+        assert prompt.value == "whyabc"
+
+
 async def test_review_pane_shows_working_tree_changes(project: Path):
     (project / "inventory/store.py").write_text("# changed\n")
     async with make_app(project).run_test(size=(160, 48)) as pilot:

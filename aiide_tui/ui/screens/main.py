@@ -188,6 +188,9 @@ class MainScreen(Screen[None]):
 
     def _focus_region(self, name: str) -> None:
         widget = self._regions[name]
+        if name == "chat":  # its prompt, not a message in the log: typing goes to the prompt
+            self.chat.action_focus_prompt()
+            return
         target = (
             widget
             if widget.focusable
@@ -196,10 +199,11 @@ class MainScreen(Screen[None]):
         self.set_focus(target)
 
     def show_region(self, name: str) -> None:
-        """Bring a region on screen (in any layout) and focus it."""
+        """Bring a region on screen (in any layout) and focus it; a side panel shown is also
+        the one the medium layout shows, should the terminal widen."""
         if self.layout_mode == "narrow":
             self.narrow_region = name
-        elif self.layout_mode == "medium" and name in layout.SIDE_PANELS:
+        if name in layout.SIDE_PANELS:
             self.side_panel = name
         self._apply_layout()
         self._focus_region(name)

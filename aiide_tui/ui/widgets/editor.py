@@ -27,6 +27,7 @@ from textual.events import Click
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
+from textual.widgets.text_area import Selection
 
 from aiide_tui.ui.screens.goto_line import GotoLineScreen
 from aiide_tui.ui.widgets.code_view import CodeView
@@ -449,8 +450,14 @@ class Editor(Widget):
             return
         matches = view.find_matches(event.query, case_sensitive=event.case_sensitive)
         start, end = sorted(view.selection)
-        if any((match.start, match.end) == (start, end) for match in matches):
-            view.replace(event.replacement, start, end)
+        if not any((match.start, match.end) == (start, end) for match in matches):
+            # none selected (the query was just typed): the next one from the cursor is meant
+            index = next_match(matches, Selection(start, start), backward=False)
+            if index is None:
+                self.find_bar.show_result(None, 0)
+                return
+            start, end = matches[index].start, matches[index].end
+        view.replace(event.replacement, start, end)
         self._select_match(event.query, event.case_sensitive, backward=False)
 
     @on(FindBar.QueryChanged)

@@ -497,6 +497,13 @@ async def test_the_active_tab_is_in_view_when_tabs_overflow_the_bar() -> None:
         await pilot.pause()
         assert editor.active.path == "pkg/module_with_a_long_name_0.py"
         assert shown_whole("pkg/module_with_a_long_name_0.py")
+        await pilot.press("ctrl+pageup")  # back to the last tab, then a resize
+        await pilot.resize_terminal(120, 12)
+        await pilot.pause()
+        await pilot.resize_terminal(50, 12)
+        await pilot.pause()
+        await pilot.pause()
+        assert shown_whole("pkg/module_with_a_long_name_9.py")
 
 
 async def test_going_to_a_match_centres_its_line_without_scrolling_sideways() -> None:

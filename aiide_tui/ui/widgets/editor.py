@@ -470,6 +470,11 @@ class Editor(Widget):
         event.stop()
         self.focus_active()
 
+    def on_resize(self) -> None:
+        """A terminal resized: the active tab must still be in the tab bar's view."""
+        if self._active_path is not None and self._active_path in self._tabs:
+            self.call_after_refresh(self._tabs[self._active_path].scroll_visible, animate=False)
+
     # -- helpers --------------------------------------------------------------
 
     def _view(self, path: str) -> CodeView:

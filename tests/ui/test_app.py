@@ -379,6 +379,17 @@ async def test_status_bar_reports_an_unreachable_model_server(project: Path):
         await wait_for(pilot, lambda: "127.0.0.1:9" in str(chat.query_one("#chat-notice").render()))
 
 
+async def test_a_narrow_status_bar_still_says_the_model_server_is_offline(project: Path):
+    config = load_config(project, env={"OLLAMA_HOST": "http://127.0.0.1:9"})
+    app = AiideApp(project, config, remember_theme=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        status = pilot.app.screen.query_one("#status")
+        await wait_for(pilot, lambda: "offline" in status.segment_text("model"))
+        await pilot.pause()
+        model = status.query_one("#status-model")
+        assert model.display and model.region.width > 0  # the model's name is what goes
+
+
 async def test_status_bar_names_the_models_serving_each_role(project: Path, model_server):
     (project / ".aiide.toml").write_text(model_server.config_toml("ollama"))
     app = AiideApp(project, load_config(project), remember_theme=False)

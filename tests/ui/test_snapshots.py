@@ -25,7 +25,7 @@ async def with_open_file(pilot) -> None:
     await wait_for(pilot, lambda: screen.query_one(FileTree).file_count > 0)
     status = screen.query_one("#status")
     await wait_for(pilot, lambda: "full-text" in status.segment_text("index"), timeout=30)
-    await wait_for(pilot, lambda: "fim:" in status.segment_text("fim"), timeout=30)
+    await wait_for(pilot, lambda: "fim" in status.segment_text("fim"), timeout=30)
     screen.open_file("inventory/store.py")
     editor = screen.query_one(Editor)
     await wait_for(pilot, lambda: editor.is_open("inventory/store.py"))

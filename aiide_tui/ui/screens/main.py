@@ -708,8 +708,8 @@ class MainScreen(Screen[None]):
         elif not state["enabled"]:
             self.status.set_segment("fim", "fim: off")
         elif state["error"]:
-            self.status.set_segment(
-                "fim", f"fim: {state['model']} ✗", state="warn", tooltip=state["error"]
+            self.status.set_segment(  # the mark first: a narrow bar cuts the model's name
+                "fim", f"fim ✗ {state['model']}", state="warn", tooltip=state["error"]
             )
         else:  # the model segment names the model; this one says whether it is at work
             busy = " ●" if state["in_flight"] else ""

@@ -352,6 +352,21 @@ async def test_confirm_screen_returns_the_chosen_key() -> None:
         assert results == ["d", "c", "s"]
 
 
+async def test_confirm_buttons_stack_when_a_row_would_be_cut() -> None:
+    from textual.widgets import Button
+
+    choices = [("s", "Save and quit"), ("d", "Quit without saving"), ("c", "Cancel")]
+    for width, stacked in ((60, True), (120, False)):
+        app = Host()
+        async with app.run_test(size=(width, 24)) as pilot:
+            app.push_screen(ConfirmScreen("Unsaved changes", "a.py has edits.", choices))
+            await pilot.pause()
+            screen = app.screen
+            assert screen.query_one("#confirm-choices").has_class("-stacked") is stacked
+            for button in screen.query(Button):  # every choice whole on screen
+                assert button.region.right <= width and button.region.width >= len(button.name)
+
+
 async def _main_py(app: Host, pilot) -> CodeView:
     """Both documents open, src/main.py the active one."""
     editor = await _open_two(app, pilot)

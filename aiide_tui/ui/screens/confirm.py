@@ -40,6 +40,8 @@ class ConfirmScreen(ModalScreen[str]):
         }
         & #confirm-message { width: auto; max-width: 100%; margin: 0 0 1 0; }
         & #confirm-choices { width: auto; height: auto; }
+        & #confirm-choices.-stacked { layout: vertical; }
+        & #confirm-choices.-stacked Button { margin: 0 0 0 0; }
         & Button { margin: 0 1 0 0; min-width: 10; }
     }
     """
@@ -67,6 +69,16 @@ class ConfirmScreen(ModalScreen[str]):
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
+        self._fit_choices()
+
+    def on_resize(self) -> None:
+        self._fit_choices()
+
+    def _fit_choices(self) -> None:
+        """One button under another when a row of them would be cut (a 60-column pane)."""
+        needed = sum(len(label) + len(key) + 6 for key, label in self.choices)
+        room = int(self.app.size.width * 0.9) - 6  # the dialog's max width, less border/padding
+        self.query_one("#confirm-choices").set_class(needed > room, "-stacked")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

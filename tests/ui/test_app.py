@@ -210,6 +210,19 @@ async def test_help_lists_keys_from_the_keymap(project: Path):
         await wait_for(pilot, lambda: (project / "README.md").read_text().startswith("x#"))
 
 
+async def test_help_at_60_columns_keeps_the_actions_readable(project: Path):
+    from aiide_tui.ui.screens.help import KeysTable
+
+    async with make_app(project).run_test(size=(60, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen))
+        await pilot.pause()
+        table = pilot.app.screen.query_one(KeysTable)
+        shown = "\n".join(line.text for line in table.render_lines(table.region.reset_offset))
+        assert "Quit" in shown and "Name in [keys]" not in shown
+
+
 async def test_theme_switch_is_remembered(project: Path):
     async with make_app(project).run_test(size=(160, 48)) as pilot:
         await ready(pilot)

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from aiide_tui.keymap import Action
@@ -34,15 +35,9 @@ class HelpScreen(ModalScreen[None]):
         self.actions = actions
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, expand=True, show_header=True, header_style="bold")
-        table.add_column("Key", max_width=22)  # several keys wrap after their commas
-        table.add_column("Action", ratio=1)
-        table.add_column(Text("Name in [keys]"), style="dim", no_wrap=True)
-        for action, keys in self.actions:
-            table.add_row(keys.replace(",", ", "), action.description, action.id)
         with VerticalScroll() as scroll:
             scroll.border_title = "Keys · Esc to close"
-            yield Static(table)
+            yield KeysTable(self.actions)
             yield Static(
                 "\nThe command palette has every action but the suggestion keys, which act "
                 "on a suggestion shown in the editor. Override keys in "
@@ -50,3 +45,27 @@ class HelpScreen(ModalScreen[None]):
                 classes="hint",
                 markup=False,
             )
+
+
+class KeysTable(Widget):
+    """The keys as a table laid out for the width there is: below `FULL_WIDTH` columns the
+    names for [keys] go (the palette shows them too), so the actions keep their room."""
+
+    FULL_WIDTH = 90
+    DEFAULT_CSS = "KeysTable { height: auto; }"
+
+    def __init__(self, actions: list[tuple[Action, str]]) -> None:
+        super().__init__()
+        self.actions = actions
+
+    def render(self) -> Table:
+        full = self.size.width >= self.FULL_WIDTH
+        table = Table(box=None, expand=True, show_header=True, header_style="bold")
+        table.add_column("Key", max_width=22 if full else 14)  # keys wrap after their commas
+        table.add_column("Action", ratio=1)
+        if full:
+            table.add_column(Text("Name in [keys]"), style="dim", no_wrap=True)
+        for action, keys in self.actions:
+            row = [keys.replace(",", ", "), action.description]
+            table.add_row(*row, *([action.id] if full else []))
+        return table

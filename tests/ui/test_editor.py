@@ -537,3 +537,16 @@ async def test_going_to_a_match_centres_its_line_without_scrolling_sideways() ->
         assert view.selected_text == "argument_119"
         assert view.scroll_x == 0
         assert view.scroll_y > 100 and abs(view.scroll_y + view.size.height // 2 - 119) <= 2
+
+
+async def test_a_narrow_find_bar_gives_its_room_to_the_fields() -> None:
+    app = Host()
+    async with app.run_test(size=(40, 12)) as pilot:
+        app.editor.open_document("a.txt", "items\n", mtime_ns=1)
+        await pilot.pause()
+        await pilot.press("ctrl+r", *"items", "tab", *"stock_items")
+        await pilot.pause()
+        bar = app.editor.query_one(FindBar)
+        assert bar.has_class("-narrow")
+        for field in ("#find-input", "#replace-input"):
+            assert bar.query_one(field).region.width >= 10

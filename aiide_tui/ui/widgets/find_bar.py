@@ -74,6 +74,8 @@ class FindBar(Horizontal):
         & > #find-case.-on { color: $text; text-style: bold; }
         & > #replace-label, & > #replace-input { display: none; }
         &.-replace > #replace-label, &.-replace > #replace-input { display: block; }
+        &.-narrow > Label { display: none; }
+        &.-narrow > #find-status { min-width: 0; }
         & > Input {
             width: 1fr;
             height: 1;
@@ -84,6 +86,10 @@ class FindBar(Horizontal):
         }
     }
     """
+
+    NARROW = 70
+    """Below this many columns the field labels go (the placeholders say the same), so the
+    fields keep room to show what is typed."""
 
     case_sensitive: reactive[bool] = reactive(False)
     """Whether matching respects case (off by default)."""
@@ -141,6 +147,9 @@ class FindBar(Horizontal):
         @property
         def control(self) -> FindBar:
             return self.bar
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < self.NARROW, "-narrow")
 
     def compose(self) -> ComposeResult:
         yield Label("Find", id="find-label")

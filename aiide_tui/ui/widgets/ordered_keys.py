@@ -24,9 +24,11 @@ class BoundKeysInOrder:
         action = self._bound_action(event.key)
         if action is None:
             return  # the widget's own handler inserts characters; the app handles the rest
-        event.stop()
-        event.prevent_default()
-        await self.run_action(action)  # type: ignore[attr-defined]
+        if await self.app.run_action(action, self):  # type: ignore[attr-defined]
+            event.stop()
+            event.prevent_default()
+        # else the action stood aside (SkipAction: an Input cannot scroll down), and the key
+        # goes on as it would have: to the screen's binding, say, moving through a list
 
     def _bound_action(self, key: str) -> str | None:
         """The action this widget binds `key` to, when enabled."""

@@ -149,6 +149,6 @@ def reason_by_content(data: bytes, limits: Limits) -> str | None:
         return f"minified or long lines ({longest:,} characters)"
     if GENERATED_MARKERS.search(data[:MARKER_BYTES]):
         return "generated (marker in the header)"
-    if PRIVATE_KEY.search(text):
+    if b"PRIVATE KEY" in data and PRIVATE_KEY.search(text):
         return "secret (holds a private key; never indexed)"
     return None

@@ -121,10 +121,11 @@ class ServicesClient:
         """Delete a file through the path policy, journaled (undo brings it back)."""
         await self._call("workspace/delete", {"path": path, "confirmed": confirmed})
 
-    async def rename(self, path: str, new_path: str, *, confirmed: bool = False) -> None:
-        """Move a file through the path policy, journaled as one undoable step."""
+    async def rename(self, path: str, new_path: str, *, confirmed: bool = False) -> int:
+        """Move a file through the path policy, journaled as one undoable step; returns the
+        moved file's mtime_ns."""
         params = {"path": path, "new_path": new_path, "confirmed": confirmed}
-        await self._call("workspace/rename", params)
+        return (await self._call("workspace/rename", params))["mtime_ns"]
 
     async def undo(self, *, force: bool = False) -> list[str]:
         """Revert the newest file change in the undo journal; the paths it touched.

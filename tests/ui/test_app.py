@@ -632,7 +632,9 @@ async def test_rename_a_file_from_the_tree_and_its_tab_follows(project: Path):
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
+        await open_file(pilot, "README.md")
         await open_file(pilot, "web/format.js")
+        await open_file(pilot, "inventory/store.py")
         tree = app.screen.query_one(FileTree)
         await pilot.press("alt+1")  # focus files
         await wait_for(pilot, lambda: app.focused is tree)
@@ -655,6 +657,8 @@ async def test_rename_a_file_from_the_tree_and_its_tab_follows(project: Path):
         assert not (project / "web/format.js").exists()
         await wait_for(pilot, lambda: editor(pilot).is_open("web/lib/fmt.js"))
         assert not editor(pilot).is_open("web/format.js")
+        tabs = [view.path for view in editor(pilot).documents]
+        assert tabs == ["README.md", "web/lib/fmt.js", "inventory/store.py"]  # in its place
         await pilot.press("alt+z")  # undo the move: the tab follows it back
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")

@@ -294,10 +294,12 @@ class MainScreen(Screen[None]):
             return
         from aiide_tui.ui.screens.path_prompt import PathPrompt
 
+        mtimes: dict[str, int] = {}
+
         async def move(new_path: str) -> str | None:
             assert self.client is not None
             try:
-                await self.client.rename(path, new_path)
+                mtimes[new_path] = await self.client.rename(path, new_path)
             except AiideError as error:
                 return error.message
             return None
@@ -306,8 +308,7 @@ class MainScreen(Screen[None]):
             if new_path is None:
                 return
             if self.editor.is_open(path):
-                self.editor.close_document(path, force=True)
-                self.open_file(new_path)
+                self.editor.rename_document(path, new_path, mtimes[new_path])
             self.notify(f"Moved {path} to {new_path}", timeout=3)
 
         self.app.push_screen(PathPrompt(f"Rename {path}", path, move), moved)

@@ -325,6 +325,22 @@ class Editor(Widget):
             self.focus_active()
         return True
 
+    def rename_document(self, old: str, new: str, mtime_ns: int) -> None:
+        """The file of an open tab moved to `new`: the tab keeps its place, its text and its
+        undo history."""
+        view = self._views.get(old)
+        if view is None or new in self._views:
+            return
+        self._views = {new if path == old else path: v for path, v in self._views.items()}
+        self._tabs = {new if path == old else path: t for path, t in self._tabs.items()}
+        view.path, view.mtime_ns = new, mtime_ns
+        tab = self._tabs[new]
+        tab.path = tab.tooltip = new
+        self._relabel_all()
+        if self._active_path == old:
+            self._active_path = None
+            self._activate(new)  # the border title and the screen follow
+
     def mark_saved(self, path: str, text: str, mtime_ns: int) -> None:
         """The screen wrote `text` to `path`, which now has mtime `mtime_ns`."""
         self._view(path).mark_saved(text, mtime_ns)

@@ -135,6 +135,8 @@ def test_long_but_legal_names_and_unicode_are_fine(policy: PathPolicy) -> None:
         (".pypirc", "a secret"),
         (".netrc", "a secret"),
         ("credentials.json", "a secret"),
+        (".aws/credentials", "a secret"),
+        ("gcloud/credentials", "a secret"),
         ("store.p12", "a secret"),
         ("store.pfx", "a secret"),
         ("secrets.yaml", "a secret"),
@@ -167,7 +169,8 @@ def test_protected_paths(policy: PathPolicy, path: str, reason: str) -> None:
 @pytest.mark.parametrize(
     "path",
     ["src/main.py", ".github/CODEOWNERS", "environment.py", "keys.py", "docs/ci.md",
-     "secrets.py", "providers/secrets.py", "docker/config.json", "envs.py"],
+     "secrets.py", "providers/secrets.py", "docker/config.json", "envs.py",
+     "google/auth/credentials.py", "botocore/credentials.py"],
 )  # fmt: skip
 def test_ordinary_paths_are_not_protected(policy: PathPolicy, path: str) -> None:
     assert not policy.is_protected(path)

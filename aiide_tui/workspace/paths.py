@@ -29,10 +29,12 @@ _SECRET_PATTERNS = (
     "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.kdbx",
     "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*",
     ".npmrc", ".pypirc", ".netrc", "_netrc", ".pgpass", ".git-credentials", ".htpasswd",
-    "credentials*", "service-account*.json", "*.tfstate", "*.tfstate.*", "*.tfvars",
+    "credentials", "credentials.json", "credentials.y*ml", "credentials.toml", "credentials.ini",
+    "credentials.csv", "credentials.xml", "credentials.txt", "credentials.env",
+    "service-account*.json", "*.tfstate", "*.tfstate.*", "*.tfvars",
     "secrets.json", "secrets.y*ml", "secrets.toml", "secrets.ini", "secrets.env",
 )  # fmt: skip
-"""File names that hold credentials (`secrets.py`, a module, is code)."""
+"""File names that hold credentials (`secrets.py` and `credentials.py`, modules, are code)."""
 _SECRET_FOLDERS = frozenset({".ssh", ".gnupg", ".aws", ".kube", "secrets", ".secrets"})
 """Folders whose every file is a credential or a credential's configuration."""
 _SECRET_FILES_IN = {".docker": frozenset({"config.json"})}

@@ -232,3 +232,38 @@ def test_names_that_are_not_utf8_are_left_out_of_status_and_listings(repo: Path)
     assert all(name.encode("utf-8") for name in git.status())
     assert "fine.py" in project_files(repo)
     assert not [name for name in project_files(repo) if name.startswith("bad")]
+
+
+@pytest.mark.parametrize(
+    ("gitignore", "files"),
+    [
+        ("?\n", ["pkg/mod.py", "x"]),
+        ("x\n", ["pkg/mod.py", "x"]),
+        ("build/*\n!build/keep.py\n", ["build/keep.py", "build/drop.py"]),
+        ("*\n!*/\n!*.py\n", ["root.py", "src/a.py", "src/deep/d.py", "src/notes.txt"]),
+        (
+            "target/\n*.log\n!keep.log\n",
+            ["src/main.rs", "target/debug/out.rs", "a.log", "keep.log"],
+        ),
+    ],
+)
+def test_outside_git_the_listing_honours_gitignore_as_git_would(
+    tmp_path: Path, gitignore: str, files: list[str]
+) -> None:
+    """The same files `git ls-files -o --exclude-standard` lists: a folder is skipped only when
+    it is ignored itself (`?` hid every folder; `build/*` then `!build/keep.py` lost keep.py)."""
+    from aiide_tui.workspace.listing import project_files
+
+    plain, repo = tmp_path / "plain", tmp_path / "repo"
+    for root in (plain, repo):
+        (root / ".gitignore").parent.mkdir(parents=True, exist_ok=True)
+        (root / ".gitignore").write_text(gitignore)
+        for rel in files:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text("x\n")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    listed = subprocess.run(
+        ["git", "-C", str(repo), "ls-files", "-o", "--exclude-standard"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert project_files(plain) == sorted(listed)

@@ -49,6 +49,11 @@ class IgnoreRules:
                 return True
         return False
 
+    def folder_ignored(self, rel: str) -> bool:
+        """Whether the folder `rel` itself is ignored (a walk need not go in); its parents are
+        taken as judged already, as a walk from the root judges them first."""
+        return self._decide(rel, is_folder=True)
+
     def _decide(self, path: str, *, is_folder: bool) -> bool:
         verdict = False
         for rule in self.rules:

@@ -41,7 +41,7 @@ def _walk(root: Path, *, folder_links: bool) -> list[str]:
         base = Path(directory).relative_to(root)
         dirnames[:] = sorted(
             name for name in dirnames
-            if name not in SKIPPED_DIRS and not gitignore.ignored(_join(base, name) + "/x")
+            if name not in SKIPPED_DIRS and not gitignore.folder_ignored(_join(base, name))
         )  # fmt: skip
         links = [d for d in dirnames if os.path.islink(os.path.join(directory, d))]
         names = [*filenames, *links] if folder_links else filenames

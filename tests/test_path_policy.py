@@ -155,6 +155,10 @@ def test_long_but_legal_names_and_unicode_are_fine(policy: PathPolicy) -> None:
         ("gcp/service-account.json", "a secret"),
         ("infra/terraform.tfstate", "a secret"),
         ("infra/prod.tfvars", "a secret"),
+        ("infra/prod.tfvars.json", "a secret"),
+        ("keys/server.ppk", "a secret"),
+        (".vault-token", "a secret"),
+        ("ops/kubeconfig", "a secret"),
     ],
 )
 def test_protected_paths(policy: PathPolicy, path: str, reason: str) -> None:
@@ -296,7 +300,13 @@ def test_a_private_key_is_a_secret_whatever_the_file_is_called() -> None:
 
     key = "notes\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END OPENSSH PRIVATE KEY-----\n"
     assert secret_text(key) and secret_text(key.encode())
-    assert secret_text("-----BEGIN RSA PRIVATE KEY-----\n") and secret_text(
-        "-----BEGIN PRIVATE KEY-----"
+    encrypted = (
+        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,AB\n\n"
+        "MIIEow+/=\n-----END RSA PRIVATE KEY-----\n"
     )
-    assert not secret_text("-----BEGIN PUBLIC KEY-----\n") and not secret_text(b"PRIVATE KEY")
+    assert secret_text(encrypted)
+    assert not secret_text("-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n")
+    # code that names the header (a parser's constants) is not a key; nor is a binary
+    assert not secret_text('_SK_START = b"-----BEGIN OPENSSH PRIVATE KEY-----"\n')
+    assert not secret_text('HEADER = "-----BEGIN PRIVATE KEY-----"\ndef parse(): pass\n')
+    assert not secret_text(b"\x7fELF\x00\x00" + key.encode())

@@ -31,15 +31,20 @@ _SECRET_PATTERNS = (
     ".npmrc", ".pypirc", ".netrc", "_netrc", ".pgpass", ".git-credentials", ".htpasswd",
     "credentials", "credentials.json", "credentials.y*ml", "credentials.toml", "credentials.ini",
     "credentials.csv", "credentials.xml", "credentials.txt", "credentials.env",
-    "service-account*.json", "*.tfstate", "*.tfstate.*", "*.tfvars",
+    "service-account*.json", "*.tfstate", "*.tfstate.*", "*.tfvars", "*.tfvars.json",
+    "*.ppk", ".vault-token", ".dockercfg", ".s3cfg", ".boto", "kubeconfig",
     "secrets.json", "secrets.y*ml", "secrets.toml", "secrets.ini", "secrets.env",
 )  # fmt: skip
 """File names that hold credentials (`secrets.py` and `credentials.py`, modules, are code)."""
 _SECRET_FOLDERS = frozenset({".ssh", ".gnupg", ".aws", ".kube", "secrets", ".secrets"})
 """Folders whose every file is a credential or a credential's configuration."""
 _SECRET_FILES_IN = {".docker": frozenset({"config.json"})}
-PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
-"""What a file holding a private key says, whatever it is called."""
+PRIVATE_KEY = re.compile(
+    r"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----[ \t]*\r?\n"
+    r"(?:[A-Za-z0-9+/=:,. \t-]*\r?\n)+?-----END \1-----"
+)
+"""A private key block, whatever file holds it: the header, the key's lines and the end (code
+that only names the header, a parser's constant, is not one)."""
 _PRIVATE_KEY_BYTES = re.compile(PRIVATE_KEY.pattern.encode())
 
 
@@ -68,10 +73,13 @@ def secret_path(rel: str) -> bool:
 
 
 def secret_text(text: str | bytes) -> bool:
-    """Whether text holds a private key (a key pasted into `notes.txt` is still a key)."""
+    """Whether text holds a private key (a key pasted into `notes.txt` is still a key);
+    binary data (a library that embeds the header) is not text, and holds none."""
     if isinstance(text, bytes):
-        return b"PRIVATE KEY" in text and _PRIVATE_KEY_BYTES.search(text) is not None
-    return PRIVATE_KEY.search(text) is not None
+        if b"PRIVATE KEY" not in text or b"\x00" in text[:8192]:
+            return False
+        return _PRIVATE_KEY_BYTES.search(text) is not None
+    return "PRIVATE KEY" in text and PRIVATE_KEY.search(text) is not None
 
 
 def protection_of(rel: str) -> str | None:

@@ -67,7 +67,9 @@ def test_binary_files_and_execute_bits_come_back_byte_for_byte(
 
 def test_secrets_by_name_or_by_a_private_key_inside_never_go_into_a_run(project: Path) -> None:
     (project / ".envrc").write_text("export TOKEN=1\n")
-    (project / "deploy.txt").write_text("-----BEGIN EC PRIVATE KEY-----\nxx\n")
+    (project / "deploy.txt").write_text(
+        "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n"
+    )
     snap = snapshot(project, 64 << 20)
     assert {".env", ".envrc", "deploy.txt"} <= set(snap.skipped_secrets)
     assert not {".env", ".envrc", "deploy.txt"} & set(snap.files)

@@ -135,7 +135,8 @@ def test_search_prints_one_line_per_hit_even_for_a_name_with_a_newline(tmp_path)
     env = {"AIIDE_DATA_DIR": str(tmp_path / "data")}
     found = run("search", "--root", str(tmp_path), "oddly_named", env_extra=env)
     assert found.returncode == 0, found.stderr
-    assert found.stdout.splitlines()[0].startswith("new\\nline.py:1-2  ")
+    first = found.stdout.splitlines()[0]
+    assert first.startswith("new\\nline.py:1-2  new\\nline.oddly_named  ")  # path and symbol
 
 
 def test_search_says_when_vectors_could_not_help_the_ranking(tmp_path):
@@ -144,3 +145,6 @@ def test_search_says_when_vectors_could_not_help_the_ranking(tmp_path):
     found = run("search", "--root", str(tmp_path), "alpha", env_extra=env)
     assert found.returncode == 0 and found.stdout.startswith("a.py:1-2")
     assert "aiide search: vectors off (" in found.stderr and "0 of 1 chunks" in found.stderr
+    off = run("search", "--root", str(tmp_path), "alpha",
+              env_extra={**env, "AIIDE_INDEX__VECTORS": "false"})  # fmt: skip
+    assert off.returncode == 0 and "vectors" not in off.stderr  # switched off: nothing to say

@@ -26,7 +26,8 @@ def command(query: tuple[str, ...], k: int, as_json: bool, root: str | None) -> 
         status = index.status()
     finally:
         index.close()
-    if status["embedded"] < status["chunks"]:  # say what the ranking could not use
+    wanted = not index.vector_state.startswith("off (no embedder")  # not switched off
+    if wanted and status["embedded"] < status["chunks"]:  # say what the ranking could not use
         click.echo(
             f"aiide search: vectors {index.vector_state}, {status['embedded']:,} of"
             f" {status['chunks']:,} chunks embedded (the app fills them in the background)",
@@ -39,12 +40,13 @@ def command(query: tuple[str, ...], k: int, as_json: bool, root: str | None) -> 
         click.echo(f"Nothing in the index matches {' '.join(query)!r}.", err=True)
     for result in results:
         parts = " ".join(f"{name}={value:.4f}" for name, value in result.parts.items())
-        path = (
-            result.path.encode("unicode_escape").decode()
-            if not result.path.isprintable()
-            else result.path
-        )
         click.echo(
-            f"{path}:{result.start_line}-{result.end_line}  {result.symbol}"
-            f"  score={result.score:.4f} ({parts})"
-        )  # one line a hit, even for a name holding a newline (escaped; --json has it as is)
+            f"{_one_line(result.path)}:{result.start_line}-{result.end_line}"
+            f"  {_one_line(result.symbol)}  score={result.score:.4f} ({parts})"
+        )
+
+
+def _one_line(text: str) -> str:
+    """One line a hit, even for a path or symbol holding a newline or an escape (escaped;
+    `--json` has them as they are)."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode()

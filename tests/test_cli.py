@@ -148,3 +148,9 @@ def test_search_says_when_vectors_could_not_help_the_ranking(tmp_path):
     off = run("search", "--root", str(tmp_path), "alpha",
               env_extra={**env, "AIIDE_INDEX__VECTORS": "false"})  # fmt: skip
     assert off.returncode == 0 and "vectors" not in off.stderr  # switched off: nothing to say
+
+
+def test_run_with_bad_settings_fails_as_a_settings_error_not_as_the_sandbox(tmp_path):
+    result = run("run", "--", "true", cwd=tmp_path, env_extra={"AIIDE_SANDBOX__TIMEOUT_S": "abc"})
+    assert result.returncode == 1, "125 is the sandbox's failure"
+    assert "AIIDE_SANDBOX__TIMEOUT_S" in result.stderr and "Traceback" not in result.stderr

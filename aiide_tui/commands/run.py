@@ -69,6 +69,9 @@ def command(
     ended: list[str] = []  # why the run was stopped early, if it was
     try:
         config = load_settings(root)
+    except AiideError as error:  # the user's settings, not the sandbox: not 125
+        raise click.ClickException(error.message) from error
+    try:
         result = asyncio.run(_run(root, config, argv, image, timeout, network, ended))
     except AiideError as error:
         click.echo(f"aiide run: {error.message}", err=True)

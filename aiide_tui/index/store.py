@@ -149,6 +149,9 @@ class IndexStore:
         """Move a damaged index (and its WAL) out of the way, to be built again."""
         with contextlib.suppress(Exception):
             self.db.close()
+        for older in self.path.parent.glob(f"{self.path.name}.damaged-*"):
+            with contextlib.suppress(OSError):  # one damaged copy is evidence enough
+                older.unlink()
         self.set_aside = self.path.with_name(f"{self.path.name}.damaged-{int(time.time())}")
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(FileNotFoundError):

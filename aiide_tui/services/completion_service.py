@@ -68,6 +68,8 @@ class CompletionService:
             InvalidParams: `path`, `prefix` or `suffix` is missing.
         """
         self._clients.add(ctx.endpoint)
+        for name in ("path", "prefix", "suffix"):
+            params.text(name)  # named in the error when missing or not text
         try:
             request = CompletionRequest.from_params(params)
         except TypeError as error:
@@ -82,8 +84,9 @@ class CompletionService:
 
     async def accepted(self, params: NamedParams, ctx: RequestContext) -> None:
         """`{id, chars, kind}`: the user inserted `chars` characters of suggestion `id`."""
+        suggestion, chars = params.text("id"), params.whole("chars", 0, minimum=0)
         if self._engine is not None:
-            self._engine.accepted(params.text("id"), params.whole("chars", 0, minimum=0))
+            self._engine.accepted(suggestion, chars)
 
     async def state(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         """The model, whether a request is in flight, the last error, whether enabled.

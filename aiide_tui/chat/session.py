@@ -322,7 +322,8 @@ class ChatSession:
                     await _route(event, answer, emit)
                 held = parser.held_lines
                 if held != said and (held is None or time.monotonic() - said_at > PROGRESS_S):
-                    text = f"writing a code block: {held} lines" if held is not None else ""
+                    lines = f"{held} line{'s' * (held != 1)}" if held is not None else ""
+                    text = f"writing a code block: {lines}" if held is not None else ""
                     await emit({"kind": "progress", "text": text})  # held blocks show late
                     said_at, said = time.monotonic(), held
                 if chunk.done:

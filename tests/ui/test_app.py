@@ -333,6 +333,13 @@ async def test_f6_into_the_chat_types_in_its_prompt_and_a_wider_terminal_keeps_i
         assert "chat" in shown(pilot) and "review" not in shown(pilot)
         await pilot.press(*"abc")
         assert prompt.value == "whyabc"
+        screen.narrow_region = "files"  # the region last shown while narrow, long ago
+        screen.action_focus_chat()  # chosen while wide, then the terminal narrows
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert shown(pilot) == {"chat"}
+        await pilot.press("Q")
+        assert prompt.value == "whyabcQ"
 
 
 async def test_review_pane_shows_working_tree_changes(project: Path):

@@ -550,3 +550,6 @@ async def test_a_narrow_find_bar_gives_its_room_to_the_fields() -> None:
         assert bar.has_class("-narrow")
         for field in ("#find-input", "#replace-input"):
             assert bar.query_one(field).region.width >= 10
+        for kept in ("#find-status", "#find-case"):  # the count and the case toggle stay
+            assert bar.query_one(kept).display and bar.query_one(kept).region.width > 0
+        assert not bar.query_one("#find-label").display

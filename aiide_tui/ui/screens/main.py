@@ -159,7 +159,11 @@ class MainScreen(Screen[None]):
     # -- layout ---------------------------------------------------------------
 
     def on_resize(self) -> None:
-        self.layout_mode = layout.layout_for_width(self.size.width, self.config.ui.layout)
+        mode = layout.layout_for_width(self.size.width, self.config.ui.layout)
+        if mode == "narrow" and self.layout_mode != "narrow":
+            # the one region shown is the one in use (typing meant for the chat edited a file)
+            self.narrow_region = self._focused_region() or self.narrow_region
+        self.layout_mode = mode
 
     def watch_layout_mode(self) -> None:
         self._apply_layout()

@@ -171,7 +171,11 @@ class ChatPanel(Vertical):
         yield VerticalScroll(id="chat-log")
         yield self._progress
         yield self._context_bar
-        yield OrderedInput(placeholder="Ask about your code (Enter to send)", id="chat-input")
+        yield OrderedInput(
+            placeholder="Ask about your code (Enter to send)",
+            id="chat-input",
+            select_on_focus=False,
+        )  # coming back to the prompt must not let the next key replace the draft
 
     def on_mount(self) -> None:
         if not self.model_connected:

@@ -74,7 +74,7 @@ class FindBar(Horizontal):
         & > #find-case.-on { color: $text; text-style: bold; }
         & > #replace-label, & > #replace-input { display: none; }
         &.-replace > #replace-label, &.-replace > #replace-input { display: block; }
-        &.-narrow > Label { display: none; }
+        &.-narrow > #find-label, &.-replace.-narrow > #replace-label { display: none; }
         &.-narrow > #find-status { min-width: 0; }
         & > Input {
             width: 1fr;

@@ -202,8 +202,8 @@ def narrowed(edit: Edit, text: str) -> tuple[Edit, list[str]]:
     blocks = SequenceMatcher(None, old, new, autojunk=False).get_matching_blocks()
     if sum(size for *_, size in blocks) < KEPT_LINES * len(old):
         new_text = _definitions_replaced(edit.replace, edit.path, text)
-        return (edit, []) if new_text is None else (Edit(edit.path, "", new_text, "whole",
-                                                          edit.source), [])  # fmt: skip
+        if new_text is not None:
+            return Edit(edit.path, "", new_text, "whole", edit.source), []
     dropped = [name for name in _top_definitions(old) if name not in _top_definitions(new)]
     if not dropped:
         return edit, []
@@ -223,13 +223,19 @@ def _definitions_replaced(code: str, path: str, text: str) -> str | None:
     margin = min(_indent(line) for line in filled)
     starts = [
         at for at, line in enumerate(lines)
-        if line.strip() and _indent(line) == margin and _TOP_DEFINITION.match(line.lstrip())
+        if line.strip() and _indent(line) == margin
+        and (_TOP_DEFINITION.match(line.lstrip()) or _CONSTANT.match(line.lstrip()))
     ]  # fmt: skip
     if not starts or any(line.strip() for line in lines[: starts[0]]):
         return None
     result = text
     for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
         chunk = "".join(lines[start:end]).rstrip("\n") + "\n"
+        if constant := _CONSTANT.match(lines[start].lstrip()):
+            result = _constant_set(result, constant.group(1), chunk, lines[end:])
+            if result is None:
+                return None
+            continue
         edit = _restated_definition(CodeBlock("", chunk, chunk), {path: result})
         if edit is not None:
             result = result.replace(edit.search, edit.replace, 1)
@@ -238,6 +244,33 @@ def _definitions_replaced(code: str, path: str, text: str) -> str | None:
         else:
             result = result.rstrip("\n") + ("\n\n\n" if path.endswith(".py") else "\n\n") + chunk
     return result
+
+
+_CONSTANT = re.compile(r"([A-Za-z_]\w*)\s*(?::[^=]+)?=[^=]")
+"""A one-line top-level assignment (`TAX_RATE = 0.2`), as models put one over a function."""
+
+
+def _constant_set(text: str, name: str, chunk: str, after: list[str]) -> str | None:
+    """`text` with the one-line assignment of `name` set to `chunk`: in place, or new before
+    the next definition the block restates (the code that uses it), else at the end. None
+    when the file assigns `name` more than once or over several lines."""
+    if chunk.count("\n") > 1:
+        return None
+    lines = text.splitlines(keepends=True)
+    found = [at for at, line in enumerate(lines) if (m := _CONSTANT.match(line)) and m[1] == name]
+    if len(found) > 1:
+        return None
+    if found:
+        at = found[0]
+        if at + 1 < len(lines) and lines[at + 1].strip() and _indent(lines[at + 1]) > 0:
+            return None  # continued on the next lines
+        return "".join([*lines[:at], chunk, *lines[at + 1 :]])
+    follows = next((line for line in after if line.strip()), "")
+    if follows:
+        spot = next((at for at, line in enumerate(lines) if line.strip() == follows.strip()), None)
+        if spot is not None:
+            return "".join([*lines[:spot], chunk, "\n\n", *lines[spot:]])
+    return text.rstrip("\n") + "\n\n" + chunk
 
 
 _TOP_DEFINITION = re.compile(r"(?:async\s+)?(?:def|class|function|func|fn)\s+(\w+)")

@@ -294,3 +294,39 @@ def test_a_few_restated_functions_replace_theirs_and_a_new_one_is_added_at_the_e
 def test_a_comment_that_is_not_a_path_stays_code():
     (block,) = blocks_of("```python\n# v1.2\nVALUE = 1\n```\n")
     assert block.path_hint is None and block.body.startswith("# v1.2")
+
+
+PRICING = (
+    '"""Pricing rules."""\n\nRATE = 0.1\n\n\ndef discount(amount):\n    if amount > 100:\n'
+    "        return amount * (1 - RATE)\n    return amount\n\n\ndef tax(amount):\n"
+    "    return amount * 0.2\n"
+)
+
+
+def test_a_path_comment_over_a_new_constant_and_a_function_changes_just_those():
+    """`TAX_RATE = 0.2` over the changed `tax`: the constant goes before the function that
+    uses it, and `discount` stays (the whole file was replaced, silently deleting it)."""
+    block = "TAX_RATE = 0.2\n\n\ndef tax(amount):\n    return round(amount * TAX_RATE, 2)\n"
+    edits, _ = parse_edits(blocks_of(f"```python\n# shop/pricing.py\n{block}```\n"))
+    result = apply_edits(edits, lambda path: PRICING)
+    expected = PRICING.replace(
+        "def tax(amount):\n    return amount * 0.2\n",
+        "TAX_RATE = 0.2\n\n\ndef tax(amount):\n    return round(amount * TAX_RATE, 2)\n",
+    )
+    assert result.after["shop/pricing.py"] == expected and not result.notes
+
+
+def test_a_path_comment_over_one_constant_sets_it_in_place():
+    edits, _ = parse_edits(blocks_of("```python\n# shop/pricing.py\nRATE = 0.15\n```\n"))
+    result = apply_edits(edits, lambda path: PRICING)
+    assert result.after["shop/pricing.py"] == PRICING.replace("RATE = 0.1\n", "RATE = 0.15\n")
+
+
+def test_a_whole_file_edit_that_cannot_be_narrowed_still_says_what_it_leaves_out():
+    edits, _ = parse_edits(blocks_of("```python\n# shop/pricing.py\nprint('only this')\n```\n"))
+    result = apply_edits(edits, lambda path: PRICING)
+    assert result.after["shop/pricing.py"] == "print('only this')\n"
+    assert result.notes == [
+        "shop/pricing.py: the model's version leaves out discount, tax; reject those hunks"
+        " unless you asked for them to go"
+    ]

@@ -352,3 +352,22 @@ async def test_ansi_themes_render_strings_and_attributes(tmp_path: Path, theme: 
         await pilot.pause()
         (view,) = pane.query(HunkView)
         assert any('"new"' in line for line in view_text(view))
+
+
+async def test_an_empty_new_file_says_so_not_mode_or_metadata(tmp_path: Path) -> None:
+    repo = tmp_path / "empty"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "keep.py").write_text("x = 1\n")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    (repo / "new.py").write_text("")
+    git(repo, "add", "-A")
+    diff = git(repo, "diff", "--cached")
+    app = Host()
+    async with app.run_test(size=(120, 30)) as pilot:
+        pane = app.query_one(ReviewPane)
+        pane.show_diff(diff)
+        await pilot.pause()
+        texts = [str(s.render()) for s in pane.query(".-no-hunks").results(Static)]
+        assert texts == ["A new, empty file."]

@@ -121,6 +121,10 @@ def _no_hunks_text(file_diff: FileDiff) -> str:
         return "Binary file: contents not shown."
     if file_diff.status == "renamed":
         return "Renamed without changes."
+    if file_diff.status == "added":
+        return "A new, empty file."
+    if file_diff.status == "deleted":
+        return "An empty file, deleted."
     return "No line changes (mode or metadata only)."
 
 

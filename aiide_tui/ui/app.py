@@ -116,6 +116,15 @@ class AiideApp(App[None]):
         file name crashed the app). Widgets' `notify` passes `markup=True`; it is ignored."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def forget_notices(self, *fragments: str) -> None:
+        """Take down the notices holding any of `fragments`: what they said no longer holds
+        (a file "opened as cp1252" that was just saved as UTF-8)."""
+        stale = [n for n in self._notifications if any(f in n.message for f in fragments)]
+        for notice in stale:
+            self._unnotify(notice, refresh=False)
+        if stale:
+            self._refresh_notifications()
+
     def _on_notify(self, event: Notify) -> None:
         """Before Textual shows it: a notice already on screen is retired, not stacked again
         (ctrl+s pressed three times on a read-only file), and at most `MAX_NOTICES` show (a

@@ -535,6 +535,7 @@ async def test_text_the_legacy_encoding_cannot_hold_can_be_saved_as_utf8(project
         await pilot.press("u")
         await wait_for(pilot, lambda: not editor(pilot).is_dirty("legacy.py"))
         assert (project / "legacy.py").read_text("utf-8") == "# → NAME = 'café'\n"
+        assert not any("is not UTF-8" in str(n.message) for n in app._notifications)  # stale
         await pilot.press(*"é", "ctrl+s")  # UTF-8 from now on: no more asking
         await wait_for(pilot, lambda: not editor(pilot).is_dirty("legacy.py"))
     assert (project / "legacy.py").read_text("utf-8") == "# → éNAME = 'café'\n"

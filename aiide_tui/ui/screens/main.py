@@ -955,6 +955,7 @@ class MainScreen(Screen[None]):
             self.notify(error.message, title=error.title, severity="error")
             return False
         self.editor.mark_saved(path, text, new_mtime)
+        self.app.forget_notices(f"{path} has unsaved edits", f"{path} is not UTF-8")
         self.notify(f"Saved {path}", timeout=2)
         return True
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from aiide_tui.workspace.ignore import IgnoreRules
-from aiide_tui.workspace.paths import PRIVATE_KEY, secret_path
+from aiide_tui.workspace.paths import secret_path, secret_text
 from aiide_tui.workspace.watcher import always_ignored
 
 GENERATED_NAMES = (
@@ -149,6 +149,6 @@ def reason_by_content(data: bytes, limits: Limits) -> str | None:
         return f"minified or long lines ({longest:,} characters)"
     if GENERATED_MARKERS.search(data[:MARKER_BYTES]):
         return "generated (marker in the header)"
-    if b"PRIVATE KEY" in data and PRIVATE_KEY.search(text):
+    if secret_text(text):
         return "secret (holds a private key; never indexed)"
     return None

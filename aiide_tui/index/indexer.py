@@ -35,7 +35,7 @@ from aiide_tui.index.worker import (
     parse_group,
     store_group,
 )
-from aiide_tui.workspace.git import GitRepo
+from aiide_tui.workspace.git import GitError, GitRepo
 from aiide_tui.workspace.ignore import IGNORE_FILE, IgnoreRules
 from aiide_tui.workspace.listing import project_files
 
@@ -77,19 +77,15 @@ ProgressCallback = Callable[[Progress], None]
 
 
 def git_ignored(root: Path, rels: list[str]) -> set[str]:
-    """Those of `rels` that git ignores (none outside a git repository)."""
-    import subprocess
-
-    if not rels or GitRepo.open(root) is None:  # a subfolder of a repository is in one
+    """Those of `rels` that git ignores (none outside a git repository; a subfolder of a
+    repository is in one)."""
+    repo = GitRepo.open(root) if rels else None
+    if repo is None:
         return set()
     try:
-        done = subprocess.run(
-            ["git", "-C", str(root), "check-ignore", "--stdin", "-z"],
-            input="\0".join(rels).encode(), capture_output=True, timeout=30, check=False,
-        )  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
+        return repo.ignored(rels)
+    except GitError:
         return set()
-    return {os.fsdecode(name) for name in done.stdout.split(b"\0") if name}
 
 
 def _start_helpers(method: str | None) -> None:

@@ -444,3 +444,19 @@ def test_generated_markers_are_said_of_the_file_not_of_something_it_mentions():
         )
     for header in written:
         assert reason_by_content(header + b"x = 1\n", Limits()) is None
+
+
+def test_a_project_in_a_repositorys_subfolder_leaves_out_what_the_repository_ignores(tmp_path):
+    repo, root = tmp_path / "repo", tmp_path / "repo" / "sub"
+    root.mkdir(parents=True)
+    (repo / ".gitignore").write_text("*.gen.py\n")
+    (root / "a.py").write_text("def kept_thing():\n    pass\n")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (root / "x.gen.py").write_text("def generated_thing():\n    pass\n")
+    index = CodeIndex(root, state_dir=tmp_path / "state-sub")
+    try:
+        index.index()
+        index.update(["x.gen.py"])  # a save seen by the watcher
+        assert index.search("generated_thing") == [] and index.search("kept_thing")
+    finally:
+        index.close()

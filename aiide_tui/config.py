@@ -333,8 +333,13 @@ class CompleteConfig:
         500, "Longest wait; the wait adapts to your typing rhythm in between.", minimum=0
     )
     prompt_tokens: int = setting(
-        400, "Prompt budget (prefix, suffix, snippets); 300-500 keeps CPU models fast.", minimum=64
-    )
+        400, "Prompt budget for the text around the cursor; 300-500 keeps CPU models fast.",
+        minimum=64,
+    )  # fmt: skip
+    snippet_tokens: int = setting(
+        140, "Room on top of prompt_tokens for context from elsewhere: definitions from other"
+        " files, similar lines of this file (0: none).", minimum=0,
+    )  # fmt: skip
     max_tokens: int = setting(
         128, "Most tokens one suggestion may have (overrides [models.fim] max_tokens).", minimum=1
     )

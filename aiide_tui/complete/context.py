@@ -5,10 +5,13 @@ costs time before the first suggested one. The windows are cut at line
 boundaries, nearest lines first, under a token budget estimated from
 characters (no tokenizer download, no model round trip).
 
-Cross-file snippets come from a `SnippetSource`, which the index layer
-implements (definitions of names near the cursor, imported files, recently
-edited files). With no source there are no snippets. A source is raced
-against a short timeout: a slow index never delays a suggestion.
+Snippets come on top of the windows, in a room of their own: cross-file
+ones from a `SnippetSource`, which the index layer implements (definitions
+of names near the cursor), and the lines of this file outside the windows
+most like the code at the cursor (`similar.py`). A source is raced against a
+short timeout: a slow index never delays a suggestion. Snippets never take
+room from the windows: measured on the standard library, a snippet that
+pushes out the lines above the cursor costs as many right answers as it wins.
 """
 
 from __future__ import annotations
@@ -21,16 +24,20 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from aiide_tui.complete.request import CompletionRequest
+from aiide_tui.complete.similar import similar_lines
 
 logger = logging.getLogger(__name__)
 
 CHARS_PER_TOKEN = 3.5
 """Code averages about 3.5 characters a token in the coder models' tokenizers."""
 SUFFIX_SHARE = 0.25
-"""Most of the budget the text after the cursor may take."""
-SNIPPET_SHARE = 0.35
-"""Most of the budget cross-file snippets may take; the prefix gets what is left."""
+"""Most of the windows' budget the text after the cursor may take."""
 SNIPPET_TIMEOUT_S = 0.05
+THIS_FILE = "this file"
+"""The `reason` of a snippet taken from the file being completed, outside the windows."""
+SIMILAR_SCORE = 0.9
+"""This file's similar lines score their similarity times this: after the definitions
+of names in use (scored 1, 1/2, 1/3...) unless they are very alike."""
 
 
 def estimate_tokens(text: str) -> int:
@@ -47,7 +54,7 @@ class Snippet:
     score: float = 0.0
     """Higher is more relevant; snippets are kept best first."""
     reason: str = ""
-    """Why it was chosen: "definition", "import", "recent"... (shown in debugging only)."""
+    """Why it was chosen: "definition", `THIS_FILE`... (shown in debugging only)."""
 
 
 @runtime_checkable
@@ -61,7 +68,7 @@ class SnippetSource(Protocol):
 
         Returns:
             Snippets, best first; their total may exceed `max_tokens` (the
-            caller keeps those that fit). Never snippets of `path` itself.
+            caller keeps those that fit). Snippets of `path` itself are dropped.
         """
         ...
 
@@ -112,12 +119,14 @@ def suffix_window(suffix: str, max_tokens: int) -> str:
 
 
 def fit_snippets(snippets: Sequence[Snippet], path: str, max_tokens: int) -> tuple[Snippet, ...]:
-    """The best snippets (not from `path`) whose total stays within `max_tokens`."""
+    """The best snippets whose total stays within `max_tokens`; of `path` itself only
+    those taken from outside the windows (`THIS_FILE`)."""
     kept: list[Snippet] = []
     used = 0
     for snippet in sorted(snippets, key=lambda item: -item.score):
         cost = estimate_tokens(snippet.text)
-        if snippet.path != path and snippet.text.strip() and used + cost <= max_tokens:
+        elsewhere = snippet.path != path or snippet.reason == THIS_FILE
+        if elsewhere and snippet.text.strip() and used + cost <= max_tokens:
             kept.append(snippet)
             used += cost
     return tuple(kept)
@@ -147,12 +156,26 @@ async def gather_snippets(
     return fit_snippets(found, request.path, max_tokens)
 
 
-def build_context(
-    request: CompletionRequest, budget_tokens: int, snippets: Sequence[Snippet] = ()
-) -> FimContext:
-    """Cut the request's windows so prefix, suffix and snippets fit in `budget_tokens`."""
-    kept = fit_snippets(snippets, request.path, int(budget_tokens * SNIPPET_SHARE))
+def windows(request: CompletionRequest, budget_tokens: int) -> tuple[str, str]:
+    """The prefix and suffix windows, together within `budget_tokens`."""
     suffix = suffix_window(request.suffix, int(budget_tokens * SUFFIX_SHARE))
-    used = estimate_tokens(suffix) + sum(estimate_tokens(snippet.text) for snippet in kept)
-    prefix = prefix_window(request.prefix, max(1, budget_tokens - used))
+    prefix = prefix_window(request.prefix, max(1, budget_tokens - estimate_tokens(suffix)))
+    return prefix, suffix
+
+
+def build_context(
+    request: CompletionRequest,
+    budget_tokens: int,
+    snippets: Sequence[Snippet] = (),
+    snippet_tokens: int = 0,
+) -> FimContext:
+    """The windows within `budget_tokens`, and on top of them, within `snippet_tokens`,
+    the best of `snippets` and of this file's lines most like the cursor's."""
+    prefix, suffix = windows(request, budget_tokens)
+    found = list(snippets)
+    similar = similar_lines(request.prefix, request.suffix, prefix, suffix)
+    if similar is not None and snippet_tokens > 0:
+        similarity, text = similar
+        found.append(Snippet(request.path, text, SIMILAR_SCORE * similarity, THIS_FILE))
+    kept = fit_snippets(found, request.path, snippet_tokens)
     return FimContext(request.path, prefix, suffix, kept, request.language)

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 
 from aiide_tui.complete.cache import CompletionCache
 from aiide_tui.complete.context import (
-    SNIPPET_SHARE,
     FimContext,
     SnippetSource,
     build_context,
@@ -176,9 +175,9 @@ class CompletionEngine:
     # -- stages ---------------------------------------------------------------------------
 
     async def _context(self, request: CompletionRequest) -> FimContext:
-        budget = self.config.prompt_tokens
-        snippets = await gather_snippets(self.snippets, request, int(budget * SNIPPET_SHARE))
-        return build_context(request, budget, snippets)
+        room = self.config.snippet_tokens
+        snippets = await gather_snippets(self.snippets, request, room)
+        return build_context(request, self.config.prompt_tokens, snippets, room)
 
     def _prompt(self, style: FimStyle, context: FimContext) -> FimPrompt:
         """The model family's FIM prompt (repo-level when there are snippets)."""

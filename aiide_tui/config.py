@@ -556,23 +556,40 @@ def _read_environment(env: Mapping[str, str], collected: _Collected) -> None:
             continue
         section, key, *inner = name[len(ENV_PREFIX) :].lower().split("__")
         value: Any = parse_env_value(env[name])
-        if not isinstance(value, str) and _expects_text(section, key, inner):
+        expected = _expected_type(section, key, inner)
+        if not isinstance(value, str) and expected is str:
             value = env[name]  # `AIIDE_SANDBOX__IMAGE=2024` is the name 2024, not a number
+        elif expected is bool:
+            value = ENV_BOOLEANS.get(env[name].strip().lower(), value)
         for part in reversed(inner):
             value = _Patch({part: value})
         collected.add(section, key, value, f"environment {name}")
 
 
-def _expects_text(section: str, key: str, inner: list[str]) -> bool:
-    """Whether the setting an environment variable names takes a string."""
+ENV_BOOLEANS = {
+    **dict.fromkeys(("1", "true", "yes", "on"), True),
+    **dict.fromkeys(("0", "false", "no", "off"), False),
+}
+"""How environment variables spell a switch (`AIIDE_INDEX__VECTORS=0`), beside TOML's."""
+
+
+def _expected_type(section: str, key: str, inner: list[str]) -> type | None:
+    """The type of the setting an environment variable names (str, bool...), if known."""
     if section == "models" and key in ROLES:
+        if len(inner) != 1:
+            return None
         fields = {item.name: item.type for item in dataclasses.fields(RoleSettings)}
-        return len(inner) == 1 and fields.get(inner[0]) in (str, "str")
+        named = fields.get(inner[0])
+        return next((kind for kind in (str, bool) if named in (kind, kind.__name__)), None)
     if inner or section not in SECTIONS:
-        return False
-    return any(
-        (name, item_key) == (section, key) and isinstance(item.default, str)
-        for name, item_key, item in schema()
+        return None
+    return next(
+        (
+            type(item.default)
+            for name, item_key, item in schema()
+            if (name, item_key) == (section, key)
+        ),
+        None,
     )
 
 

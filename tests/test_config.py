@@ -171,6 +171,19 @@ def test_env_variables_set_typed_values(project, user_dir):
     assert config.warnings == ()
 
 
+def test_env_switches_take_the_usual_spellings(project, user_dir):
+    env = env_for(
+        user_dir, AIIDE_INDEX__VECTORS="0", AIIDE_EDITOR__SOFT_WRAP="Yes",
+        AIIDE_COMPLETE__MULTILINE="off", AIIDE_UI__MOUSE="TRUE",
+    )  # fmt: skip
+    config = load_config(project, env=env)
+    assert config.index.vectors is False and config.editor.soft_wrap is True
+    assert config.complete.multiline is False and config.ui.mouse is True
+    assert config.warnings == ()
+    with pytest.raises(ConfigError, match="AIIDE_INDEX__VECTORS: index.vectors: expected true"):
+        load_config(project, env=env_for(user_dir, AIIDE_INDEX__VECTORS="maybe"))
+
+
 def test_env_variable_sets_one_key_of_a_role_over_the_files_table(project, user_dir):
     """`AIIDE_MODELS__FIM__MODEL` changes the model only: the provider the file chose stays."""
     write_project(project, '[models.fim]\nprovider = "openai"\nmodel = "from-file"\n')

@@ -552,7 +552,10 @@ def _read_environment(env: Mapping[str, str], collected: _Collected) -> None:
     """Add `AIIDE_SECTION__KEY=value` variables (`AIIDE_SECTION__TABLE__KEY` for a key of a
     table such as `[models.fim]`); values are TOML scalars where they parse."""
     for name in sorted(env):
-        if not name.startswith(ENV_PREFIX) or "__" not in name:
+        if not name.startswith(ENV_PREFIX):
+            continue
+        if "__" not in name:
+            _check_single_underscore(name, collected)
             continue
         section, key, *inner = name[len(ENV_PREFIX) :].lower().split("__")
         value: Any = parse_env_value(env[name])
@@ -564,6 +567,24 @@ def _read_environment(env: Mapping[str, str], collected: _Collected) -> None:
         for part in reversed(inner):
             value = _Patch({part: value})
         collected.add(section, key, value, f"environment {name}")
+
+
+def _check_single_underscore(name: str, collected: _Collected) -> None:
+    """Warn about `AIIDE_UI=1` and `AIIDE_UI_THEME=x`, which look like settings but name
+    none (a setting is `AIIDE_SECTION__KEY`); other `AIIDE_*` names are not settings."""
+    rest = name[len(ENV_PREFIX) :].lower()
+    section, _, key = rest.partition("_")
+    if rest in SECTIONS:
+        collected.warnings.append(
+            f"environment {name}: not a setting; name one key, e.g. {name}__{_first_key(rest)}"
+        )
+    elif section in SECTIONS and (section, key) in {(s, k) for s, k, _ in schema()}:
+        fixed = f"{ENV_PREFIX}{section.upper()}__{key.upper()}"
+        collected.warnings.append(f"environment {name}: not a setting; did you mean {fixed}?")
+
+
+def _first_key(section: str) -> str:
+    return next((key.upper() for name, key, _ in schema() if name == section), "KEY")
 
 
 ENV_BOOLEANS = {

@@ -7,7 +7,7 @@
 # `scripts/ci-docker.sh stop` stops a dockerd that this script started.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-image="${AIIDE_SANDBOX_IMAGE:-aiide-sandbox-python:latest}"
+image="${AIIDE_SANDBOX__IMAGE:-aiide-sandbox-python:latest}"  # the image aiide runs
 log="${AIIDE_DOCKERD_LOG:-/tmp/aiide-dockerd.log}"
 pidfile="${AIIDE_DOCKERD_PID:-/tmp/aiide-dockerd.pid}"
 sudo=""

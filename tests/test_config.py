@@ -180,7 +180,7 @@ def test_env_switches_take_the_usual_spellings(project, user_dir):
     assert config.index.vectors is False and config.editor.soft_wrap is True
     assert config.complete.multiline is False and config.ui.mouse is True
     assert config.warnings == ()
-    with pytest.raises(ConfigError, match="AIIDE_INDEX__VECTORS: index.vectors: expected true"):
+    with pytest.raises(ConfigError, match=r"AIIDE_INDEX__VECTORS: index\.vectors: expected true"):
         load_config(project, env=env_for(user_dir, AIIDE_INDEX__VECTORS="maybe"))
 
 
@@ -236,6 +236,15 @@ def test_unknown_env_setting_is_a_warning(project, user_dir):
     config = load_config(project, env=env_for(user_dir, AIIDE_UI__THEMES="x"))
     assert config.warnings == (
         "environment AIIDE_UI__THEMES: unknown setting ui.themes; did you mean ui.theme?",
+    )
+
+
+def test_env_names_that_look_like_settings_but_are_not_get_a_warning(project, user_dir):
+    env = env_for(user_dir, AIIDE_UI="1", AIIDE_UI_THEME="x", AIIDE_TEST_MARK="y")
+    config = load_config(project, env=env)
+    assert config.warnings == (
+        "environment AIIDE_UI: not a setting; name one key, e.g. AIIDE_UI__THEME",
+        "environment AIIDE_UI_THEME: not a setting; did you mean AIIDE_UI__THEME?",
     )
 
 

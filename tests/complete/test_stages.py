@@ -126,6 +126,19 @@ def test_windows_cut_at_line_boundaries() -> None:
     assert head.endswith(tuple("0123456789")) and estimate_tokens(head) <= 20
 
 
+def test_indentation_costs_about_one_token_however_wide() -> None:
+    assert estimate_tokens(" " * 40 + "x = 1\n") == estimate_tokens("\tx = 1\n") == 3
+    flush = "".join(f"value_{number} = {number}\n" for number in range(100))
+    nested = "".join(" " * 16 + line for line in flush.splitlines(keepends=True))
+    lines = [
+        window(text, 100).count("\n")
+        for window in (prefix_window, suffix_window)
+        for text in ("\n" + flush, "\n" + nested)
+    ]
+    # a line 16 spaces deeper costs one token more, not five: most of the lines still fit
+    assert lines[1] >= 0.75 * lines[0] and lines[3] >= 0.75 * lines[2]
+
+
 def test_a_long_cursor_line_is_cut_by_characters() -> None:
     assert prefix_window("a\n" + "b" * 1000, 10) == "b" * 35
     assert suffix_window("c" * 1000 + "\nd", 10) == "c" * 35

@@ -337,8 +337,8 @@ class CompleteConfig:
         minimum=64,
     )  # fmt: skip
     snippet_tokens: int = setting(
-        140, "Room on top of prompt_tokens for context from elsewhere: definitions from other"
-        " files, similar lines of this file (0: none).", minimum=0,
+        140, "Room on top of prompt_tokens for definitions from other files of the names just"
+        " used (0: none).", minimum=0,
     )  # fmt: skip
     max_tokens: int = setting(
         128, "Most tokens one suggestion may have (overrides [models.fim] max_tokens).", minimum=1

@@ -5,15 +5,14 @@ indexes them with aiide's `CodeIndex`, and picks holes with a fixed seed: in
 a function, the line after its first statement (a one-line statement of at
 least 6 characters). Each hole is asked of the model through aiide's own FIM
 engine (context windows, prompt budget, template, streaming cuts,
-post-processing), three times side by side (`VARIANTS`): the windows around
-the cursor alone (`snippet_tokens = 0`); with the lines of the hole's file
-most like the cursor's from outside the windows; and with the snippets the app
-itself adds from the index too, `aiide_tui.complete.snippets.IndexSnippets`
-(the definitions, in other files, of the names just above the cursor), under
-the engine's own snippet timeout. Snippets come on top of the windows, which
-are the same in all three. Prints, per variant, `exact_match` (the suggestion
-is the line), the mean `edit_similarity` (difflib ratio) and `p50_latency_s`,
-then how many holes got snippets from other files and the gains.
+post-processing), twice side by side: without cross-file context, and with
+the snippets the app itself uses, `aiide_tui.complete.snippets.IndexSnippets`
+over the index (the definitions, in other files, of the names just above
+the cursor), under the engine's own snippet timeout. Snippets come on top
+of the windows (`snippet_tokens`), so both variants see the same text around
+the cursor and differ only by the cross-file context. Prints, per variant,
+`exact_match` (the suggestion is the line), the mean `edit_similarity`
+(difflib ratio) and `p50_latency_s`, then how many holes got snippets.
 
 The model is the default code model through the `local` provider (install it
 with `aiide models install`); `--model` names another registry model or a
@@ -42,7 +41,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -53,10 +52,6 @@ PACKAGES = (
     "xmlrpc", "wsgiref", "html", "sqlite3", "asyncio",
 )  # fmt: skip
 MAX_TOKENS = 48
-VARIANTS = ("window_only", "with_this_file", "with_cross_file")
-"""The prompts compared: the text around the cursor alone; with this file's lines most
-like the cursor's from outside the windows; with the index's definitions from other files
-too (what the app sends)."""
 TEST_MODEL_LAYOUT = "codestral"
 """The FIM layout SmolLM2 is prompted in: it ends with the prefix, which the model continues."""
 
@@ -230,16 +225,13 @@ async def run(holes: list[Hole], source: Recorder, model: str, prompt_tokens: in
         debounce_min_ms=0, debounce_max_ms=0, multiline=False, max_tokens=MAX_TOKENS,
         prompt_tokens=prompt_tokens,
     )  # fmt: skip
-    engines = (
-        CompletionEngine(provider, replace(config, snippet_tokens=0), repo_name="stdlib"),
-        CompletionEngine(provider, config, repo_name="stdlib"),
-        CompletionEngine(provider, config, snippets=source, repo_name="stdlib"),
-    )
-    variants = [Variant(name) for name in VARIANTS]
+    plain = CompletionEngine(provider, config, repo_name="stdlib")
+    context = CompletionEngine(provider, config, snippets=source, repo_name="stdlib")
+    variants = [Variant("without_context"), Variant("with_context")]
     try:
         for number, hole in enumerate(holes, start=1):
-            pairs = list(zip(variants, engines, strict=True))
-            # a later ask of a hole may reuse an earlier one's prompt cache: take turns going first
+            pairs = list(zip(variants, (plain, context), strict=True))
+            # the second ask of a hole reuses the first one's prompt cache: take turns going first
             given = source.given
             for variant, engine in pairs if number % 2 else reversed(pairs):
                 got, seconds = await ask(engine, hole)
@@ -263,30 +255,26 @@ def report(variants: list[Variant], holes: int, recorder: Recorder) -> None:
     for metric, values in rows.items():
         print(f"{metric:<18}" + "".join(f"{value:>18}" for value in values))
     print(
-        f"snippets from other files: given for {recorder.given}/{holes} holes, none found for "
-        f"{recorder.empty}, too slow for {recorder.late} (the engine's timeout)"
+        f"snippets: given for {recorder.given}/{holes} holes, none found for {recorder.empty}, "
+        f"too slow for {recorder.late} (the engine's timeout)"
     )
-    window, this_file, cross_file = variants
-    for before, after in ((window, this_file), (this_file, cross_file)):
-        pairs = list(zip(before.hits, after.hits, strict=True))
-        won = sum(now and not then for then, now in pairs)
-        lost = sum(then and not now for then, now in pairs)
-        print(f"{after.name} against {before.name}: right only with it {won}, only without {lost}")
+    pairs = list(zip(variants[0].hits, variants[1].hits, strict=True))
+    won = sum(with_context and not plain for plain, with_context in pairs)
+    lost = sum(plain and not with_context for plain, with_context in pairs)
+    print(f"context changed the outcome: right only with it {won}, only without it {lost}")
     same_prompt = [
         plain != with_context
         for plain, with_context, given in zip(
-            this_file.answers, cross_file.answers, recorder.holes_given, strict=True
+            variants[0].answers, variants[1].answers, recorder.holes_given, strict=True
         )
         if not given
     ]
     print(
-        f"noise: {sum(same_prompt)} of {len(same_prompt)} holes without snippets from other "
-        "files (the same prompt twice) got two different answers"
+        f"noise: {sum(same_prompt)} of {len(same_prompt)} holes without snippets (the same "
+        "prompt twice) got two different answers"
     )
-    gain = (cross_file.exact - this_file.exact) / holes
-    print(f"exact_match_gain_from_cross_file_context: {gain:+.2f}  (target: above 0)")
-    gain = (cross_file.exact - window.exact) / holes
-    print(f"exact_match_gain_from_all_context: {gain:+.2f}  (reference: the windows alone)")
+    gain = (variants[1].exact - variants[0].exact) / holes
+    print(f"exact_match_gain_from_context: {gain:+.2f}  (target: above 0)")
 
 
 def parse_args() -> argparse.Namespace:

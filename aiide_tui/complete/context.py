@@ -5,13 +5,14 @@ costs time before the first suggested one. The windows are cut at line
 boundaries, nearest lines first, under a token budget estimated from
 characters (no tokenizer download, no model round trip).
 
-Snippets come on top of the windows, in a room of their own: cross-file
-ones from a `SnippetSource`, which the index layer implements (definitions
-of names near the cursor), and the lines of this file outside the windows
-most like the code at the cursor (`similar.py`). A source is raced against a
-short timeout: a slow index never delays a suggestion. Snippets never take
-room from the windows: measured on the standard library, a snippet that
-pushes out the lines above the cursor costs as many right answers as it wins.
+Cross-file snippets come from a `SnippetSource`, which the index layer
+implements (definitions of names near the cursor). They come on top of the
+windows, in a room of their own: measured on the standard library
+(`bench/fim_quality.py`), a snippet that pushes out lines near the cursor
+costs as many right answers as it wins, and a bigger window wins more than
+any snippet tried (this file's lines most like the cursor's, other files'
+similar code, the same function elsewhere). A source is raced against a
+short timeout: a slow index never delays a suggestion.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from aiide_tui.complete.request import CompletionRequest
-from aiide_tui.complete.similar import similar_lines
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +36,6 @@ INDENTATION = re.compile(r"^[ \t]+", re.MULTILINE)
 SUFFIX_SHARE = 0.25
 """Most of the windows' budget the text after the cursor may take."""
 SNIPPET_TIMEOUT_S = 0.05
-THIS_FILE = "this file"
-"""The `reason` of a snippet taken from the file being completed, outside the windows."""
-SIMILAR_SCORE = 0.9
-"""This file's similar lines score their similarity times this: after the definitions
-of names in use (scored 1, 1/2, 1/3...) unless they are very alike."""
 
 
 def estimate_tokens(text: str) -> int:
@@ -65,7 +60,7 @@ class Snippet:
     score: float = 0.0
     """Higher is more relevant; snippets are kept best first."""
     reason: str = ""
-    """Why it was chosen: "definition", `THIS_FILE`... (shown in debugging only)."""
+    """Why it was chosen: "definition"... (shown in debugging only)."""
 
 
 @runtime_checkable
@@ -79,7 +74,7 @@ class SnippetSource(Protocol):
 
         Returns:
             Snippets, best first; their total may exceed `max_tokens` (the
-            caller keeps those that fit). Snippets of `path` itself are dropped.
+            caller keeps those that fit). Never snippets of `path` itself.
         """
         ...
 
@@ -132,14 +127,12 @@ def suffix_window(suffix: str, max_tokens: int) -> str:
 
 
 def fit_snippets(snippets: Sequence[Snippet], path: str, max_tokens: int) -> tuple[Snippet, ...]:
-    """The best snippets whose total stays within `max_tokens`; of `path` itself only
-    those taken from outside the windows (`THIS_FILE`)."""
+    """The best snippets (not from `path`) whose total stays within `max_tokens`."""
     kept: list[Snippet] = []
     used = 0
     for snippet in sorted(snippets, key=lambda item: -item.score):
         cost = estimate_tokens(snippet.text)
-        elsewhere = snippet.path != path or snippet.reason == THIS_FILE
-        if elsewhere and snippet.text.strip() and used + cost <= max_tokens:
+        if snippet.path != path and snippet.text.strip() and used + cost <= max_tokens:
             kept.append(snippet)
             used += cost
     return tuple(kept)
@@ -182,13 +175,8 @@ def build_context(
     snippets: Sequence[Snippet] = (),
     snippet_tokens: int = 0,
 ) -> FimContext:
-    """The windows within `budget_tokens`, and on top of them, within `snippet_tokens`,
-    the best of `snippets` and of this file's lines most like the cursor's."""
+    """The windows within `budget_tokens`, and on top of them the best of `snippets` that
+    fit in `snippet_tokens`."""
     prefix, suffix = windows(request, budget_tokens)
-    found = list(snippets)
-    similar = similar_lines(request.prefix, request.suffix, prefix, suffix)
-    if similar is not None and snippet_tokens > 0:
-        similarity, text = similar
-        found.append(Snippet(request.path, text, SIMILAR_SCORE * similarity, THIS_FILE))
-    kept = fit_snippets(found, request.path, snippet_tokens)
+    kept = fit_snippets(snippets, request.path, snippet_tokens)
     return FimContext(request.path, prefix, suffix, kept, request.language)

@@ -177,10 +177,7 @@ class CompletionEngine:
     async def _context(self, request: CompletionRequest) -> FimContext:
         room = self.config.snippet_tokens
         snippets = await gather_snippets(self.snippets, request, room)
-        # off the event loop: scanning a long file for similar lines takes milliseconds
-        return await asyncio.to_thread(
-            build_context, request, self.config.prompt_tokens, snippets, room
-        )
+        return build_context(request, self.config.prompt_tokens, snippets, room)
 
     def _prompt(self, style: FimStyle, context: FimContext) -> FimPrompt:
         """The model family's FIM prompt (repo-level when there are snippets)."""

@@ -7,7 +7,6 @@ import asyncio
 import pytest
 
 from aiide_tui.complete.context import (
-    THIS_FILE,
     Snippet,
     build_context,
     estimate_tokens,
@@ -152,54 +151,13 @@ def test_snippets_come_on_top_of_the_windows() -> None:
     ]
     req = request(LINES + "x = ", ")\n" + LINES)
     context = build_context(req, 400, snippets, snippet_tokens=140)
-    given = [snippet for snippet in context.snippets if snippet.reason != THIS_FILE]
-    assert [snippet.path for snippet in given] == ["lib/util.py"]  # src/app.py is this file
+    assert [snippet.path for snippet in context.snippets] == ["lib/util.py"]
     assert estimate_tokens(context.prefix + context.suffix) <= 400
     assert estimate_tokens(context.suffix) <= 100
     assert context.prefix.endswith("x = ") and context.suffix.startswith(")")
     alone = build_context(req, 400)
     assert (alone.prefix, alone.suffix) == (context.prefix, context.suffix)
     assert alone.snippets == ()
-
-
-FAR_AWAY = "".join(f"filler_{number} = {number}\n" for number in range(120))
-SIBLING = (
-    "    def set_read_limits(self, high=None, low=None):\n"
-    "        high, low = flow_defaults(high, low, READ_HIGH_WATER)\n"
-    "        self._incoming_high_water = high\n"
-    "        self._incoming_low_water = low\n"
-)
-WRITER = (
-    "    def set_write_limits(self, high=None, low=None):\n"
-    "        high, low = flow_defaults(high, low, WRITE_HIGH_WATER)\n"
-    "        "
-)
-
-
-def test_similar_lines_of_this_file_from_outside_the_windows() -> None:
-    cursor = WRITER
-    req = request(SIBLING + FAR_AWAY + cursor, "\n")
-    context = build_context(req, 200, snippet_tokens=140)
-    assert "_incoming_high_water" not in context.prefix  # too far above for the window
-    [excerpt] = context.snippets
-    assert excerpt.path == "src/app.py" and excerpt.reason == THIS_FILE
-    assert "self._incoming_high_water = high" in excerpt.text
-    assert build_context(req, 200).snippets == ()  # no room, no excerpt
-
-
-def test_no_similar_lines_when_the_window_shows_them_or_nothing_is_alike() -> None:
-    cursor = "    def set_write_limits(self, high=None, low=None):\n        "
-    near = build_context(request(FAR_AWAY + SIBLING + cursor, "\n"), 400, snippet_tokens=140)
-    assert "_incoming_high_water" in near.prefix and near.snippets == ()
-    unlike = build_context(request(FAR_AWAY + "\n" * 50 + cursor, ""), 200, snippet_tokens=140)
-    assert unlike.snippets == ()
-
-
-def test_similar_lines_below_the_windows_too() -> None:
-    cursor = WRITER
-    context = build_context(request(cursor, "\n" + FAR_AWAY + SIBLING), 200, snippet_tokens=140)
-    assert [s.reason for s in context.snippets] == [THIS_FILE]
-    assert "self._incoming_low_water = low" in context.snippets[0].text
 
 
 class SlowSource:

@@ -173,3 +173,31 @@ async def test_appending_right_after_adding_keeps_the_initial_text() -> None:
         await pilot.pause()
         assert message.source == message.text == "Start: more"
         assert rendered_text(message) == "Start: more"
+
+
+async def test_the_prompt_completes_commands_and_mentions(project):
+    """`/un` shows `do` as ghost text and → takes it; `@inv` walks down the project's paths,
+    which the screen keeps from the chat service (secrets left out)."""
+    from textual.widgets import Input
+
+    from tests.ui.conftest import wait_for
+    from tests.ui.test_app import make_app, ready
+
+    (project / ".env").write_text("TOKEN=1\n")
+    async with make_app(project).run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        screen = pilot.app.screen
+        screen.action_focus_chat()
+        await pilot.pause()
+        prompt = screen.query_one("#chat-input", Input)
+        await wait_for(pilot, lambda: "inventory/store.py" in screen.chat.suggester.files)
+        assert ".env" not in screen.chat.suggester.files
+        await pilot.press(*"/un")
+        await wait_for(pilot, lambda: prompt._suggestion == "/undo")
+        await pilot.press("right")
+        assert prompt.value == "/undo"
+        prompt.value = ""
+        await pilot.press(*"see @inventory/st")
+        await wait_for(pilot, lambda: prompt._suggestion == "see @inventory/store.py")
+        await pilot.press("right", *" ok")
+        assert prompt.value == "see @inventory/store.py ok"

@@ -774,9 +774,14 @@ class MainScreen(Screen[None]):
                 await self._reconcile(path, deleted=kind == "deleted")
 
     async def refresh_files(self) -> None:
+        """The tree, and the paths the chat prompt completes after `@` (no ignored or
+        secrets files)."""
         assert self.client is not None
-        files, status = await asyncio.gather(self.client.list_files(), self.client.git_status())
+        files, status, mentionable = await asyncio.gather(
+            self.client.list_files(), self.client.git_status(), self.client.chat_files()
+        )
         self.file_tree.set_files(files, status)
+        self.chat.suggester.files = mentionable
 
     @work(exclusive=True, group="git", description="Refresh git status and diff")
     async def refresh_git(self) -> None:

@@ -17,10 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.suggester import Suggester
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Collapsible, Input, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
+from aiide_tui.chat.suggest import suggest
 from aiide_tui.ui.widgets.ordered_keys import OrderedInput
 
 __all__ = ["ChatMessage", "ChatPanel", "Role"]
@@ -84,6 +86,18 @@ class ChatMessage(Markdown, can_focus=True):
         if self._stream is not None:
             stream, self._stream = self._stream, None
             await stream.stop()
+
+
+class PromptSuggester(Suggester):
+    """Ghost text for `/command` and `@path` in the prompt (`chat.suggest`)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.files: list[str] = []
+        """Paths a mention may name; the screen fills it from the chat service."""
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return suggest(value, self.files)
 
 
 class ChatPanel(Vertical):
@@ -165,6 +179,8 @@ class ChatPanel(Vertical):
         """The assistant message being streamed into."""
         self.streaming = False
         """An answer is arriving: Esc stops it."""
+        self.suggester = PromptSuggester()
+        """Completes `/command` and `@path` as ghost text (set `suggester.files`)."""
 
     def compose(self) -> ComposeResult:
         yield self._notice
@@ -175,6 +191,7 @@ class ChatPanel(Vertical):
             placeholder="Ask about your code (Enter to send)",
             id="chat-input",
             select_on_focus=False,
+            suggester=self.suggester,
         )  # coming back to the prompt must not let the next key replace the draft
 
     def on_mount(self) -> None:

@@ -11,8 +11,9 @@ windows, in a room of their own: measured on the standard library
 (`bench/fim_quality.py`), a snippet that pushes out lines near the cursor
 costs as many right answers as it wins, and a bigger window wins more than
 any snippet tried (this file's lines most like the cursor's, other files'
-similar code, the same function elsewhere). A source is raced against a
-short timeout: a slow index never delays a suggestion.
+similar code, the same function elsewhere, definitions of the names the
+lines after the cursor use). A source is raced against a short timeout: a
+slow index never delays a suggestion.
 """
 
 from __future__ import annotations

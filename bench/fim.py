@@ -2,7 +2,8 @@
 
 Types a stretch of the standard library's `json/encoder.py` and `difflib.py`
 character by character, at a human rhythm (with pauses at line ends and a
-few typos fixed with backspace), into a real `CodeView` in a headless
+few typos fixed with backspace; after Enter, only the keys the editor's own
+indent leaves to press), into a real `CodeView` in a headless
 Textual app wired to the completion service exactly as the main screen is.
 The test model server answers after a fixed 40 ms and continues the current
 line as the real file does (a model that guesses right); a second pass uses
@@ -99,14 +100,41 @@ def region(text: str, keys: int) -> tuple[int, int]:
     return start, end
 
 
+MAX_INDENT_KEYS = 64
+
+
+class Indent(str):
+    """Where a line's indentation goes: the editor indents after Enter by itself, so the
+    keys for it depend on what it did (`indent_keys`)."""
+
+
 def keystrokes(typed: str, rng: random.Random) -> list[str]:
-    """The keys a person presses to type `typed`: characters, and typos fixed at once."""
+    """The keys a person presses to type `typed`: characters, and typos fixed at once; each
+    line's indentation after a line break is an `Indent`."""
     keys: list[str] = []
-    for character in typed:
-        if character.isalpha() and rng.random() < TYPO_RATE:
-            keys += [rng.choice("asdfghjkl"), "backspace"]
-        keys.append(character)
+    for number, line in enumerate(typed.split("\n")):
+        body = line.lstrip(" \t")
+        if number:
+            keys.append("\n")
+            if body:
+                keys.append(Indent(line[: len(line) - len(body)]))
+        else:
+            body = line
+        for character in body:
+            if character.isalpha() and rng.random() < TYPO_RATE:
+                keys += [rng.choice("asdfghjkl"), "backspace"]
+            keys.append(character)
     return keys
+
+
+def indent_key(view: Any, wanted: str) -> str | None:
+    """The next key to bring the cursor line's indentation to `wanted` (None when it is), as
+    a person does after the editor's automatic indent: Backspace out of too deep, spaces in."""
+    row, column = view.cursor_location
+    current = view.document.get_line(row)[:column]
+    if current == wanted:
+        return None
+    return wanted[len(current)] if wanted.startswith(current) else "backspace"
 
 
 def gap_s(previous: str, rng: random.Random) -> float:
@@ -260,7 +288,9 @@ async def replay(server: Any, relative: str, keys: int, state_dir: Path) -> Figu
         watcher = asyncio.create_task(watch_loop(app, figures))
         previous = "\n"
         next_at = time.perf_counter()
-        for key in keystrokes(text[start:end], rng):
+
+        async def press(key: str) -> None:
+            nonlocal previous, next_at
             next_at += gap_s(previous, rng)
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
             await pilot.press(key_name(key))
@@ -269,6 +299,15 @@ async def replay(server: Any, relative: str, keys: int, state_dir: Path) -> Figu
             figures.keys += 1
             figures.naive += refusal(request, config.complete) is None
             previous = key
+
+        for planned in keystrokes(text[start:end], rng):
+            if not isinstance(planned, Indent):
+                await press(planned)
+                continue
+            for _ in range(MAX_INDENT_KEYS):
+                if (key := indent_key(view, planned)) is None:
+                    break
+                await press(key)
         await asyncio.sleep(1.0)
         assert view.text == text, "the replay did not type the file back"
         records = server.requests_to("/api/generate")

@@ -75,6 +75,7 @@ def test_standard_library_imports_and_builtins_never_tie_to_a_projects_namesakes
     """`import logging` is not `myapp/utils/logging.py`, and `ValueError` is not the class of
     that name a vendored package defines: both tied unrelated files together."""
     from aiide_tui.index.project import CodeIndex
+    from tests.index.conftest import write_project
 
     files = {
         "myapp/__init__.py": "",
@@ -88,9 +89,7 @@ def test_standard_library_imports_and_builtins_never_tie_to_a_projects_namesakes
         "src_layout/toolkit/__init__.py": "def tool():\n    return 1\n",
         "main.py": "import toolkit\n\ntoolkit.tool()\n",
     }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    write_project(tmp_path, files, git=False)
     index = CodeIndex(tmp_path, state_dir=tmp_path.parent / "graph-state")
     try:
         index.index()
@@ -127,6 +126,7 @@ def test_definitions_near_the_asking_file_come_first_before_the_limit(tmp_path):
 
 def test_a_name_imported_under_another_name_is_a_reference_to_the_original(tmp_path):
     from aiide_tui.index.project import CodeIndex
+    from tests.index.conftest import write_project
 
     files = {
         "pkg/__init__.py": "",
@@ -139,9 +139,7 @@ def test_a_name_imported_under_another_name_is_a_reference_to_the_original(tmp_p
         "web/core.js": "export function connect() { return 1; }\n",
         "web/app.js": "import { connect as open } from './core';\nfunction main() { open(); }\n",
     }
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
+    write_project(tmp_path, files, git=False)
     index = CodeIndex(tmp_path, state_dir=tmp_path.parent / "alias-state")
     try:
         index.index()

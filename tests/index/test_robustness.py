@@ -121,6 +121,20 @@ INDEX_SCRIPT = textwrap.dedent(
 )
 
 
+def helpers_callers(root: Path, *, modules: int, folders: int, functions: int, name: str) -> Path:
+    """`util.py` defining `helper`, and `modules` files over `folders` folders, each with
+    `functions` functions calling it (a tree big enough for a pass to take a while)."""
+    for n in range(modules):
+        folder = root / f"pkg{n % folders}"
+        folder.mkdir(parents=True, exist_ok=True)
+        body = "".join(
+            f"def {name}{n}_{k}(x):\n    return helper(x) + {k}\n\n" for k in range(functions)
+        )
+        (folder / f"mod{n}.py").write_text(f"from util import helper\n\n{body}")
+    (root / "util.py").write_text("def helper(x):\n    return x\n")
+    return root
+
+
 def make_files(root: Path, count: int) -> None:
     for n in range(count):
         path = root / f"pkg{n % 10}" / f"mod{n}.py"
@@ -299,12 +313,7 @@ def test_closing_the_index_during_its_first_pass_returns_at_once_and_loses_nothi
 
     from aiide_tui.index.indexer import IndexClosed
 
-    root = tmp_path / "many"
-    for n in range(600):
-        (root / f"pkg{n % 20}").mkdir(parents=True, exist_ok=True)
-        body = "".join(f"def f{n}_{k}(x):\n    return helper(x) + {k}\n\n" for k in range(30))
-        (root / f"pkg{n % 20}" / f"mod{n}.py").write_text(f"from util import helper\n\n{body}")
-    (root / "util.py").write_text("def helper(x):\n    return x\n")
+    root = helpers_callers(tmp_path / "many", modules=600, folders=20, functions=30, name="f")
     state = tmp_path / "state"
     index = CodeIndex(root, state_dir=state)
     started, outcome = threading.Event(), []
@@ -337,12 +346,7 @@ def test_closing_the_index_during_its_first_pass_returns_at_once_and_loses_nothi
 def test_two_processes_indexing_one_project_at_once_both_finish_and_lose_no_edge(tmp_path):
     """The app and `aiide search` on one project at once: one crashed on a locked database,
     and the index kept fewer graph edges for good."""
-    root = tmp_path / "shared"
-    for n in range(300):
-        (root / f"pkg{n % 10}").mkdir(parents=True, exist_ok=True)
-        body = "".join(f"def g{n}_{k}(x):\n    return helper(x) + {k}\n\n" for k in range(20))
-        (root / f"pkg{n % 10}" / f"mod{n}.py").write_text(f"from util import helper\n\n{body}")
-    (root / "util.py").write_text("def helper(x):\n    return x\n")
+    root = helpers_callers(tmp_path / "shared", modules=300, folders=10, functions=20, name="g")
     script = (
         "import sys; from pathlib import Path; from aiide_tui.index.project import CodeIndex\n"
         "index = CodeIndex(Path(sys.argv[1]), state_dir=Path(sys.argv[2]))\n"

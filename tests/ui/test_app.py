@@ -388,9 +388,14 @@ async def test_copy_uses_the_clipboard_escape(project: Path):
         assert pilot.app.clipboard == "# inventory"
 
 
-async def test_status_bar_reports_an_unreachable_model_server(project: Path):
+def offline_app(project: Path) -> AiideApp:
+    """The app with its model server on a port where nothing answers."""
     config = load_config(project, env={"OLLAMA_HOST": "http://127.0.0.1:9"})
-    app = AiideApp(project, config, remember_theme=False)
+    return AiideApp(project, config, remember_theme=False)
+
+
+async def test_status_bar_reports_an_unreachable_model_server(project: Path):
+    app = offline_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
         status = pilot.app.screen.query_one("#status")
         await wait_for(pilot, lambda: "offline" in status.segment_text("model"))
@@ -400,8 +405,7 @@ async def test_status_bar_reports_an_unreachable_model_server(project: Path):
 
 
 async def test_a_narrow_status_bar_still_says_the_model_server_is_offline(project: Path):
-    config = load_config(project, env={"OLLAMA_HOST": "http://127.0.0.1:9"})
-    app = AiideApp(project, config, remember_theme=False)
+    app = offline_app(project)
     async with app.run_test(size=(80, 24)) as pilot:
         status = pilot.app.screen.query_one("#status")
         await wait_for(pilot, lambda: "offline" in status.segment_text("model"))

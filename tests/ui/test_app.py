@@ -95,6 +95,56 @@ async def test_dirty_tab_asks_reload_or_keep(project: Path, choice: str, keeps_m
         assert (text == "// theirs\n") is not keeps_mine
 
 
+async def test_dirty_tab_merges_a_change_on_disk_to_other_lines(project: Path):
+    """Both sides' edits stay; the tab is unsaved until the user saves the merge."""
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "web/format.js")
+        await pilot.press(*"// mine", "enter")
+        on_disk = (project / "web/format.js").read_text().replace("out of stock", "sold out")
+        (project / "web/format.js").write_text(on_disk)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        assert "merging keeps both" in pilot.app.screen.message
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "sold out" in editor(pilot).text("web/format.js"))
+        assert editor(pilot).text("web/format.js") == "// mine\n" + on_disk
+        assert editor(pilot).is_dirty("web/format.js")
+        await pilot.press("ctrl+s")  # no question: the tab read the file's newest text
+        await wait_for(pilot, lambda: not editor(pilot).is_dirty("web/format.js"))
+        assert (project / "web/format.js").read_text() == "// mine\n" + on_disk
+        assert not isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.press("ctrl+z")  # the merge is one step: the change on disk goes
+        assert editor(pilot).text("web/format.js") == "// mine\n" + on_disk.replace(
+            "sold out", "out of stock"
+        )
+
+
+async def test_saving_over_a_change_to_the_same_lines_merges_with_markers(project: Path):
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "web/format.js")
+        await pilot.press(*"// mine")
+        view = editor(pilot).document("web/format.js")
+        original = view.saved_text
+        # Changed behind the editor's back, the watcher not noticing first.
+        view.mtime_ns -= 1
+        (project / "web/format.js").write_text("// theirs" + original)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        assert "same lines in 1 place" in pilot.app.screen.message
+        assert [key for key, _ in pilot.app.screen.choices] == ["m", "o", "r", "c"]
+        await pilot.press("m")
+        await wait_for(pilot, lambda: "=======" in editor(pilot).text("web/format.js"))
+        first = editor(pilot).text("web/format.js").splitlines()[:5]
+        assert first == [
+            "<<<<<<< mine (unsaved)", "// mine// Formatting helpers for the inventory web page.",
+            "=======", "// theirs// Formatting helpers for the inventory web page.",
+            ">>>>>>> on disk",
+        ]  # fmt: skip
+        assert (project / "web/format.js").read_text() == "// theirs" + original  # not saved
+        assert editor(pilot).is_dirty("web/format.js")
+
+
 async def test_saving_a_file_deleted_on_disk_offers_to_create_it_again(project: Path):
     """The deleted file has nothing to reload: the choice is to write it again or not, and
     the edits are never lost."""

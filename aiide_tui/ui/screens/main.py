@@ -40,6 +40,7 @@ from aiide_tui.ui.widgets.file_tree import FileTree
 from aiide_tui.ui.widgets.review_pane import ReviewPane
 from aiide_tui.ui.widgets.status_bar import StatusBar
 from aiide_tui.workspace.files import LEGACY_ENCODINGS
+from aiide_tui.workspace.merge import Merged, merge_texts
 
 if TYPE_CHECKING:
     from aiide_tui.ui.screens.search import Replacement
@@ -70,6 +71,15 @@ def keymap_bindings() -> list[Binding]:
 USE_SCOPE_DEFINITIONS = 20
 """Find references looks for the name's text in the files of at most this many definitions
 and their dependents (a common method name is defined in many)."""
+
+
+def _overlap(merged: Merged | None) -> str:
+    """What merging would do, for the question that offers it."""
+    if merged is None:
+        return ""
+    if merged.conflicts:
+        return f" (both changed the same lines in {merged.conflicts} place(s))"
+    return " (the changes touch different lines: merging keeps both)"
 
 
 class MainScreen(Screen[None]):
@@ -932,12 +942,21 @@ class MainScreen(Screen[None]):
                 return False
             new_mtime = await self.client.write(path, text, **write)
         except StaleFileError:
-            if not await self._same_as_opened(path):
+            on_disk = await self._read_again(path)
+            view = self.editor.document(path)
+            if on_disk is None or view is None or on_disk.text != view.saved_text:
+                choices = [("o", "Overwrite with mine"), ("r", "Reload from disk"), ("c", "Cancel")]
+                merged = self._merged(path, on_disk) if on_disk is not None else None
+                if merged is not None:
+                    choices.insert(0, ("m", "Merge, then review"))
                 choice = await self._ask(
                     "File changed on disk",
-                    f"{path} changed on disk since you opened it.",
-                    [("o", "Overwrite with mine"), ("r", "Reload from disk"), ("c", "Cancel")],
+                    f"{path} changed on disk since you opened it{_overlap(merged)}.",
+                    choices,
                 )
+                if choice == "m" and merged is not None and on_disk is not None:
+                    self._apply_merge(path, merged, on_disk)
+                    return False
                 if choice == "r":
                     await self._reload(path)
                     return False
@@ -964,15 +983,32 @@ class MainScreen(Screen[None]):
         self.notify(f"Saved {path}", timeout=2)
         return True
 
-    async def _same_as_opened(self, path: str) -> bool:
-        """Whether the file on disk, though written since (an undo put back what it held, a
-        tool rewrote it unchanged), holds just the text the editor last read or saved."""
-        view = self.editor.document(path)
+    async def _read_again(self, path: str) -> Document | None:
+        """The file as it is on disk now (None when it cannot be read: saving will say why).
+
+        Written since the editor read it, it may still hold just that text (an undo put back
+        what it held, a tool rewrote it unchanged): then there is nothing to choose between."""
         try:
-            document = await self.client.read(path, force=True) if self.client else None
+            return await self.client.read(path, force=True) if self.client else None
         except AiideError:
-            return False
-        return view is not None and document is not None and document.text == view.saved_text
+            return None
+
+    def _merged(self, path: str, on_disk: Document) -> Merged | None:
+        """The tab's unsaved edits merged with the file's new text."""
+        view = self.editor.document(path)
+        return None if view is None else merge_texts(view.saved_text, view.text, on_disk.text)
+
+    def _apply_merge(self, path: str, merged: Merged, on_disk: Document) -> None:
+        """Show the merged text (one undoable step), unsaved: the user reviews it first."""
+        self.editor.replace_text(path, merged.text, on_disk.mtime_ns, on_disk=on_disk.text)
+        if merged.conflicts:
+            self.notify(
+                f"{merged.conflicts} place(s) in {path} changed both here and on disk: both"
+                " versions are kept between <<<<<<< and >>>>>>> lines. Settle them, then save.",
+                title="Merged with conflicts", severity="warning", timeout=10,
+            )  # fmt: skip
+        else:
+            self.notify(f"Merged the changes on disk into {path} (not saved yet)", timeout=4)
 
     async def _save_view(self, path: str) -> bool:
         """Save an open document as the editor holds it."""
@@ -1008,11 +1044,14 @@ class MainScreen(Screen[None]):
             self.editor.mark_saved(path, self.editor.text(path), document.mtime_ns)
             return
         if self.editor.is_dirty(path):
+            merged = self._merged(path, document)
             choice = await self._ask(
                 "File changed on disk",
-                f"{path} changed on disk, and you have unsaved edits.",
-                [("r", "Reload (lose my edits)"), ("k", "Keep mine")],
+                f"{path} changed on disk, and you have unsaved edits{_overlap(merged)}.",
+                [("m", "Merge (keep both)"), ("r", "Reload (lose my edits)"), ("k", "Keep mine")],
             )
+            if choice == "m" and merged is not None:
+                self._apply_merge(path, merged, document)
             if choice != "r":
                 return
         self.editor.replace_text(path, document.text, document.mtime_ns)

@@ -296,14 +296,15 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
         self.mtime_ns = mtime_ns
         self.dirty = self.text != text
 
-    def reload(self, text: str, mtime_ns: int) -> None:
-        """Show the file's new text as one undoable edit, keeping the cursor's line."""
+    def reload(self, text: str, mtime_ns: int, *, on_disk: str | None = None) -> None:
+        """Show the file's new text as one undoable edit, keeping the cursor's line (`text`
+        differs from the file's, `on_disk`, after a merge: the tab stays dirty)."""
         row, column = self.cursor_location
         scroll_y = self.scroll_y
         self.history.checkpoint()
         self.replace(text, (0, 0), self.document.end, maintain_selection_offset=False)
         self.history.checkpoint()
-        self.mark_saved(text, mtime_ns)
+        self.mark_saved(text if on_disk is None else on_disk, mtime_ns)
         row = min(row, self.document.line_count - 1)
         self.move_cursor((row, min(column, len(self.document[row]))))
         self.scroll_to(y=scroll_y, animate=False, immediate=True)

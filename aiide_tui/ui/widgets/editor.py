@@ -345,9 +345,12 @@ class Editor(Widget):
         """The screen wrote `text` to `path`, which now has mtime `mtime_ns`."""
         self._view(path).mark_saved(text, mtime_ns)
 
-    def replace_text(self, path: str, text: str, mtime_ns: int) -> None:
-        """Show `path`'s text as now on disk (undoable), keeping the cursor's line."""
-        self._view(path).reload(text, mtime_ns)
+    def replace_text(
+        self, path: str, text: str, mtime_ns: int, *, on_disk: str | None = None
+    ) -> None:
+        """Show `path`'s text as now on disk (undoable), keeping the cursor's line; `on_disk`
+        is the file's text where `text` differs from it (a merge with unsaved edits)."""
+        self._view(path).reload(text, mtime_ns, on_disk=on_disk)
 
     def goto_line(self, number: int, *, column: int = 0, length: int = 0, word: str = "") -> None:
         """Move the active document's cursor to line `number` (1-based, clamped), selecting

@@ -41,15 +41,18 @@ async def test_edit_a_hunk_then_accept_it_writes_the_edited_text(
         assert area.text.splitlines()[3] == "    return b + a"
         hint = pilot.app.screen.query_one("#hunk-edit-hint")
         assert hint.size.height >= 2  # wrapped, its last words not cut off
-        await pilot.press("down", "down", "down", "end", *"  # by hand", "ctrl+s")
+        assert area.language == "python"  # highlighted as the file is
+        # Enter after the signature indents as the editor does: into the body.
+        await pilot.press("down", "down", "end", "enter", *"assert a")
+        await pilot.press("down", "end", *"  # by hand", "ctrl+s")
         await wait_for(pilot, lambda: pilot.app.screen is main)
         view = review.query(HunkView).first()
         assert view.edited and view.decision is None
         added = [line.text for line in view.hunk.lines if line.kind == "+"]
-        assert added == ["    return b + a  # by hand"]
+        assert added == ["    assert a", "    return b + a  # by hand"]
         assert (project / "calc.py").read_text() == CALC  # nothing written before a yes
         await pilot.press("a", "x")
-        expected = CALC.replace("return a + b", "return b + a  # by hand")
+        expected = CALC.replace("return a + b", "assert a\n    return b + a  # by hand")
         await wait_for(pilot, lambda: (project / "calc.py").read_text() == expected)
 
 

@@ -8,25 +8,20 @@ reported here, and the user's text stays for another try.
 
 from __future__ import annotations
 
-import logging
-
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Footer, Label
 
 from aiide_tui.chat.hunk_edit import new_side_text
 from aiide_tui.errors import AiideError
 from aiide_tui.review import Hunk
 from aiide_tui.services.client import ServicesClient
-from aiide_tui.ui.syntax import ensure_language, language_for_path
-from aiide_tui.ui.widgets.ordered_keys import OrderedTextArea
+from aiide_tui.ui.widgets.code_view import CodeView
 
 __all__ = ["HunkEditScreen"]
-
-logger = logging.getLogger(__name__)
 
 
 class HunkEditScreen(ModalScreen[dict | None]):
@@ -52,7 +47,7 @@ class HunkEditScreen(ModalScreen[dict | None]):
         }
         & #hunk-edit-hint { color: $text-muted; padding: 0 1; width: 1fr; height: auto; }
         & #hunk-edit-error { color: $text-error; padding: 0 1; height: auto; }
-        & TextArea { height: 1fr; }
+        & CodeView { height: 1fr; }
     }
     """
 
@@ -75,24 +70,17 @@ class HunkEditScreen(ModalScreen[dict | None]):
                 id="hunk-edit-hint",
                 markup=False,
             )
-            yield OrderedTextArea(
-                new_side_text(self.hunk),
-                show_line_numbers=True,
-                tab_behavior="indent",
+            # The editor's own view: highlighting, Enter indents, Tab and Backspace by
+            # indentation stops, no suggestions (the screen's Esc comes first: it cancels).
+            yield CodeView(
+                self.path, new_side_text(self.hunk), mtime_ns=0, complete=False,
                 id="hunk-edit-text",
-            )
+            )  # fmt: skip
             yield Label("", id="hunk-edit-error", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        area = self.query_one(TextArea)
-        language = language_for_path(self.path)
-        if language is not None and ensure_language(area, language):
-            try:
-                area.language = language
-            except Exception as error:  # a grammar failing must not lose the user's edit
-                logger.warning("Highlighting %s as %s failed: %s", self.path, language, error)
-        area.focus()
+        self.query_one(CodeView).focus()
 
     def _where(self) -> str:
         start, length = self.hunk.old_start, self.hunk.old_len
@@ -103,7 +91,7 @@ class HunkEditScreen(ModalScreen[dict | None]):
     @property
     def text(self) -> str:
         """The text being edited."""
-        return self.query_one(TextArea).text
+        return self.query_one(CodeView).text
 
     def action_save(self) -> None:
         self.save(self.text)

@@ -13,6 +13,7 @@ the queries below.
 from __future__ import annotations
 
 import builtins
+import json
 import sqlite3
 from dataclasses import dataclass
 
@@ -30,16 +31,19 @@ COMMON_NAMES = frozenset(_COMMON.split()) | frozenset(dir(builtins))
 imports, never project-wide, where a call to `str`, `ValueError` or `append` would tie
 unrelated files to a project's namesake."""
 MAX_DEPTH = 5
+_COMMON_JSON = json.dumps(sorted(COMMON_NAMES))
 
 _LINK = (
     "INSERT INTO edges(src_file, src_symbol, dst_file, dst_symbol, ref_id, kind, weight)"
-    " SELECT t.file_id, t.symbol_id, s.file_id, s.id, t.id, t.kind, t.count FROM todo t "
+    " SELECT t.file_id, t.symbol_id, s.file_id, s.id, t.id, t.kind, t.count "
 )
 _TIERS = (
-    "JOIN symbols s ON s.file_id = t.file_id AND s.name = t.name",
-    "JOIN links i ON i.file_id = t.file_id JOIN symbols s ON s.file_id = i.resolved_id"
-    " AND s.name = t.name",
-    "JOIN rare USING(name) JOIN symbols s ON s.name = t.name",
+    "FROM todo t JOIN symbols s ON s.file_id = t.file_id AND s.name = t.name",
+    # From each imported file's definitions to the references that name them: 2.5x faster
+    # than SQLite's own choice (every reference against all its file's imports).
+    "FROM links i CROSS JOIN symbols s ON s.file_id = i.resolved_id"
+    " CROSS JOIN todo t ON t.file_id = i.file_id AND t.name = s.name",
+    "FROM todo t JOIN rare USING(name) JOIN symbols s ON s.name = t.name",
 )
 """Each tier yields one row per (reference, definition): `links` and `rare` hold no duplicates."""
 EDGE_INDEXES = {
@@ -88,10 +92,11 @@ def resolve_pending(store: IndexStore) -> int:
         for tier in _TIERS:
             linked = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM edges").fetchone()[0]
             db.execute(_LINK + tier)
-            db.execute(
-                "DELETE FROM todo WHERE id IN (SELECT ref_id FROM edges WHERE rowid > ?)",
-                (linked,),
-            )
+            if tier is not _TIERS[-1]:
+                db.execute(
+                    "DELETE FROM todo WHERE id IN (SELECT ref_id FROM edges WHERE rowid > ?)",
+                    (linked,),
+                )
         db.execute(
             "INSERT INTO edges(src_file, dst_file, kind, weight) SELECT DISTINCT i.file_id,"
             " i.resolved_id, 'import', 1 FROM imports i JOIN pending p ON p.file_id = i.file_id"
@@ -117,10 +122,10 @@ def _prepare_todo(db: sqlite3.Connection) -> None:
     )
     db.execute(
         "CREATE TEMP TABLE rare AS SELECT name FROM symbols WHERE kind != 'section'"
-        " AND name IN (SELECT name FROM todo)"
-        f" GROUP BY name HAVING COUNT(*) <= {GLOBAL_CANDIDATES}"
+        " AND name IN (SELECT name FROM todo) AND name NOT IN (SELECT value FROM json_each(?))"
+        f" GROUP BY name HAVING COUNT(*) <= {GLOBAL_CANDIDATES}",
+        (_COMMON_JSON,),
     )
-    db.executemany("DELETE FROM rare WHERE name = ?", [(name,) for name in COMMON_NAMES])
     db.execute(
         "CREATE TEMP TABLE links AS SELECT DISTINCT i.file_id, i.resolved_id FROM imports i"
         " JOIN pending p ON p.file_id = i.file_id WHERE i.resolved_id IS NOT NULL"

@@ -414,6 +414,31 @@ async def test_tree_follows_files_created_and_deleted_on_disk(project: Path):
         await wait_for(pilot, lambda: tree.file_count == before)
 
 
+def _rows(tree: FileTree) -> list[str]:
+    return [tree.render_line(y).text for y in range(tree.size.height)]
+
+
+async def test_tree_cuts_a_long_name_in_the_middle_to_fit_the_panel(project: Path):
+    long = "a_module_whose_name_goes_on_well_past_the_panel_width_widgets.py"
+    (project / long).write_text("x = 1\n")
+    async with make_app(project).run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        tree = pilot.app.screen.query_one(FileTree)
+        await wait_for(pilot, lambda: long in tree.paths)
+
+        def shown() -> str:
+            return next(row.rstrip() for row in _rows(tree) if row.startswith("a_module"))
+
+        await wait_for(pilot, lambda: shown().endswith("py U"))  # untracked: the mark stays
+        row = shown()
+        assert "…" in row and len(row) <= tree.scrollable_content_region.width
+        assert tree.virtual_size.width <= tree.scrollable_content_region.width  # no sideways
+        assert any(r.rstrip() == "pyproject.toml" for r in _rows(tree))  # fits: whole
+        await pilot.resize_terminal(300, 30)  # a wider panel shows more of the name
+        await wait_for(pilot, lambda: len(shown()) > len(row))
+        assert shown().startswith(row.split("…")[0]) and shown().endswith("widgets.py U")
+
+
 async def test_the_branch_in_the_status_bar_follows_a_checkout_in_a_shell(project: Path):
     import subprocess
 

@@ -199,17 +199,31 @@ class FileTree(Tree[Entry]):
             return label
         if entry.is_dir:
             if entry.path in self._changed_dirs:
-                label.append(" •", self.get_component_rich_style("file-tree--status-modified"))
-            return label
+                return self._fit(node, label, " •", "modified")
+            return self._fit(node, label)
         status = self._status.get(entry.path)
         if status in STATUS_MARKS:
             mark, _ = STATUS_MARKS[status]
             kind = {"added": "added", "untracked": "added", "deleted": "deleted"}.get(
                 status, "modified"
             )
-            rich_style = self.get_component_rich_style(f"file-tree--status-{kind}")
-            label.stylize(rich_style)
-            label.append(f" {mark}", rich_style)
+            label.stylize(self.get_component_rich_style(f"file-tree--status-{kind}"))
+            return self._fit(node, label, f" {mark}", kind)
+        return self._fit(node, label)
+
+    def _fit(self, node: TreeNode[Entry], label: Text, mark: str = "", kind: str = "") -> Text:
+        """The label, its middle cut to `…` where it would run past the panel (the end of a
+        name, its extension, tells files apart more often than the start), then `mark`."""
+        depth = 0
+        parent = node.parent
+        while parent is not None and parent is not self.root:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth - len(mark)
+        if room > 0 and label.cell_len > room:
+            tail = max(1, min(len(label.plain) // 2, (room - 1) // 2))
+            label = Text.assemble(label[: room - 1 - tail], "…", label[-tail:])
+        if mark:
+            label.append(mark, self.get_component_rich_style(f"file-tree--status-{kind}"))
         return label
 
     def action_delete_file(self) -> None:

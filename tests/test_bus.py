@@ -279,16 +279,45 @@ async def test_malformed_frames_get_errors_and_connection_keeps_working(socket_s
     writer.write(encode_frame(b'{"jsonrpc": "2.0", "method": "echo", "id": 1, "params": 3}'))
     writer.write(encode_frame(b'{"jsonrpc": "2.0", "method": "echo", "id": 2, "params": [9]}'))
     frames = await _raw_frames(reader, 6)
+    batch = frames.pop(1)  # [1, 2] is a batch of two messages that are not JSON-RPC
+    assert [(item["id"], item["error"]["code"]) for item in batch] == [(None, -32600)] * 2
     codes = [(frame["id"], frame.get("error", {}).get("code")) for frame in frames]
-    assert codes == [(None, -32700), (None, -32600), (None, -32600), (None, -32700), (1, -32602),
-                     (2, None)]  # fmt: skip
+    assert codes == [(None, -32700), (None, -32600), (None, -32700), (1, -32602), (2, None)]
     assert frames[-1]["result"] == [9]
     writer.close()
     await writer.wait_closed()
 
 
-def _frame(message: dict[str, Any]) -> bytes:
+def _frame(message: dict[str, Any] | list[Any]) -> bytes:
     return encode_frame(json.dumps(message).encode())
+
+
+async def test_a_batch_gets_one_array_of_replies_once_all_are_answered(socket_server: Path):
+    """JSON-RPC 2.0 batches: notifications get no reply, each request or invalid entry one,
+    all in one array; a batch of notifications alone gets nothing, an empty one an error."""
+    reader, writer = await asyncio.open_unix_connection(socket_server)
+    batch = [
+        {"jsonrpc": "2.0", "method": "slow", "id": "slow", "params": {"seconds": 0.3}},
+        {"jsonrpc": "2.0", "method": "echo", "id": 1, "params": ["a"]},
+        {"jsonrpc": "2.0", "method": "remember", "params": {"x": 1}},
+        {"jsonrpc": "2.0", "method": "nope", "id": 2},
+        7,
+    ]
+    writer.write(_frame(batch))
+    writer.write(_frame([{"jsonrpc": "2.0", "method": "remember", "params": {"x": 2}}]))
+    writer.write(_frame([]))
+    writer.write(_frame({"jsonrpc": "2.0", "method": "echo", "id": 3, "params": ["b"]}))
+    empty, alone, replies = await _raw_frames(reader, 3)
+    assert empty["id"] is None and empty["error"]["code"] == -32600
+    assert alone == {"jsonrpc": "2.0", "id": 3, "result": ["b"]}  # the batch waits for "slow"
+    by_id = {(item["id"], item.get("error", {}).get("code")): item for item in replies}
+    assert set(by_id) == {("slow", None), (1, None), (2, -32601), (None, -32600)}
+    assert by_id["slow", None]["result"] == "finished" and by_id[1, None]["result"] == ["a"]
+    writer.write(_frame({"jsonrpc": "2.0", "method": "remembered", "id": 4}))
+    (remembered,) = await _raw_frames(reader, 1)
+    assert remembered["result"] == [{"x": 1}, {"x": 2}]  # the batches' notifications arrived
+    writer.close()
+    await writer.wait_closed()
 
 
 async def test_cancel_request_on_the_wire_answers_32800(socket_server: Path):

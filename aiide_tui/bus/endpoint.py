@@ -3,7 +3,9 @@
 Both sides are the same class: the app's client and `aiide serve`'s server are
 each an `Endpoint`, one with handlers (a `Router`), the other usually without.
 Each incoming request runs as its own task, so a slow handler blocks nobody and
-responses leave in any order; the peer stops one with `$/cancelRequest`.
+responses leave in any order; the peer stops one with `$/cancelRequest`. A
+batch (an array of messages) is answered with one array once all of its
+requests are answered, as JSON-RPC 2.0 asks.
 """
 
 from __future__ import annotations
@@ -77,6 +79,27 @@ class RequestContext:
 
     async def notify(self, method: str, params: Params | None = None) -> None:
         await self.endpoint.notify(method, params)
+
+
+Reply = Callable[[protocol.Response], Awaitable[None]]
+"""Where the answer to a request goes: the wire, or the batch it came in."""
+
+
+class _Batch:
+    """The replies to one batch, sent together as one array when the last one comes."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.expected = 0
+        self.bodies: list[bytes] = []
+
+    async def add(self, reply: protocol.Response) -> None:
+        self.bodies.append(self.endpoint._reply_body(reply))
+        if len(self.bodies) == self.expected:
+            try:
+                await self.endpoint._send_body(b"[" + b",".join(self.bodies) + b"]")
+            except BusError:
+                logger.debug("%s: peer gone before the reply to a batch", self.endpoint.name)
 
 
 class Endpoint:
@@ -176,26 +199,36 @@ class Endpoint:
         self._writer.close()
 
     def _write(self, message: protocol.Message) -> None:
+        self._write_body(protocol.encode(message))
+
+    def _write_body(self, body: bytes) -> None:
         if self.closed:
             raise BusError("connection closed")
-        self._writer.write(framing.encode_frame(protocol.encode(message)))
+        self._writer.write(framing.encode_frame(body))
 
     async def _send(self, message: protocol.Message) -> None:
-        self._write(message)
+        await self._send_body(protocol.encode(message))
+
+    async def _send_body(self, body: bytes) -> None:
+        self._write_body(body)
         try:
             await self._writer.drain()
         except (ConnectionError, OSError) as exc:
             self._mark_closed()
             raise BusError("connection closed") from exc
 
+    def _reply_body(self, reply: protocol.Response) -> bytes:
+        """The reply as JSON; an internal error in its place when its result is not JSON."""
+        try:
+            return protocol.encode(reply)
+        except (TypeError, ValueError) as exc:
+            logger.error("%s: result for %r is not JSON: %s", self.name, reply["id"], exc)
+            error = InternalError(f"result is not JSON: {exc}")
+            return protocol.encode(protocol.make_error(reply["id"], error))
+
     async def _reply(self, reply: protocol.Response) -> None:
         try:
-            try:
-                await self._send(reply)
-            except (TypeError, ValueError) as exc:
-                logger.error("%s: result for %r is not JSON: %s", self.name, reply["id"], exc)
-                error = InternalError(f"result is not JSON: {exc}")
-                await self._send(protocol.make_error(reply["id"], error))
+            await self._send_body(self._reply_body(reply))
         except BusError:
             logger.debug("%s: peer gone before the reply to %r", self.name, reply["id"])
 
@@ -229,16 +262,33 @@ class Endpoint:
     def _dispatch(self, body: bytes) -> None:
         try:
             message: Any = protocol.decode(body)
-            kind = protocol.classify(message)
         except BusError as exc:
             self._spawn(self._reply(protocol.make_error(None, exc)))
             return
+        if not isinstance(message, list):
+            self._dispatch_one(message, self._reply)
+        elif not message:
+            self._spawn(self._reply(protocol.make_error(None, InvalidRequest("empty batch"))))
+        else:
+            batch = _Batch(self)
+            batch.expected = sum(self._dispatch_one(item, batch.add) for item in message)
+
+    def _dispatch_one(self, message: Any, reply: Reply) -> bool:
+        """Handle one message; whether a reply to it will come (through `reply`, which runs
+        later, as a task: a batch counts its replies before the first arrives)."""
+        try:
+            kind = protocol.classify(message)
+        except BusError as exc:
+            self._spawn(reply(protocol.make_error(None, exc)))
+            return True
         if kind == "response":
             self._on_response(message)
         elif kind == "request":
-            self._on_request(message)
+            self._on_request(message, reply)
+            return True
         else:
             self._on_notification(message)
+        return False
 
     def _on_response(self, message: protocol.Response) -> None:
         request_id = message.get("id")
@@ -252,7 +302,7 @@ class Endpoint:
         else:
             future.set_result(message.get("result"))
 
-    def _on_request(self, message: protocol.Request) -> None:
+    def _on_request(self, message: protocol.Request, reply: Reply) -> None:
         request_id, method = message["id"], message["method"]
         handler = self.router.methods.get(method)
         try:
@@ -264,43 +314,45 @@ class Endpoint:
             if request_id in self._handling:  # its handler could no longer be cancelled
                 raise InvalidRequest(f"id {request_id!r} is in use by a request still running")
         except BusError as exc:
-            self._spawn(self._reply(protocol.make_error(request_id, exc)))
+            self._spawn(reply(protocol.make_error(request_id, exc)))
             return
         context = RequestContext(self, method, request_id)
         task = asyncio.create_task(
-            self._run(handler, params, context), name=f"{self.name}: {method}"
+            self._run(handler, params, context, reply), name=f"{self.name}: {method}"
         )
         self._handling[request_id] = task
         if method in self.router.endless:
             self._endless.add(task)
-        task.add_done_callback(functools.partial(self._forget, request_id))
+        task.add_done_callback(functools.partial(self._forget, request_id, reply))
 
-    def _forget(self, request_id: Id, task: asyncio.Task[None]) -> None:
+    def _forget(self, request_id: Id, reply: Reply, task: asyncio.Task[None]) -> None:
         self._endless.discard(task)
         if self._handling.get(request_id) is task:
             del self._handling[request_id]
         if task.cancelled() and not self.closed:  # cancelled before it ever ran
             cancelled = RequestCancelled("request cancelled")
-            self._spawn(self._reply(protocol.make_error(request_id, cancelled)))
+            self._spawn(reply(protocol.make_error(request_id, cancelled)))
 
-    async def _run(self, handler: Handler, params: Params, context: RequestContext) -> None:
+    async def _run(
+        self, handler: Handler, params: Params, context: RequestContext, reply: Reply
+    ) -> None:
         request_id = context.request_id
         try:
             try:
                 pending = handler(params, context)
             except TypeError as exc:  # the call could not bind: params do not fit
                 raise InvalidParams(str(exc)) from exc
-            reply = protocol.make_result(request_id, await pending)
+            answer = protocol.make_result(request_id, await pending)
         except asyncio.CancelledError:
             if self.closed:
                 raise
-            reply = protocol.make_error(request_id, RequestCancelled("request cancelled"))
+            answer = protocol.make_error(request_id, RequestCancelled("request cancelled"))
         except AiideError as exc:
-            reply = protocol.make_error(request_id, exc)
+            answer = protocol.make_error(request_id, exc)
         except Exception as exc:
             logger.exception("%s: handler for %r failed", self.name, context.method)
-            reply = protocol.make_error(request_id, InternalError(f"{type(exc).__name__}: {exc}"))
-        await self._reply(reply)
+            answer = protocol.make_error(request_id, InternalError(f"{type(exc).__name__}: {exc}"))
+        await reply(answer)
 
     def _on_notification(self, message: protocol.Notification) -> None:
         method = message["method"]

@@ -136,3 +136,24 @@ def test_old_entries_are_pruned(tmp_path: Path) -> None:
     with UndoJournal(tmp_path / "j.sqlite", keep=5) as journal:
         ids = [journal.record(f"{i}.py", None, b"x", "edit") for i in range(12)]
         assert [e.id for e in journal.entries()] == ids[::-1][:5]
+
+
+def test_a_version_1_journal_is_migrated_and_keeps_its_entries(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite"
+    with sqlite3.connect(path) as raw:
+        raw.executescript(
+            "CREATE TABLE entries (id INTEGER PRIMARY KEY AUTOINCREMENT, path BLOB NOT NULL,"
+            " before BLOB, after BLOB, label TEXT NOT NULL, grp TEXT, created_at REAL NOT NULL,"
+            " undone INTEGER NOT NULL DEFAULT 0); CREATE INDEX entries_grp ON entries (grp);"
+            " INSERT INTO entries (path, before, after, label, created_at)"
+            " VALUES (X'612E7079', X'31', X'32', 'edit a', 1.0); PRAGMA user_version = 1;"
+        )
+    raw.close()
+    with UndoJournal(path) as journal:
+        (old,) = journal.entries()
+        assert (old.path, old.before, old.after, old.mode_before) == ("a.py", b"1", b"2", None)
+        journal.record("b.py", None, b"x", "create b", mode_after=0o755)
+        assert journal.entries(1)[0].mode_after == 0o755
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    raw.close()

@@ -166,6 +166,39 @@ def test_rename_moves_into_new_folders_and_undoes_as_one_step(ws: Workspace, roo
     assert (root / "taken.py").read_text() == "keep\n"
 
 
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_undo_brings_back_the_mode_a_delete_or_move_took(ws: Workspace, root: Path) -> None:
+    (root / "run.sh").write_text("echo hi\n")
+    (root / "run.sh").chmod(0o750)
+    ws.delete("run.sh")
+    ws.undo_last()
+    assert _mode(root / "run.sh") == 0o750
+    ws.rename("run.sh", "bin/run.sh")
+    assert _mode(root / "bin/run.sh") == 0o750
+    ws.undo_step()
+    assert _mode(root / "run.sh") == 0o750 and not (root / "bin/run.sh").exists()
+
+
+def test_a_change_of_execute_bits_alone_is_journaled_and_undone(ws: Workspace, root: Path):
+    """A sandbox run that only made a script executable can be undone like any write."""
+    (root / "run.sh").write_text("echo hi\n")
+    (root / "run.sh").chmod(0o644)
+    ws.write_bytes("run.sh", b"echo hi\n", executable=True, label="sandbox run")
+    assert _mode(root / "run.sh") == 0o755
+    assert ws.journal.entries(1)[0].label == "sandbox run"
+    assert ws.undo_last() == "run.sh"
+    assert _mode(root / "run.sh") == 0o644 and (root / "run.sh").read_text() == "echo hi\n"
+    ws.write_bytes("run.sh", b"echo bye\n", executable=True)  # new text and +x: one step
+    ws.undo_last()
+    assert _mode(root / "run.sh") == 0o644 and (root / "run.sh").read_text() == "echo hi\n"
+    before = len(ws.journal.entries())
+    ws.write_bytes("run.sh", b"echo hi\n", executable=False)  # nothing to change
+    assert len(ws.journal.entries()) == before
+
+
 def test_undo_restores_previous_bytes_in_order(ws: Workspace, root: Path) -> None:
     original = (root / "main.py").read_bytes()
     ws.write("main.py", "v1\n")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from aiide_tui.errors import WorkspaceError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_KEEP = 500
 
 _SCHEMA = """
@@ -33,11 +33,18 @@ CREATE TABLE IF NOT EXISTS entries (
     label TEXT NOT NULL,
     grp TEXT,
     created_at REAL NOT NULL,
-    undone INTEGER NOT NULL DEFAULT 0
+    undone INTEGER NOT NULL DEFAULT 0,
+    mode_before INTEGER,
+    mode_after INTEGER
 );
 CREATE INDEX IF NOT EXISTS entries_grp ON entries (grp);
 """
-_COLUMNS = "id, path, before, after, label, grp, created_at, undone"
+_MIGRATIONS = {
+    1: "ALTER TABLE entries ADD COLUMN mode_before INTEGER;"
+    " ALTER TABLE entries ADD COLUMN mode_after INTEGER;",
+}
+"""From each older schema version to the next (a version 1 journal's entries keep no modes)."""
+_COLUMNS = "id, path, before, after, label, grp, created_at, undone, mode_before, mode_after"
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,9 @@ class JournalEntry:
     group: str | None
     created_at: float
     undone: bool
+    mode_before: int | None = None
+    """Permission bits before the write (None: no file, or recorded without them)."""
+    mode_after: int | None = None
 
 
 class UndoJournal:
@@ -75,14 +85,21 @@ class UndoJournal:
         after: bytes | None,
         label: str,
         group: str | None = None,
+        *,
+        mode_before: int | None = None,
+        mode_after: int | None = None,
     ) -> int:
-        """Append a write and return its id; old entries beyond `keep` are pruned."""
+        """Append a write (its bytes and permission bits before and after) and return its id;
+        old entries beyond `keep` are pruned."""
         with self._transaction() as db:
             cursor = db.execute(
-                "INSERT INTO entries (path, before, after, label, grp, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (os.fsencode(path_rel), before, after, label, group, time.time()),
-            )
+                "INSERT INTO entries (path, before, after, label, grp, created_at, mode_before,"
+                " mode_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    os.fsencode(path_rel), before, after, label, group, time.time(),
+                    mode_before, mode_after,
+                ),
+            )  # fmt: skip
             entry_id = int(cursor.lastrowid or 0)
             db.execute("DELETE FROM entries WHERE id <= ?", (entry_id - self._keep,))
         return entry_id
@@ -149,9 +166,13 @@ class UndoJournal:
                     f"The undo journal {self.db_path} was written by a newer aiide"
                     f" (schema {version}, this one reads {SCHEMA_VERSION})"
                 )
-            if version < SCHEMA_VERSION:
+            if version == 0:
                 db.executescript(
                     f"BEGIN; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                )
+            for older in range(version or SCHEMA_VERSION, SCHEMA_VERSION):
+                db.executescript(
+                    f"BEGIN; {_MIGRATIONS[older]} PRAGMA user_version = {older + 1}; COMMIT;"
                 )
         except BaseException:
             db.close()
@@ -199,6 +220,8 @@ class UndoJournal:
 
 
 def _entry(row: tuple) -> JournalEntry:
-    entry_id, path, before, after, label, group, created_at, undone = row
+    entry_id, path, before, after, label, group, created_at, undone, *modes = row
     path = os.fsdecode(path)
-    return JournalEntry(entry_id, path, before, after, label, group, created_at, bool(undone))
+    return JournalEntry(
+        entry_id, path, before, after, label, group, created_at, bool(undone), *modes
+    )

@@ -117,17 +117,22 @@ class Workspace:
                 raise StaleFileError(
                     f"{self.policy.relative(path)} changed on disk since it was read"
                 )
-            if before == data and mtime_ns is not None:
-                _set_executable(path, executable)
-                return os.stat(path).st_mtime_ns
-            entry_id = self.journal.record(self.policy.relative(path), before, data, label, group)
+            mode = _mode(path) if mtime_ns is not None else None
+            wanted = _with_execute_bits(mode, executable)
+            if before == data and mode == wanted:
+                return mtime_ns if mtime_ns is not None else os.stat(path).st_mtime_ns
+            entry_id = self.journal.record(
+                self.policy.relative(path), before, data, label, group,
+                mode_before=mode, mode_after=wanted,
+            )  # fmt: skip
             try:
-                _make_parents(path)
-                atomic_write(path, data)
+                if before != data or mtime_ns is None:
+                    _make_parents(path)
+                    atomic_write(path, data)
+                _set_executable(path, executable)
             except BaseException:
                 self.journal.forget(entry_id)
                 raise
-            _set_executable(path, executable)
             return os.stat(path).st_mtime_ns
 
     def delete(
@@ -148,7 +153,9 @@ class Workspace:
             before, _ = _current(path)
             if before is None:
                 raise WorkspaceError(f"{self.policy.relative(path)} does not exist")
-            entry_id = self.journal.record(self.policy.relative(path), before, None, label, group)
+            entry_id = self.journal.record(
+                self.policy.relative(path), before, None, label, group, mode_before=_mode(path)
+            )
             try:
                 path.unlink()
             except OSError as exc:
@@ -177,9 +184,10 @@ class Workspace:
                 raise WorkspaceError(f"{old} does not exist")
             if os.path.lexists(self.root / new_rel):
                 raise WorkspaceError(f"{new} already exists")
+            mode = _mode(source)
             entries = [
-                self.journal.record(new, None, data, "rename", group),
-                self.journal.record(old, data, None, "rename", group),
+                self.journal.record(new, None, data, "rename", group, mode_after=mode),
+                self.journal.record(old, data, None, "rename", group, mode_before=mode),
             ]
             try:
                 _make_parents(target)
@@ -239,15 +247,32 @@ def _current(path: Path) -> tuple[bytes | None, int | None]:
         return handle.read(), info.st_mtime_ns
 
 
+def _mode(path: Path) -> int | None:
+    """The file's permission bits (None when it cannot be read)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return None
+
+
+def _with_execute_bits(mode: int | None, executable: bool | None) -> int | None:
+    """`mode` with execute bits where the file may be read (as `chmod +x` gives them), or
+    with none; unchanged when `executable` is None."""
+    if mode is None or executable is None:
+        return mode
+    return mode | (mode & 0o444) >> 2 if executable else mode & ~0o111
+
+
 def _set_executable(path: Path, executable: bool | None) -> None:
-    """Execute bits where the file may be read (as `chmod +x` gives them), or none."""
     if executable is None:
         return
+    _chmod(path, _with_execute_bits(_mode(path), executable))
+
+
+def _chmod(path: Path, mode: int | None) -> None:
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-        wanted = mode | (mode & 0o444) >> 2 if executable else mode & ~0o111
-        if wanted != mode:
-            os.chmod(path, wanted)
+        if mode is not None and mode != _mode(path):
+            os.chmod(path, mode)
     except OSError as exc:
         raise WorkspaceError(f"Cannot change the mode of {path}: {exc.strerror}") from None
 
@@ -275,4 +300,6 @@ def _restore(entry: JournalEntry, path: Path) -> None:
             raise WorkspaceError(f"Cannot remove {entry.path}: {exc.strerror}") from None
         return
     _make_parents(path)
-    atomic_write(path, entry.before)
+    if _current(path)[0] != entry.before:  # a change of mode alone left the bytes as they were
+        atomic_write(path, entry.before)
+    _chmod(path, entry.mode_before)

@@ -64,3 +64,19 @@ async def test_esc_while_a_command_runs_asks_before_stopping_it(docker_engine, p
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("s")
         await wait_for(pilot, lambda: not isinstance(app.screen, (RunLogScreen, ConfirmScreen)))
+
+
+async def test_in_a_narrow_terminal_the_runs_sit_above_the_output(project: Path):
+    """No Docker needed: the layout, at 60 columns and at 160."""
+    config = load_config(project, overrides={"sandbox": {"pool_size": 0}})
+    app = AiideApp(project, config, remember_theme=False, probe_environment=False)
+    async with app.run_test(size=(60, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(FileTree).file_count > 0)
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: isinstance(app.screen, RunLogScreen))
+        await pilot.pause(0.1)
+        runs, detail = app.screen.query_one("#runs"), app.screen.query_one("#run-detail")
+        assert runs.region.bottom <= detail.region.y  # stacked
+        assert runs.region.width >= 50  # the command column has room
+        await pilot.resize_terminal(160, 40)
+        await wait_for(pilot, lambda: runs.region.right <= detail.region.x)  # side by side

@@ -24,9 +24,13 @@ from aiide_tui.services.client import ServicesClient
 from aiide_tui.ui.screens.confirm import ConfirmScreen
 from aiide_tui.ui.widgets.ordered_keys import OrderedInput
 
+NARROW = 100
+"""Below this many columns the runs sit above the run's output, not beside it."""
+
 
 class RunLogScreen(ModalScreen[None]):
-    """Runs on the left, the selected run's output and diff on the right."""
+    """Runs on the left (above, in a narrow terminal), the selected run's output and diff on
+    the right."""
 
     BINDINGS = [
         Binding("escape", "close", "Close"),
@@ -47,6 +51,10 @@ class RunLogScreen(ModalScreen[None]):
         #run-command.-visible { display: block; }
         #runs { width: 45%; height: 1fr; }
         #run-detail { width: 1fr; height: 1fr; padding: 0 1; }
+        &.-narrow {
+            #run-panes { layout: vertical; }
+            #runs { width: 1fr; height: 35%; }
+        }
         #run-summary { height: auto; color: $text-muted; }
         #run-output { height: 1fr; }
     }
@@ -65,12 +73,15 @@ class RunLogScreen(ModalScreen[None]):
                 placeholder="Command to run in the sandbox, e.g. python3 -m pytest -q",
                 id="run-command",
             )
-            with Horizontal():
+            with Horizontal(id="run-panes"):
                 yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
                 with Vertical(id="run-detail"):
                     yield Static(id="run-summary")
                     yield RichLog(id="run-output", wrap=False, markup=False, highlight=False)
             yield Footer()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)

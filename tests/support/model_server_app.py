@@ -366,6 +366,12 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 64
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a cancelled completion) is normal for a model server: no
+        traceback for it; anything else is printed as the base class does."""
+        if not isinstance(sys.exc_info()[1], ConnectionResetError | BrokenPipeError):
+            super().handle_error(request, client_address)
+
 
 def serve(port: int = 0) -> Server:
     """Start serving on 127.0.0.1 in a background thread; the port is `server.server_address[1]`."""

@@ -102,8 +102,34 @@ async def test_a_code_block_shows_progress_and_a_message_sent_meanwhile_waits_it
         await wait_for(pilot, lambda: any("once this answer ends" in m.text for m in chat.messages))
         await wait_for(pilot, lambda: any(m.text == "Second answer." for m in chat.messages), 30)
         texts = [m.text for m in chat.messages]
+        roles = [m.role for m in chat.messages]
+        # each answer in its own bubble below its own question, the queued one shown in turn
+        assert roles[0] == "user" and sorted(roles[1:3]) == ["assistant", "system"]
+        assert roles[3:] == ["user", "assistant"]
+        assert texts[3:] == ["and then?", "Second answer."]
+        assert any("and then?" in text for text in texts[1:3])  # the note names it
         first = next(t for t in texts if t.startswith("Here it is:"))
         assert "line_39 = 39" in first and first.rstrip().endswith("Done.")
         assert not any("Stopped" in t for t in texts)
         assert len(model_server.requests_to(CHAT)) == 2
         await wait_for(pilot, lambda: not progress.display)
+
+
+async def test_a_question_sent_while_a_proposal_streams_leaves_the_proposal_in_review(
+    project: Path, chat_config, model_server
+):
+    """The queued question's worker used to cancel the first one before it showed its
+    proposal: the hunks waited, unseen."""
+    model_server.script(CHAT, text=TWO_HUNKS, chunk_delay=0.03)
+    model_server.default(CHAT, text="It subtracts.")
+    app = AiideApp(project, chat_config, probe_environment=False, remember_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen, chat = await chat_ready(pilot)
+        review = screen.query_one(ReviewPane)
+        await pilot.press(*"swap the operands", "enter")
+        await wait_for(pilot, lambda: chat.streaming)
+        await pilot.press(*"what does sub do", "enter")
+        await wait_for(pilot, lambda: any(m.text == "It subtracts." for m in chat.messages), 30)
+        await wait_for(pilot, lambda: review.source == "chat" and review.files)
+        assert [f.path for f in review.files] == ["calc.py"]
+        assert await screen._undecided_hunks() == 2

@@ -400,7 +400,8 @@ class MainScreen(Screen[None]):
         self.app.exit()
 
     async def _undecided_hunks(self) -> int:
-        if self.client is None:
+        """Hunks of the proposal in the review pane still waiting for a yes or no."""
+        if self.client is None or self._proposal_id is None:
             return 0
         try:
             proposals = await self.client.chat_proposals()
@@ -409,6 +410,7 @@ class MainScreen(Screen[None]):
         return sum(
             item["hunks"] - len(item["decisions"])
             for proposal in proposals
+            if proposal["id"] == self._proposal_id
             for item in proposal["files"]
             if not item["written"]
         )
@@ -1090,7 +1092,9 @@ class MainScreen(Screen[None]):
             return
         if self.chat.streaming:  # sending used to stop the answer under way
             self._chat_queue.append(event.text)
-            self.chat.add_message("system", "*Asked once this answer ends (Esc stops it).*")
+            self.chat.add_message(
+                "system", f"*Asked once this answer ends (Esc stops it):* {event.text}"
+            )
             return
         self.ask(event.text)
 
@@ -1104,7 +1108,9 @@ class MainScreen(Screen[None]):
 
     def _ask_next(self) -> None:
         if self._chat_queue and not self.chat.streaming:
-            self.ask(self._chat_queue.pop(0))
+            text = self._chat_queue.pop(0)
+            self.chat.add_message("user", text)  # below the answer it waited for
+            self.ask(text)
 
     def _open_file_context(self) -> dict | None:
         view = self.editor.active
@@ -1135,13 +1141,15 @@ class MainScreen(Screen[None]):
             await show
             self.chat.set_progress("")
             await self.chat.finish_last()
+        try:
+            if "command" in result:
+                if text.strip().startswith("/clear"):
+                    await self.chat.clear()  # a new conversation: the old one leaves the panel
+                self.chat.add_message("system", result["command"])
+            elif result.get("proposal"):
+                await self._show_proposal(result["proposal"])
+        finally:  # only now: the next question's worker would cancel this one (exclusive)
             self.call_later(self._ask_next)
-        if "command" in result:
-            if text.strip().startswith("/clear"):
-                await self.chat.clear()  # a new conversation: the old one leaves the panel
-            self.chat.add_message("system", result["command"])
-        elif result.get("proposal"):
-            await self._show_proposal(result["proposal"])
 
     async def _show_chat_events(self, events: asyncio.Queue[dict | None]) -> None:
         """Apply stream events in order (notifications arrive faster than rendering)."""
@@ -1162,6 +1170,12 @@ class MainScreen(Screen[None]):
                 self.chat.add_message("system", event["text"])
 
     async def _show_proposal(self, proposal: dict) -> None:
+        if (waiting := await self._undecided_hunks()) and self._proposal_id != proposal["id"]:
+            self.notify(
+                f"Proposal #{self._proposal_id} had {waiting} undecided hunk(s): the new one takes"
+                " the review pane, and they are set aside (nothing of them was written).",
+                severity="warning", timeout=8,
+            )  # fmt: skip
         self._proposal_id = proposal["id"]
         await self.review.show_diff(proposal["diff"], source="chat")
         notes = "; ".join(proposal["notes"])

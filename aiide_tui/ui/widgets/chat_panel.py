@@ -206,7 +206,8 @@ class ChatPanel(Vertical):
         if not text:
             return
         event.input.clear()
-        self.add_message("user", text)
+        if not self.streaming:  # sent meanwhile, it shows when its turn comes, after the answer
+            self.add_message("user", text)
         self.post_message(self.Submitted(self, text))
 
     def action_focus_prompt(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiide_tui.workspace.merge import merge_texts
+from aiide_tui.workspace.merge import follow_line, merge_texts
 
 BASE = "one\ntwo\nthree\nfour\nfive\n"
 
@@ -50,3 +50,14 @@ def test_the_final_newline_follows_whoever_changed_it():
     assert merge_texts("a\nb", "a\nb\n", "A\nb").text == "A\nb\n"
     assert merge_texts("a\nb\n", "a\nb\n", "a\nb").text == "a\nb"
     assert merge_texts("", "", "new\n").text == "new\n"
+
+
+def test_a_line_on_disk_is_followed_into_the_unsaved_text():
+    disk = "a\nb\nc\nd\ne\n"
+    assert follow_line(disk, disk, 3) == (3, True)
+    assert follow_line(disk, "# new\n# lines\na\nb\nc\nd\ne\n", 3) == (5, True)
+    assert follow_line(disk, "a\nd\ne\n", 4) == (2, True)  # lines above it deleted
+    assert follow_line(disk, "a\nb\nC!\nd\ne\n", 3) == (3, False)  # the line itself edited
+    assert follow_line(disk, "a\nb\nd\ne\n", 3) == (3, False)  # deleted: the line after it
+    assert follow_line(disk, "a\n", 5) == (1, False)
+    assert follow_line("a\n", "", 1) == (1, False)

@@ -1,4 +1,5 @@
-"""Three-way merge of a tab's unsaved text with the newer text on disk.
+"""Versions of a file's text: a tab's unsaved text merged with the newer text on disk, and
+a line followed from the file on disk into the tab.
 
 When a file changes on disk (vim beside us, a `git pull`, a proposal accepted
 from the chat) while its tab holds unsaved edits, both "reload" and "keep
@@ -12,6 +13,7 @@ markers hold both for the user to settle. The merge itself is `merge3`'s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from merge3 import Merge3
 
@@ -56,3 +58,20 @@ def _final_newline(base: str, mine: str, theirs: str) -> bool:
     """Whether the merged text ends with a newline: as mine if I changed that, else as theirs."""
     ends = [not text or text.endswith("\n") for text in (base, mine, theirs)]
     return ends[1] if ends[1] != ends[0] else ends[2]
+
+
+def follow_line(before: str, after: str, line: int) -> tuple[int, bool]:
+    """Where 1-based `line` of `before` (the file on disk, where the index and text search
+    found something) is in `after` (the tab's unsaved text), and whether it is there
+    unchanged; for a line edited or deleted since, the first line of what replaced it."""
+    if before == after:
+        return line, True
+    old, new = before.splitlines(), after.splitlines()
+    row = line - 1
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    for tag, old_start, old_end, new_start, _ in matcher.get_opcodes():
+        if old_start <= row < old_end:
+            if tag == "equal":
+                return new_start + row - old_start + 1, True
+            return min(new_start, max(len(new) - 1, 0)) + 1, False
+    return max(len(new), 1), False  # past the end of the file on disk

@@ -139,3 +139,29 @@ def test_uses_add_whole_word_lines_in_the_same_case_after_the_references():
         Location("s.py", 4, "s.main"),
         Location("t.py", 2, "", "import Run", 7, 3),
     ]
+
+
+async def test_a_place_found_on_disk_is_followed_into_a_tab_with_unsaved_edits(project: Path):
+    """The index and text search read the file on disk; lines typed above a hit in the
+    tab must not send the cursor to the wrong line."""
+    path = "web/format.js"
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = pilot.app.screen
+        await wait_for(pilot, lambda: screen.client is not None)
+        screen.open_file(path)
+        editor = screen.query_one(Editor)
+        await wait_for(pilot, lambda: editor.is_open(path) and pilot.app.focused is editor.active)
+        await pilot.press(*"// one", "enter", *"// two", "enter")
+        on_disk = (project / path).read_text().splitlines()
+        line = next(n for n, text in enumerate(on_disk, 1) if "function describeLevel" in text)
+        column = on_disk[line - 1].index("describeLevel")
+        screen.open_file(path, line=line, column=column, length=len("describeLevel"))
+        await wait_for(pilot, lambda: editor.active.selected_text == "describeLevel")
+        assert editor.active.cursor_location[0] == line + 1  # two lines down, as typed
+        # A hit on a line edited since: its line, nothing selected from stale columns.
+        editor.active.move_cursor((line + 1, 0))
+        await pilot.press(*"async ")
+        screen.open_file(path, line=line, column=column, length=len("describeLevel"))
+        await wait_for(pilot, lambda: editor.active.cursor_location == (line + 1, 0))
+        assert editor.active.selected_text == ""

@@ -40,7 +40,7 @@ from aiide_tui.ui.widgets.file_tree import FileTree
 from aiide_tui.ui.widgets.review_pane import ReviewPane
 from aiide_tui.ui.widgets.status_bar import StatusBar
 from aiide_tui.workspace.files import LEGACY_ENCODINGS
-from aiide_tui.workspace.merge import Merged, merge_texts
+from aiide_tui.workspace.merge import Merged, follow_line, merge_texts
 
 if TYPE_CHECKING:
     from aiide_tui.ui.screens.search import Replacement
@@ -880,6 +880,10 @@ class MainScreen(Screen[None]):
         if self.editor.is_open(path):
             self.editor.open_existing(path)
             self.show_region("editor")
+            view = self.editor.document(path)
+            if line is not None and view is not None and view.dirty:  # found on disk
+                line, same = follow_line(view.saved_text, view.text, line)
+                column, length = (column, length) if same else (0, 0)
             if line is not None:
                 self.editor.goto_line(line, column=column, length=length, word=word)
             return

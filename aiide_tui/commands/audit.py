@@ -1,4 +1,5 @@
-"""`aiide audit [ID]`: the project's sandboxed runs, newest first, or one run in full."""
+"""`aiide audit [list|show ID|apply ID]`: the project's sandboxed runs, newest first, one run
+in full, or a run's changes applied."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import click
 
 
 @click.command("audit")
-@click.argument("action", required=False, type=click.Choice(["list", "show"]), default="list")
+@click.argument(
+    "action", required=False, type=click.Choice(["list", "show", "apply"]), default="list"
+)
 @click.argument("run_id", required=False, type=click.IntRange(1, 2**63 - 1))
 @click.option(
     "-n", "--limit", default=30, show_default=True, type=click.IntRange(min=1), help="Runs to list."
@@ -18,12 +21,22 @@ import click
     help="Project folder (default: the project you are in).",
 )
 def command(action: str, run_id: int | None, limit: int, project: str | None) -> None:
-    """List sandboxed runs (`aiide audit`), or show one (`aiide audit show ID`)."""
+    """List sandboxed runs (`aiide audit`), show one (`aiide audit show ID`), or apply the
+    changes a run left waiting (`aiide audit apply ID`)."""
 
     from aiide_tui.sandbox.audit import AuditStore
     from aiide_tui.workspace.git import project_at
 
-    store = AuditStore.for_project(project_at(project))
+    root = project_at(project)
+    if action == "apply":
+        from aiide_tui.commands.run import apply_run
+
+        if run_id is None:
+            raise click.UsageError("aiide audit apply needs a run ID")
+        if not apply_run(root, run_id):
+            raise SystemExit(1)
+        return
+    store = AuditStore.for_project(root)
     try:
         if action == "show":
             if run_id is None:

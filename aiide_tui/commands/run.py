@@ -8,6 +8,7 @@ with `--apply`, or when the user says yes at a terminal.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -87,8 +88,12 @@ def command(
     _report(result)
     if result.changes.files:
         if not _should_apply(apply):
-            click.echo("aiide run: not applied (run it again with --apply to apply)", err=True)
-        elif not _apply(root, result):
+            click.echo(
+                f"aiide run: not applied (run #{result.run_id}'s changes wait in the run log:"
+                " F7 in the app applies them; or run it again with --apply)",
+                err=True,
+            )
+        elif not apply_run(root, result.run_id):
             sys.exit(result.exit_code or ERROR_EXIT)
     sys.exit(result.exit_code)
 
@@ -154,14 +159,24 @@ def _should_apply(apply: bool | None) -> bool:
     return click.confirm("Apply these changes to the project?", default=False, err=True)
 
 
-def _apply(root, result) -> bool:  # type: ignore[no-untyped-def]
-    """Apply the run's changes; False when some were left (each named, with the reason)."""
-    from aiide_tui.sandbox import apply_changes
+def apply_run(root: Path, run_id: int) -> bool:
+    """Apply a run's changes waiting in the run log; False when some were left (each named,
+    with the reason)."""
+    from aiide_tui.sandbox import AuditStore, apply_changes
     from aiide_tui.state import project_state_dir
     from aiide_tui.workspace import Workspace
 
+    audit = AuditStore.for_project(root)
+    try:
+        changes = audit.take_changes(run_id)  # applied here, never again from the log
+    finally:
+        audit.close()
+    if changes is None:
+        raise click.ClickException(
+            f"run #{run_id} has no changes waiting (already applied, or too old)"
+        )
     with Workspace(root, project_state_dir(root)) as workspace:
-        applied = apply_changes(workspace, result.changes, group=f"sandbox-run-{result.run_id}")
+        applied = apply_changes(workspace, changes, group=f"sandbox-run-{run_id}")
     for rel in applied.written:
         click.echo(f"aiide run: applied {rel}", err=True)
     for rel, reason in applied.skipped:

@@ -3,7 +3,9 @@
 SQLite in WAL mode under the project's state folder, schema-versioned with
 `PRAGMA user_version`. A run is recorded when it starts and completed when it
 ends, so a run cut short by a crash still shows up (as "running", then
-"interrupted" once its process is gone).
+"interrupted" once its process is gone). The file changes of the newest runs
+are kept until applied, so any process (the app, after `aiide run`) can apply
+them, once.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from aiide_tui.sandbox.errors import SandboxError
+from aiide_tui.sandbox.workcopy import Changes
 from aiide_tui.state import project_state_dir
 
 AUDIT_NAME = "audit.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+KEEP_CHANGES = 20
+"""Runs whose changes stay ready to apply (the oldest are dropped first)."""
 REQUESTERS = ("user", "chat", "agent")
 
 _SCHEMA = """
@@ -47,6 +52,7 @@ CREATE TABLE IF NOT EXISTS runs (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs (started_at);
+CREATE TABLE IF NOT EXISTS changes (run_id INTEGER PRIMARY KEY, changes TEXT NOT NULL);
 """
 _COLUMNS = (
     "id, started_at, duration_s, requester, backend, image, argv, limits, pid, status, "
@@ -146,6 +152,32 @@ class AuditStore:
         names = ", ".join(f"{name} = ?" for name in fields)
         with self._lock, self._db:
             self._db.execute(f"UPDATE runs SET {names} WHERE id = ?", (*fields.values(), run_id))
+
+    def keep_changes(self, run_id: int, changes: Changes) -> None:
+        """Keep a run's changes until they are applied (the newest `KEEP_CHANGES` runs')."""
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO changes VALUES (?, ?)", (run_id, changes.to_json())
+            )
+            self._db.execute(
+                "DELETE FROM changes WHERE run_id NOT IN"
+                " (SELECT run_id FROM changes ORDER BY run_id DESC LIMIT ?)",
+                (KEEP_CHANGES,),
+            )
+
+    def take_changes(self, run_id: int) -> Changes | None:
+        """A run's kept changes, no longer kept: only one taker gets them (None: already
+        applied, never any, or too old)."""
+        with self._lock, self._db:
+            row = self._db.execute(
+                "DELETE FROM changes WHERE run_id = ? RETURNING changes", (run_id,)
+            ).fetchall()
+        return Changes.from_json(row[0][0]) if row else None
+
+    def has_changes(self, run_id: int) -> bool:
+        """Whether a run's changes wait to be applied."""
+        row = self._db.execute("SELECT 1 FROM changes WHERE run_id = ?", (run_id,)).fetchone()
+        return row is not None
 
     def list(self, limit: int = 50) -> list[AuditRecord]:
         """The newest runs first."""

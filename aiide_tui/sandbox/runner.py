@@ -218,6 +218,8 @@ class Sandbox:
             stderr=result.stderr,
             diff=result.diff,
         )
+        if changes.files:
+            self.audit.keep_changes(run_id, changes)
         return result
 
     async def close(self) -> None:

@@ -10,9 +10,11 @@ user says yes.
 
 from __future__ import annotations
 
+import base64
 import difflib
 import hashlib
 import io
+import json
 import os
 import stat
 import tarfile
@@ -57,6 +59,29 @@ class Changes:
     applying later never overwrites what was changed on the host since."""
     executable: frozenset[str] = frozenset()
     """The changed files that are executable after the run."""
+
+    def to_json(self) -> str:
+        """The changes as JSON (contents in base64), kept in the run log until applied."""
+        return json.dumps(
+            {
+                "files": {
+                    path: None if data is None else base64.b64encode(data).decode("ascii")
+                    for path, data in self.files.items()
+                },
+                "diff": self.diff,
+                "base": dict(self.base),
+                "executable": sorted(self.executable),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Changes:
+        stored = json.loads(text)
+        files = {
+            path: None if data is None else base64.b64decode(data)
+            for path, data in stored["files"].items()
+        }
+        return cls(files, stored["diff"], stored["base"], frozenset(stored["executable"]))
 
 
 def snapshot(root: Path, limit_bytes: int) -> Snapshot:

@@ -1,8 +1,8 @@
 """The sandbox service: run commands isolated, stream their output, keep the run log.
 
-A run's file changes stay in the service (by run id) until the user applies
-them; applying goes through the workspace, so the path policy and the undo
-journal cover it like any other edit.
+A run's file changes wait in the run log until the user applies them (those of
+`aiide run` too); applying goes through the workspace, so the path policy and
+the undo journal cover it like any other edit.
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ from aiide_tui.errors import WorkspaceError
 from aiide_tui.workspace import Workspace
 
 if TYPE_CHECKING:
-    from aiide_tui.sandbox import AuditStore, Changes, Sandbox
-
-KEEP_CHANGES = 20
-"""Runs whose changes stay ready to apply (the oldest are dropped first)."""
+    from aiide_tui.sandbox import AuditStore, Sandbox
 
 
 class SandboxService:
@@ -33,7 +30,6 @@ class SandboxService:
         self.workspace = workspace
         self._sandbox: Sandbox | None = None
         self._starting = asyncio.Lock()
-        self._changes: dict[int, Changes] = {}
         self._audit: AuditStore | None = None
 
     @property
@@ -92,10 +88,6 @@ class SandboxService:
             while not notes.empty():
                 await ctx.notify("sandbox/output", notes.get_nowait())
             forwarder.cancel()
-        if result.changes.files:
-            self._changes[result.run_id] = result.changes
-            for old in sorted(self._changes)[:-KEEP_CHANGES]:
-                del self._changes[old]
         return {
             "run_id": result.run_id,
             "exit_code": result.exit_code,
@@ -112,7 +104,7 @@ class SandboxService:
         from aiide_tui.sandbox import apply_changes
 
         run_id = params.whole("run_id")
-        changes = self._changes.pop(run_id, None)
+        changes = await asyncio.to_thread(self.audit.take_changes, run_id)
         if changes is None:
             raise WorkspaceError(
                 f"Run #{run_id} has no changes waiting (already applied, or too old)."
@@ -130,7 +122,8 @@ class SandboxService:
         record = await asyncio.to_thread(self.audit.get, params.whole("id"))
         if record is None:
             return None
-        return {**asdict(record), "pending": record.id in self._changes}
+        pending = await asyncio.to_thread(self.audit.has_changes, record.id)
+        return {**asdict(record), "pending": pending}
 
     async def close(self) -> None:
         if self._sandbox is not None:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from aiide_tui.commands.audit import command as audit_command
 from aiide_tui.sandbox import Sandbox
-from aiide_tui.sandbox.audit import AUDIT_NAME, SCHEMA_VERSION, AuditStore
+from aiide_tui.sandbox.audit import _SCHEMA, AUDIT_NAME, SCHEMA_VERSION, AuditStore
 from aiide_tui.state import project_state_dir
 from tests.sandbox.conftest import IMAGE, sandbox_config
 
@@ -51,3 +51,29 @@ async def test_runs_are_recorded_with_who_asked_and_what_happened(project: Path)
 def test_audit_show_unknown_run_is_an_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(audit_command, ["show", "99", "-C", str(tmp_path)])
     assert result.exit_code == 1 and "no run #99" in result.output
+
+
+def test_changes_wait_in_the_log_for_one_taker_and_only_the_newest_stay(tmp_path: Path):
+    """No Docker needed: what a run left to apply, kept across processes (a v1 log too)."""
+    from aiide_tui.sandbox import Changes
+    from aiide_tui.sandbox.audit import KEEP_CHANGES
+
+    path = tmp_path / "audit.sqlite"
+    with sqlite3.connect(path) as old:  # a version 1 log, before changes were kept
+        old.executescript(_SCHEMA.split("CREATE TABLE IF NOT EXISTS changes")[0])
+        old.execute("PRAGMA user_version = 1")
+    old.close()
+    changes = Changes(
+        files={"run.sh": b"\x00binary\xff", "gone.txt": None}, diff="+x\n",
+        base={"run.sh": "abc", "gone.txt": "def"}, executable=frozenset({"run.sh"}),
+    )  # fmt: skip
+    store = AuditStore(path)
+    for run_id in range(1, KEEP_CHANGES + 3):
+        store.keep_changes(run_id, changes)
+    store.close()
+    store = AuditStore(path)  # another process, later
+    assert not store.has_changes(1) and not store.has_changes(2)  # too old: dropped
+    assert store.has_changes(3)
+    assert store.take_changes(3) == changes  # bytes, deletions, digests and modes intact
+    assert store.take_changes(3) is None and not store.has_changes(3)
+    store.close()

@@ -61,8 +61,10 @@ def test_binary_files_and_execute_bits_come_back_byte_for_byte(
         assert (project / "gen.sh").stat().st_mode & 0o111 == 0o111
         assert tool.stat().st_mode & 0o111 == 0
         assert tool.read_text() == "#!/bin/sh\n"
-        assert sorted(workspace.undo_step()) == ["gen.sh", "logo.png"]
+        # the execute bit taken off tool.sh is part of the step: undo gives it back
+        assert sorted(workspace.undo_step()) == ["gen.sh", "logo.png", "tool.sh"]
     assert not (project / "logo.png").exists() and not (project / "gen.sh").exists()
+    assert tool.stat().st_mode & 0o777 == 0o755
 
 
 def test_secrets_by_name_or_by_a_private_key_inside_never_go_into_a_run(project: Path) -> None:

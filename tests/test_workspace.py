@@ -259,8 +259,8 @@ def test_read_errors(ws: Workspace, root: Path) -> None:
 
 
 def test_always_ignored() -> None:
-    assert always_ignored(".git/index")
-    assert not always_ignored(".git/HEAD")
+    assert always_ignored(".git/objects/ab/cdef") and always_ignored(".git/index.lock")
+    assert not always_ignored(".git/HEAD") and not always_ignored(".git/index")
     assert always_ignored("a/__pycache__/m.cpython-311.pyc")
     assert always_ignored(".venv/bin/python")
     assert always_ignored("web/node_modules/x/index.js")
@@ -329,7 +329,7 @@ async def test_watcher_skips_ignored_dirs_and_callers_ignore(root: Path) -> None
         (root / junk).mkdir()
 
     def act() -> None:
-        write(root, {".git/index": "i", "__pycache__/m.pyc": "c", ".venv/x.py": "v"})
+        write(root, {".git/config": "i", "__pycache__/m.pyc": "c", ".venv/x.py": "v"})
         write(root, {"node_modules/p/i.js": "j", "build/out.o": "o", "src.py": "s"})
 
     seen = await _collect(
@@ -352,7 +352,8 @@ async def test_watcher_sees_a_branch_switch(tmp_path: Path) -> None:
         quiet_s=0.3,
     )
     assert any(rel == ".git/HEAD" for _, rel in seen), seen
-    assert all(rel == ".git/HEAD" or not rel.startswith(".git/") for _, rel in seen), seen
+    signals = {".git/HEAD", ".git/index"}  # the branch, and the staging area it rewrites
+    assert all(rel in signals or not rel.startswith(".git/") for _, rel in seen), seen
 
 
 async def test_watcher_ignores_atomic_write_temporaries(ws: Workspace, root: Path) -> None:

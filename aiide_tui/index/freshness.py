@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from aiide_tui.index.indexer import IndexReport
 from aiide_tui.index.project import CodeIndex
-from aiide_tui.workspace.watcher import GIT_HEAD, watch_changes
+from aiide_tui.workspace.watcher import GIT_HEAD, GIT_INDEX, watch_changes
 
 FULL_PASS_FILES = 200
 """A batch with more files than this is handled as a full (incremental) pass."""
@@ -46,6 +46,7 @@ async def keep_fresh(
 
 def apply_batch(index: CodeIndex, batch: set[tuple[str, str]]) -> IndexReport:
     """Re-index one batch of ("added" | "modified" | "deleted", path) changes."""
+    batch = {(kind, path) for kind, path in batch if path != GIT_INDEX}  # a commit: no news
     paths = {path for _, path in batch}
     folders = any((index.root / path).is_dir() for path in paths if path != GIT_HEAD)
     if GIT_HEAD in paths or folders or len(paths) > FULL_PASS_FILES:

@@ -1,9 +1,10 @@
 """File-change events for the workspace, from anyone: the editor, vim beside it, git.
 
 Built on watchfiles (inotify, FSEvents, ...). Git internals, caches and
-virtual environments never produce events, except `.git/HEAD`, so that a
-branch switch is still seen; neither do our own atomic-write temporaries or
-editors' swap and backup files.
+virtual environments never produce events, except `.git/HEAD` and
+`.git/index`, so that a branch switch and a commit, add or reset from a shell
+are still seen; neither do our own atomic-write temporaries or editors' swap
+and backup files.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 
 ALWAYS_IGNORED_DIRS = frozenset({".git", "__pycache__", ".venv", "node_modules"})
 GIT_HEAD = ".git/HEAD"
+GIT_INDEX = ".git/index"
+GIT_SIGNALS = frozenset({GIT_HEAD, GIT_INDEX})
+"""Git's files whose changes are news: the branch, and the staging area (a commit)."""
 
 _CHANGE_NAMES = {1: "added", 2: "modified", 3: "deleted"}
 """watchfiles.Change values, kept here so the import can stay lazy."""
@@ -27,7 +31,7 @@ _CHANGE_NAMES = {1: "added", 2: "modified", 3: "deleted"}
 
 def always_ignored(rel: str) -> bool:
     """Whether a root-relative posix path is noise that no caller wants to hear about."""
-    if rel == GIT_HEAD:
+    if rel in GIT_SIGNALS:
         return False
     path = PurePosixPath(rel)
     if any(part in ALWAYS_IGNORED_DIRS for part in path.parts):

@@ -454,6 +454,23 @@ async def test_the_branch_in_the_status_bar_follows_a_checkout_in_a_shell(projec
         await wait_for(pilot, lambda: "feature" in status.segment_text("branch"))
 
 
+async def test_a_commit_in_a_shell_clears_the_trees_marks_and_the_review(project: Path):
+    import subprocess
+
+    from aiide_tui.ui.widgets.review_pane import ReviewPane
+    from tests.support.projects import GIT
+
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        tree = pilot.app.screen.query_one(FileTree)
+        review = pilot.app.screen.query_one(ReviewPane)
+        (project / "README.md").write_text("# changed\n")
+        await wait_for(pilot, lambda: tree._status.get("README.md") == "modified")
+        await wait_for(pilot, lambda: [f.path for f in review.files] == ["README.md"])
+        subprocess.run([*GIT, "commit", "-qam", "wip"], cwd=project, check=True)
+        await wait_for(pilot, lambda: tree._status == {} and not review.files)
+
+
 async def test_copy_uses_the_clipboard_escape(project: Path):
     async with make_app(project).run_test(size=(160, 48)) as pilot:
         await ready(pilot)

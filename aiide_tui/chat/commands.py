@@ -24,7 +24,7 @@ COMMANDS: dict[str, str] = {
     "/context": "show what went into the last question's context",
     "/run": "CMD run a command in the sandbox; its output joins the next question's context",
     "/history": "list recent conversations",
-    "/export": "write the conversation to a Markdown file in the project",
+    "/export": "write the conversation to a Markdown file (/export PATH: into the project)",
     "/search": "TEXT find messages in this project's conversations",
 }
 """Command -> its arguments and what it does (for help and completion)."""
@@ -133,8 +133,13 @@ async def _history(session: ChatSession, rest: str) -> str:
 
 
 async def _export(session: ChatSession, rest: str) -> str:
-    name = await asyncio.to_thread(session.export_file)
-    return f"Wrote the conversation to `{name}`."
+    where = await asyncio.to_thread(session.export_file, None, rest.strip())
+    if rest.strip():
+        return f"Wrote the conversation to `{where}` in the project."
+    return (
+        f"Wrote the conversation to `{where}` (outside the project, so it never becomes"
+        " context; `/export PATH` writes it into the project)."
+    )
 
 
 async def _search(session: ChatSession, rest: str) -> str:

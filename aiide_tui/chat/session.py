@@ -503,24 +503,33 @@ class ChatSession:
                     written += self.decide(proposal_id, item.path, hunk, decision)
         return written
 
-    def export_file(self, conversation: int | None = None) -> str:
-        """Write a conversation (this one by default) as `<title-slug>.md` in the project
-        root, under a free name, through the workspace; returns that name.
+    def export_file(self, conversation: int | None = None, path: str = "") -> str:
+        """Write a conversation (this one by default) as Markdown; returns where.
+
+        By default as `<title-slug>.md` under a free name in the project's private state
+        folder, beside the chat history: never in the project, where it would become
+        context for the next question and a hit for searches. `path` writes it into the
+        project there instead (through the workspace: path policy, undo).
 
         Raises:
             ChatError: there is no such conversation.
         """
         from aiide_tui.chat.store import export_name
+        from aiide_tui.workspace.atomic import atomic_write
 
         conversation = conversation or self.conversation_id
         found = self.store.conversation(conversation)
         if found is None:
             raise ChatError(f"no conversation #{conversation} in this project")
-        workspace = self.files.workspace
-        name = export_name(found.title, lambda rel: workspace.policy.resolve(rel).exists())
         markdown = self.store.export_markdown(conversation)
-        workspace.write(name, markdown, label="chat export")
-        return name
+        if path:
+            self.files.workspace.write(path, markdown, label="chat export")
+            return path
+        folder = self.store.path.parent / "exports"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        name = export_name(found.title, lambda name: (folder / name).exists())
+        atomic_write(folder / name, markdown.encode("utf-8"))
+        return str(folder / name)
 
     def undo(self) -> list[str]:
         """Revert the last applied proposal (every file of it, one journal step).

@@ -250,7 +250,7 @@ class ChatService:
         return {"markdown": session.store.export_markdown(conversation)}
 
     async def export_file(self, params: NamedParams, ctx: RequestContext) -> dict[str, str]:
-        """Write a conversation as `<title-slug>.md` in the project root (a free name)."""
+        """Write a conversation as `<title-slug>.md` beside the chat history (a free name)."""
         conversation = params.whole("conversation", self.session.conversation_id)
         return {"path": await asyncio.to_thread(self.session.export_file, conversation)}
 

@@ -91,23 +91,23 @@ async def test_the_app_opens_on_the_latest_conversation(project: Path, chat_conf
         await wait_for(pilot, lambda: [m.text for m in chat.messages] == [SUB_Q, SUB_A])
 
 
-async def test_export_writes_markdown_in_the_project_root(project: Path, chat_config):
+async def test_export_writes_markdown_beside_the_chat_history(project: Path, chat_config):
     _store_two(project)
     app = AiideApp(project, chat_config, probe_environment=False, remember_theme=False)
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await _open(pilot, via_palette=True)
         await pilot.press("down", "down", "ctrl+s")
-        target = project / "how-does-add-work.md"
-        await wait_for(pilot, lambda: target.exists())
-        assert "Wrote how-does-add-work.md" in str(
-            screen.query_one("#conversations-status").render()
-        )
+        status = screen.query_one("#conversations-status")
+        await wait_for(pilot, lambda: "how-does-add-work.md" in str(status.render()))
+        target = Path(str(status.render()).split()[1])
+        assert target.name == "how-does-add-work.md" and target.exists()
+        assert project not in target.parents  # never context for the next question
         await pilot.press("up", "ctrl+s")
-        await wait_for(pilot, lambda: (project / "why-does-sub-fail.md").exists())
+        await wait_for(pilot, lambda: (target.parent / "why-does-sub-fail.md").exists())
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: (project / "why-does-sub-fail-2.md").exists())
+        await wait_for(pilot, lambda: (target.parent / "why-does-sub-fail-2.md").exists())
     text = target.read_text()
     assert text.startswith(f"# {ADD_Q}\n")
     assert f"## User\n\n{ADD_Q}" in text and f"## Assistant\n\n{ADD_A}" in text
-    reasoning = (project / "why-does-sub-fail.md").read_text()
+    reasoning = (target.parent / "why-does-sub-fail.md").read_text()
     assert "<details><summary>Reasoning</summary>" in reasoning

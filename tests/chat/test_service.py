@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -416,6 +417,11 @@ async def test_slash_export_writes_the_conversation_to_a_file(client, model_serv
     model_server.script(CHAT, text="It adds two numbers.")
     await client.chat_send("What does add do?")
     reply = await client.chat_send("/export")
-    assert reply["command"] == "Wrote the conversation to `what-does-add-do.md`."
-    text = (project / "what-does-add-do.md").read_text()
+    written = Path(reply["command"].split("`")[1])
+    assert written.name == "what-does-add-do.md" and project not in written.parents
+    text = written.read_text()
     assert "What does add do?" in text and "It adds two numbers." in text
+    assert "what-does-add-do.md" not in await client.chat_files()  # never context
+    reply = await client.chat_send("/export notes/add.md")  # into the project, as asked
+    assert reply["command"] == "Wrote the conversation to `notes/add.md` in the project."
+    assert (project / "notes/add.md").read_text() == text

@@ -148,7 +148,9 @@ class ConversationsScreen(ModalScreen[list[dict[str, Any]] | None]):
         except AiideError as error:
             self._status(f"{error.title}: {error.message}")
             return
-        self._status(f"Wrote {path} in the project root.")
+        self._status(
+            f"Wrote {path} (outside the project: /export PATH in the chat writes one in it)."
+        )
         self.notify(f"Exported the conversation to {path}", timeout=4)
 
     def _status(self, text: str) -> None:

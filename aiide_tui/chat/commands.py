@@ -13,10 +13,11 @@ from collections.abc import Awaitable, Callable
 from difflib import get_close_matches
 
 from aiide_tui.chat.session import ChatError, ChatSession
+from aiide_tui.errors import AiideError
 from aiide_tui.sandbox.command_line import shell_command
 
 COMMANDS: dict[str, str] = {
-    "/add": "PATH... pin files into every question's context",
+    "/add": "PATH... pin files (or a folder's) into every question's context",
     "/drop": "NAME... unpin a file, or leave out `map`, `hits` or an item by label",
     "/model": "[chat|reasoning|MODEL] show or switch the model",
     "/clear": "start a new conversation",
@@ -31,6 +32,8 @@ COMMANDS: dict[str, str] = {
 
 
 _COMMAND_WORD = re.compile(r"/[A-Za-z][\w-]*")
+MAX_FOLDER_FILES = 30
+"""`/add FOLDER` pins its files up to this many; more would crowd out everything else."""
 
 
 def is_command(text: str) -> bool:
@@ -59,8 +62,8 @@ async def _add(session: ChatSession, rest: str) -> str:
     if not rest:
         return "Pinned: " + (", ".join(session.pinned) or "nothing")
     added, refused = [], []
-    for path in shlex.split(rest):
-        reason = session.files.refusal(path)
+    for path in _with_folders_opened(session, shlex.split(rest), refused):
+        reason = session.files.refusal(path) or session.files.content_refusal(path)
         if reason is not None:
             refused.append(f"{path} ({reason})")
         elif path not in session.pinned:
@@ -73,19 +76,54 @@ async def _add(session: ChatSession, rest: str) -> str:
     return "\n\n".join(lines) or "Already pinned."
 
 
+def _with_folders_opened(session: ChatSession, paths: list[str], refused: list[str]) -> list[str]:
+    """The paths, a folder's among them replaced by the files in it that chat may see."""
+    opened: list[str] = []
+    for path in paths:
+        try:
+            is_folder = session.files.workspace.policy.resolve(path).is_dir()
+        except AiideError:
+            is_folder = False
+        if not is_folder:
+            opened.append(path)
+            continue
+        inside = session.files.under(session.files.workspace.policy.relative(path))
+        if not inside:
+            refused.append(f"{path} (a folder with no files chat may see)")
+        elif len(inside) > MAX_FOLDER_FILES:
+            refused.append(
+                f"{path} (a folder of {len(inside)} files, over {MAX_FOLDER_FILES}: add the"
+                " ones that matter, or @mention them)"
+            )
+        else:
+            opened.extend(inside)
+    return opened
+
+
 async def _drop(session: ChatSession, rest: str) -> str:
     if not rest:
         raise ChatError("/drop what? a pinned path, `map`, `hits`, or an item's label")
-    shown = []
+    shown, unknown = [], []
+    context = session.last_context
+    labels = {item.label for item in context.items} if context is not None else set()
     for name in shlex.split(rest):
         if name in session.pinned:
             session.pinned.remove(name)
-        else:
+        elif name in labels or name in ("map", "hits"):
             session.dropped.add(name)
+        else:
+            unknown.append(name)
+            continue
         if name == "map":
             session.forget_map()
         shown.append(name)
-    return f"Dropped {_code(shown)} (from the next question on)."
+    lines = [f"Dropped {_code(shown)} (from the next question on)."] if shown else []
+    if unknown:
+        pinned = _code(session.pinned) if session.pinned else "nothing"
+        lines.append(
+            f"Not in the context: {_code(unknown)} (pinned: {pinned}; /context lists the rest)"
+        )
+    return "\n\n".join(lines)
 
 
 async def _model(session: ChatSession, rest: str) -> str:

@@ -187,6 +187,22 @@ class ProjectFiles:
             return "ignored or not in the project"
         return None
 
+    def content_refusal(self, rel: str) -> str | None:
+        """Why the text of a file that passes `refusal` may still not be shown: a private
+        key in it, or not readable as text (None: it may be shown)."""
+        try:
+            content = self.workspace.read(rel)
+        except AiideError as error:
+            return error.message
+        if secret_text(content.text):
+            return "it holds a private key: never sent to a model"
+        return None
+
+    def under(self, folder: str) -> list[str]:
+        """The files chat may see in a folder of the project (and its subfolders)."""
+        prefix = folder.strip("/") + "/"
+        return sorted(rel for rel in self.listed() if rel.startswith(prefix))
+
     def read(self, rel: str) -> str | None:
         """Text of an allowed file; None when refused, missing or not text."""
         if self.refusal(rel) is not None:
@@ -309,7 +325,7 @@ def _add_file(fit: _Fitter, files: ProjectFiles, kind: ItemKind, path: str) -> N
         return
     text = files.read(path)
     if text is None:
-        fit.left_out.append((path, "not readable as text"))
+        fit.left_out.append((path, files.content_refusal(path) or "not readable as text"))
         return
     fit.add(ContextItem.of(kind, path, text), path)
 

@@ -425,3 +425,22 @@ async def test_slash_export_writes_the_conversation_to_a_file(client, model_serv
     reply = await client.chat_send("/export notes/add.md")  # into the project, as asked
     assert reply["command"] == "Wrote the conversation to `notes/add.md` in the project."
     assert (project / "notes/add.md").read_text() == text
+
+
+async def test_add_refuses_a_key_by_content_opens_folders_and_drop_says_what_it_did(
+    client, project
+):
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n"
+    (project / "deploy").mkdir()
+    (project / "deploy/server_key.txt").write_text(key)
+    (project / "deploy/run.sh").write_text("echo deploy\n")
+    (project / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    reply = (await client.chat_send("/add deploy/server_key.txt logo.png"))["command"]
+    assert "Pinned" not in reply
+    assert "`deploy/server_key.txt (it holds a private key: never sent to a model)`" in reply
+    assert "logo.png (" in reply and "binary" in reply
+    reply = (await client.chat_send("/add deploy"))["command"]  # a folder: its files
+    assert reply.startswith("Pinned `deploy/run.sh`") and "server_key.txt (it holds" in reply
+    reply = (await client.chat_send("/drop nothing.py deploy/run.sh"))["command"]
+    assert reply.startswith("Dropped `deploy/run.sh`")
+    assert "Not in the context: `nothing.py`" in reply

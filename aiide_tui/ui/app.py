@@ -25,6 +25,11 @@ class AiideApp(App[None]):
 
     TITLE = "aiide"
     ENABLE_COMMAND_PALETTE = True
+    CSS = """
+    /* Notices sit above the status bar and the key bar, not over them (the end of a long
+       one landed on a panel's border, where it read as a stray fragment). */
+    ToastRack { margin-bottom: 2; }
+    """
 
     def __init__(
         self,

@@ -182,9 +182,17 @@ async def _decide(client, console, proposal: dict, *, ask, apply_all: bool, note
             answer, diff = await _confirm_hunk(client, console, pid, diff, file["path"], index, ask)
             if answer in ("a", "q"):
                 reply = await client.chat_decide_all(pid, accept=answer == "a")
+                if answer == "q":
+                    console.print("[dim]rejected this hunk and the rest[/]")
                 _written(console, reply["written"])
                 return
             reply = await client.chat_decide(pid, file["path"], index, accept=answer == "y")
+            if answer == "n":
+                console.print("[dim]rejected[/]")
+            elif not reply["written"] and index + 1 < file["hunks"]:
+                console.print(
+                    f"[dim]accepted ({file['path']} is written once its hunks are all decided)[/]"
+                )
             _written(console, reply["written"])
 
 
@@ -265,11 +273,13 @@ class _LineUI:
 
         history = FileHistory(str(project_state_dir(root) / "chat_prompt_history"))
         self.session = PromptSession(history=history, completer=_completer(self), key_bindings=keys)
+        self.answers: PromptSession = PromptSession()
+        """For y/n answers: their own (unsaved) history, so Up at `>` recalls questions."""
 
     async def confirm(self, question: str, choices: str) -> str:
         """Ask until the first letter typed is one of `choices`."""
         while True:
-            answer = (await self.session.prompt_async(question)).strip().lower()[:1]
+            answer = (await self.answers.prompt_async(question)).strip().lower()[:1]
             if answer and answer in choices:
                 return answer
 

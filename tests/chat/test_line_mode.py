@@ -140,9 +140,13 @@ def test_tmux_ask_and_accept_one_hunk(project, model_server, tmp_path):
         _wait_pane(session, "Apply this hunk?")
         _tmux("send-keys", "-t", session, "y", "Enter")
         _wait_pane(session, "return -(b - a)")
+        _wait_pane(session, "accepted (calc.py is written once its hunks are all decided)")
         _tmux("send-keys", "-t", session, "n", "Enter")
-        _wait_pane(session, "wrote calc.py")
+        assert "rejected" in _wait_pane(session, "wrote calc.py")
         assert (project / "calc.py").read_text() == CALC.replace("return a + b", "return b + a")
+        _tmux("send-keys", "-t", session, "Up")  # the last question, not the last y/n answer
+        _wait_pane(session, "> swap the operands")
+        _tmux("send-keys", "-t", session, "C-u")
         _tmux("send-keys", "-t", session, "/undo", "Enter")
         _wait_pane(session, "Reverted calc.py")
         assert (project / "calc.py").read_text() == CALC

@@ -292,7 +292,7 @@ class ChatSession:
         """Stream one answer and record both sides, also when stopped part way."""
         sent = messages[-1]
         context = pack.to_json() if pack else None
-        self.store.add_message(
+        asked = self.store.add_message(
             self.conversation_id, "user", shown, sent=sent.content, context=context
         )
         answer = Answer()
@@ -301,13 +301,22 @@ class ChatSession:
         except asyncio.CancelledError:
             self._record(sent, answer, stopped=True)
             raise
+        except AiideError as error:  # no model, or the stream broke
+            if not answer.text:  # unanswered: not kept, as if never asked (ask it again)
+                self.store.remove_message(asked)
+            else:
+                self._record(sent, answer, broken=error.message)
+            raise
         self._record(sent, answer)
         if answer.usage and answer.usage.truncated:
             await emit({"kind": "notice", "text": truncation_notice(answer.usage, self.role)})
         return answer
 
-    def _record(self, sent: ChatMessage, answer: Answer, *, stopped: bool = False) -> None:
+    def _record(
+        self, sent: ChatMessage, answer: Answer, *, stopped: bool = False, broken: str = ""
+    ) -> None:
         text = answer.text + ("\n\n*(stopped)*" if stopped else "")
+        text += f"\n\n*(cut short: {broken})*" if broken else ""
         self.store.add_message(self.conversation_id, "assistant", text, think=answer.think)
         self.history.add(sent, ChatMessage("assistant", text))
 

@@ -154,6 +154,20 @@ class ChatStore:
             )
             return int(cursor.lastrowid or 0)
 
+    def remove_message(self, message_id: int) -> None:
+        """Take back a message (a question no model answered); a conversation left empty
+        gets its title back from whatever is asked next."""
+        with self._tx() as db:
+            row = db.execute(
+                "DELETE FROM messages WHERE id = ? RETURNING conversation_id", (message_id,)
+            ).fetchall()
+            if row:
+                db.execute(
+                    "UPDATE conversations SET title = '' WHERE id = ? AND NOT EXISTS"
+                    " (SELECT 1 FROM messages WHERE conversation_id = ?)",
+                    (row[0][0], row[0][0]),
+                )
+
     def conversation(self, conversation_id: int) -> Conversation | None:
         """One conversation with its message count, or None when there is no such id."""
         row = self._db.execute(

@@ -28,6 +28,7 @@ class ServerDown(ModelError):
             fix = "start it with `ollama serve`, or set [models] ollama_host / OLLAMA_HOST"
         else:
             fix = "start the server, or fix base_url in your [models.ROLE] table"
+        fix += "; or `aiide models setup` for the built-in local models, offline"
         return cls(f"cannot reach the {provider} server at {url} ({reason}): {fix}")
 
 

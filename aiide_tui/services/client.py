@@ -322,7 +322,7 @@ class ServicesClient:
         return (await self._call("chat/export", {"conversation": conversation}))["markdown"]
 
     async def chat_export_file(self, conversation: int) -> str:
-        """Write the conversation as Markdown in the project root; returns the file's path."""
+        """Write the conversation as Markdown beside the chat history; returns the file's path."""
         return (await self._call("chat/export_file", {"conversation": conversation}))["path"]
 
     async def chat_conversations(self, query: str = "", limit: int = 100) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from aiide_tui.chat.session import ChatError
-from aiide_tui.errors import WorkspaceError
+from aiide_tui.errors import AiideError, WorkspaceError
 from tests.chat.conftest import CALC, IGNORED_MARK, SECRET
 
 CHAT = "/api/chat"
@@ -444,3 +444,20 @@ async def test_add_refuses_a_key_by_content_opens_folders_and_drop_says_what_it_
     reply = (await client.chat_send("/drop nothing.py deploy/run.sh"))["command"]
     assert reply.startswith("Dropped `deploy/run.sh`")
     assert "Not in the context: `nothing.py`" in reply
+
+
+async def test_a_question_no_model_answered_is_not_kept_and_a_broken_answer_says_so(
+    client, model_server
+):
+    model_server.script(CHAT, status=500, error="the model crashed")
+    with pytest.raises(AiideError):
+        await client.chat_send("What does add do?")
+    assert await client.chat_open() == []  # as if never asked: ask it again
+    listed = await client.chat_conversations()
+    assert all(item["title"] == "" for item in listed)
+    model_server.script(CHAT, text="It adds two numbers and more words", drop_after=3)
+    with pytest.raises(AiideError):
+        await client.chat_send("What does sub do?")
+    history = await client.chat_open()
+    assert [message["role"] for message in history] == ["user", "assistant"]
+    assert "*(cut short:" in history[1]["content"]

@@ -34,10 +34,10 @@ def list_models() -> None:
     from aiide_tui.models.registry import DEFAULTS, MODELS
     from aiide_tui.models.store import locate_model
 
-    table = Table("model", "size", "licence", "where")
+    table = Table("model", "size", "licence", "installed")
     for name, spec in MODELS.items():
         found = locate_model(spec)
-        where = next(iter(found.values())).source if found else "not installed"
+        where = next(iter(found.values())).source if found else f"no: aiide models install {name}"
         label = f"{name} (default)" if name in DEFAULTS else name
         table.add_row(label, f"{spec.size / 1e6:,.0f} MB", spec.licence, where)
     output_console().print(table)

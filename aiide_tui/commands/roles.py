@@ -49,10 +49,12 @@ async def _servers(config) -> list[str]:  # type: ignore[no-untyped-def]
     lines: list[str] = []
     seen: set[tuple[str, str]] = set()
     for role in resolve_roles(config).values():
-        if (role.provider, role.base_url) in seen:
+        key = (role.provider, role.base_url or role.model)  # local ones have no address
+        if key in seen:
             continue
-        seen.add((role.provider, role.base_url))
-        lines.append(f"{role.provider} at {role.base_url}:")
+        seen.add(key)
+        where = f"at {role.base_url}" if role.base_url else "(built in: aiide runs it)"
+        lines.append(f"{role.provider} {where}:")
         provider = provider_for_role(role)
         try:
             models = await provider.list_models()

@@ -65,12 +65,12 @@ def locate_file(spec: ModelSpec, item: ModelFile) -> Located | None:
     """The file, installed by aiide or inside an installed wheel, if it matches its pin."""
     own = installed_path(spec, item)
     if _matches_pin(own, item):
-        return Located(own, "aiide models install")
+        return Located(own, "by aiide models install")
     if len(item.slices) == 1:
         piece = item.slices[0]
         path = _wheel_file(piece.package, piece.version, piece.member)
         if path is not None and _matches_pin(path, item):
-            return Located(path, f"package {piece.requirement}")
+            return Located(path, f"from package {piece.requirement}")
     return None
 
 

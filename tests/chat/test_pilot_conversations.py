@@ -111,3 +111,20 @@ async def test_export_writes_markdown_beside_the_chat_history(project: Path, cha
     assert f"## User\n\n{ADD_Q}" in text and f"## Assistant\n\n{ADD_A}" in text
     reasoning = (target.parent / "why-does-sub-fail.md").read_text()
     assert "<details><summary>Reasoning</summary>" in reasoning
+
+
+def test_search_excerpts_cut_between_words(tmp_path: Path):
+    store = ChatStore(tmp_path / "chat.sqlite")
+    conversation = store.new_conversation()
+    answer = (
+        "Looking at pricing.py, the checkout path is short: the function returns the"
+        " subtotal with the tax rate applied, rounded to cents,"
+        " and it also logs the result for the audit trail of every checkout."
+    )
+    store.add_message(conversation, "assistant", answer)
+    ((_, _, role, excerpt),) = store.search("tax rate")
+    assert role == "assistant" and "tax rate" in excerpt
+    assert excerpt.startswith("…") and excerpt.endswith("…")
+    inner = excerpt.strip("…").split()
+    assert all(word in answer.split() for word in inner)  # no word cut in two
+    store.close()

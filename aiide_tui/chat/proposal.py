@@ -135,6 +135,8 @@ class Proposal:
     id: int
     files: list[FileProposal]
     notes: list[str] = field(default_factory=list)
+    label: str = ""
+    """What the undo journal calls it ("" for a model's answer: chat proposal #id)."""
 
     @classmethod
     def build(

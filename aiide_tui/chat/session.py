@@ -443,6 +443,8 @@ class ChatSession:
                 raise ChatError(f"Bad replacement {replacement!r}: {error}") from None
             before[path], after[path] = text, new
         proposal = Proposal.build(0, before, after, notes)
+        if proposal is not None:
+            proposal.label = f"replace {query!r} with {replacement!r}"
         if proposal is None and notes:
             raise ChatError("Nothing replaced: " + "; ".join(notes))
         return self._keep(proposal) if proposal is not None else None
@@ -489,7 +491,7 @@ class ChatSession:
                 item.result(),
                 **self.files.forms.get(path, {}),
                 expected_mtime_ns=item.mtime_ns,
-                label=f"chat proposal #{proposal_id}",
+                label=proposal.label or f"chat proposal #{proposal_id}",
                 group=self.group(proposal_id),
             )
         except AiideError:  # nothing written: this hunk waits again (reject it, or fix the file)

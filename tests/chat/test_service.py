@@ -370,6 +370,8 @@ async def test_replace_in_files_waits_for_review_and_undoes_in_one_step(client, 
     written = await client.chat_decide_all(proposal["id"], accept=True)
     assert written["written"] == ["calc.py"]
     assert (project / "calc.py").read_text() == CALC.replace("(a, b)", "(left, right)")
+    last = await client.last_change()  # what alt+z will say it undoes
+    assert last["label"] == "replace '(a, b)' with '(left, right)'"
     assert await client.chat_undo() == ["calc.py"]
     assert (project / "calc.py").read_text() == CALC
 

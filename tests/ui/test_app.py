@@ -14,8 +14,10 @@ from aiide_tui.ui.screens.confirm import ConfirmScreen
 from aiide_tui.ui.screens.goto_line import GotoLineScreen
 from aiide_tui.ui.screens.help import HelpScreen
 from aiide_tui.ui.screens.path_prompt import PathPrompt
+from aiide_tui.ui.screens.search import Replacement
 from aiide_tui.ui.widgets.editor import Editor
 from aiide_tui.ui.widgets.file_tree import FileTree
+from aiide_tui.ui.widgets.review_pane import ReviewPane
 from tests.ui.conftest import wait_for
 
 
@@ -457,7 +459,6 @@ async def test_the_branch_in_the_status_bar_follows_a_checkout_in_a_shell(projec
 async def test_a_commit_in_a_shell_clears_the_trees_marks_and_the_review(project: Path):
     import subprocess
 
-    from aiide_tui.ui.widgets.review_pane import ReviewPane
     from tests.support.projects import GIT
 
     async with make_app(project).run_test(size=(160, 48)) as pilot:
@@ -591,8 +592,9 @@ async def test_quit_asks_before_dropping_proposed_hunks_still_waiting(project: P
     async with app.run_test(size=(160, 48)) as pilot:
         await ready(pilot)
         screen = pilot.app.screen
-        proposal = await screen.client.chat_replace("inventory", "stock")
-        assert proposal is not None
+        screen.propose_replacement(Replacement("inventory", "stock"))  # as ctrl+r in alt+g
+        review = screen.query_one(ReviewPane)
+        await wait_for(pilot, lambda: review.source == "chat" and review.files)
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
         assert "wait in the review pane" in str(pilot.app.screen.message)

@@ -97,6 +97,21 @@ async def test_dirty_tab_asks_reload_or_keep(project: Path, choice: str, keeps_m
         assert (text == "// theirs\n") is not keeps_mine
 
 
+async def test_edits_typed_right_after_a_save_stay_unsaved(project: Path):
+    """The watcher reports our own save a moment later: that must not mark the edits typed
+    since as saved (quitting would then lose them without asking)."""
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "web/format.js")
+        await pilot.press(*"// saved", "ctrl+s")
+        await wait_for(pilot, lambda: not editor(pilot).is_dirty("web/format.js"))
+        await pilot.press(*" and then more")
+        assert editor(pilot).is_dirty("web/format.js")
+        await pilot.app.screen._reconcile("web/format.js", deleted=False)  # the late event
+        assert editor(pilot).is_dirty("web/format.js")
+        assert "and then more" not in (project / "web/format.js").read_text()
+
+
 async def test_dirty_tab_merges_a_change_on_disk_to_other_lines(project: Path):
     """Both sides' edits stay; the tab is unsaved until the user saves the merge."""
     async with make_app(project).run_test(size=(160, 48)) as pilot:

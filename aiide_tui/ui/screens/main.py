@@ -1044,10 +1044,10 @@ class MainScreen(Screen[None]):
         except AiideError as error:
             self.notify(error.message, title=error.title, severity="warning")
             return
-        if document.mtime_ns == self.editor.mtime_ns(path) or document.text == self.editor.text(
-            path
-        ):
-            self.editor.mark_saved(path, self.editor.text(path), document.mtime_ns)
+        if document.mtime_ns == self.editor.mtime_ns(path):
+            return  # the version the tab read, saved or merged: edits typed since stay unsaved
+        if document.text == self.editor.text(path):
+            self.editor.mark_saved(path, document.text, document.mtime_ns)
             return
         if self.editor.is_dirty(path):
             merged = self._merged(path, document)

@@ -63,6 +63,9 @@ class Reference(NamedTuple):
     kind: str
     enclosing: int
     lines: tuple[int, ...]
+    qualifier: str = ""
+    """The plain name the calls go through (`logging` in `logging.getLogger()`), if any: the
+    graph does not link a call through a module imported from outside the project."""
 
 
 @dataclass
@@ -147,8 +150,10 @@ def _aliases(captures: dict[str, list[Node]]) -> dict[str, str]:
     }
 
 
-def _tags(root: Node, language: str) -> tuple[list[_RawDef], list[tuple[int, int, str]], list[str]]:
-    """Definitions (outermost node per range), calls (byte, row, name) and imports.
+def _tags(
+    root: Node, language: str
+) -> tuple[list[_RawDef], list[tuple[int, int, str, str]], list[str]]:
+    """Definitions (outermost node per range), calls (byte, row, name, qualifier), imports.
 
     `captures()` builds far fewer Python objects than `matches()` (one list per
     capture name instead of a dict per match), so names are paired with their
@@ -162,11 +167,16 @@ def _tags(root: Node, language: str) -> tuple[list[_RawDef], list[tuple[int, int
         return [], [], []
     captures = QueryCursor(query).captures(root)
     aliases = _aliases(captures)
+    # `a.b()`: the qualifier `a` ends just before the "." that precedes `b`
+    qualifiers = {node.end_byte + 1: node.text for node in captures.get("ref.qualifier", ())}
     refs = [
-        (node.start_byte, node.start_point[0], aliases.get(name, name))
+        (
+            node.start_byte, node.start_point[0], aliases.get(name, name),
+            qualifiers.get(node.start_byte, b"").decode("utf-8", "replace"),
+        )
         for node in captures.get("ref.call", ())
         if (name := node.text.decode("utf-8", "replace"))
-    ]
+    ]  # fmt: skip
     imports = [
         node.text.decode("utf-8", "replace").strip("\"'<>") for node in captures.get("import", ())
     ]
@@ -266,15 +276,19 @@ def _nest(
     return defs, by_end
 
 
-def _enclose(refs: list[tuple[int, int, str]], spans: dict[int, list[_Span]]) -> list[Reference]:
-    """Group calls by (innermost enclosing definition, name)."""
+def _enclose(
+    refs: list[tuple[int, int, str, str]], spans: dict[int, list[_Span]]
+) -> list[Reference]:
+    """Group calls by (innermost enclosing definition, name); a group's qualifier is the
+    one all its calls share ("" when they differ: one may reach the project's own)."""
     ordered = sorted(
         (s for group in spans.values() for s in group), key=lambda s: (s.start, -s.end)
     )
     grouped: dict[tuple[int, str], list[int]] = {}
+    qualified: dict[tuple[int, str], str] = {}
     stack: list[_Span] = []
     cursor = 0
-    for byte, row, name in sorted(refs):
+    for byte, row, name, qualifier in sorted(refs):
         while cursor < len(ordered) and ordered[cursor].start <= byte:
             stack.append(ordered[cursor])
             cursor += 1
@@ -282,8 +296,14 @@ def _enclose(refs: list[tuple[int, int, str]], spans: dict[int, list[_Span]]) ->
             stack.pop()
         # the top now starts at or before `byte` and ends after it: the innermost definition
         enclosing = stack[-1].index if stack else -1
-        grouped.setdefault((enclosing, name), []).append(row + 1)
-    return [Reference(name, "call", enc, tuple(rows)) for (enc, name), rows in grouped.items()]
+        key = (enclosing, name)
+        grouped.setdefault(key, []).append(row + 1)
+        if qualified.setdefault(key, qualifier) != qualifier:
+            qualified[key] = ""
+    return [
+        Reference(name, "call", enclosing, tuple(rows), qualified[enclosing, name])
+        for (enclosing, name), rows in grouped.items()
+    ]
 
 
 # -- chunks ----------------------------------------------------------------------------

@@ -4,6 +4,9 @@ References are linked by name in tiers, the first tier with an answer wins:
 a definition in the same file, then in a file the referring file imports,
 then anywhere in the project if the name is defined in at most
 `GLOBAL_CANDIDATES` places (a call to `get` is not linked to every `get`).
+A call through a module imported from outside the project
+(`logging.getLogger()`) is linked to nothing: the project's own `getLogger`
+is another function.
 Edges are rows of an adjacency list (`edges`): caller symbol -> callee
 symbol for calls, file -> file for imports. A language server can later
 replace or refine rows of the same table (its own `kind`) without changing
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 
@@ -31,6 +35,8 @@ COMMON_NAMES = frozenset(_COMMON.split()) | frozenset(dir(builtins))
 imports, never project-wide, where a call to `str`, `ValueError` or `append` would tie
 unrelated files to a project's namesake."""
 MAX_DEPTH = 5
+_IMPORT_PARTS = re.compile(r"[^\w$-]+")
+"""What separates an import target's names (`a.b`, `net/http`, `crate::a`, `@scope/pkg`)."""
 _COMMON_JSON = json.dumps(sorted(COMMON_NAMES))
 
 _LINK = (
@@ -82,13 +88,16 @@ def resolve_pending(store: IndexStore) -> int:
         count = db.execute("SELECT COUNT(*) FROM pending").fetchone()[0]
         if count == 0:
             return 0
-        _resolve_imports(db)
+        outside = _resolve_imports(db)
         db.execute("DELETE FROM edges WHERE src_file IN (SELECT file_id FROM pending)")
         bulk = db.execute("SELECT 1 FROM edges LIMIT 1").fetchone() is None
         if bulk:  # a cold index: building the edge indexes once is cheaper than row by row
             for name in EDGE_INDEXES:
                 db.execute(f"DROP INDEX IF EXISTS {name}")
         _prepare_todo(db)
+        db.executemany(
+            "DELETE FROM todo WHERE file_id = ? AND qualifier = ?", sorted(outside)
+        )  # calls through modules from outside the project
         for tier in _TIERS:
             linked = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM edges").fetchone()[0]
             db.execute(_LINK + tier)
@@ -118,7 +127,7 @@ def _prepare_todo(db: sqlite3.Connection) -> None:
         db.execute(f"DROP TABLE IF EXISTS temp.{table}")
     db.execute(
         "CREATE TEMP TABLE todo AS SELECT r.id, r.file_id, r.symbol_id, r.name, r.kind,"
-        " r.count FROM refs r JOIN pending p ON p.file_id = r.file_id"
+        " r.count, r.qualifier FROM refs r JOIN pending p ON p.file_id = r.file_id"
     )
     db.execute(
         "CREATE TEMP TABLE rare AS SELECT name FROM symbols WHERE kind != 'section'"
@@ -153,20 +162,25 @@ def _resolver(db: sqlite3.Connection) -> tuple[ImportResolver, dict]:
     return cached[1], cached[2]
 
 
-def _resolve_imports(db: sqlite3.Connection) -> None:
+def _resolve_imports(db: sqlite3.Connection) -> set[tuple[int, str]]:
+    """Resolve the pending files' imports to project files; returns (file, name) for the
+    names the others bind (`os` and `path` for `import os.path`; `http` for "net/http")."""
     rows = db.execute(
         "SELECT DISTINCT i.file_id, i.target FROM imports i JOIN pending p ON p.file_id = i.file_id"
     ).fetchall()
     if not rows:
-        return
+        return set()
     resolver, by_id = _resolver(db)
     db.execute("DELETE FROM imports WHERE file_id IN (SELECT file_id FROM pending)")
-    resolved = []
+    resolved, outside = [], set()
     for file_id, target in rows:
         path, language = by_id.get(file_id, ("", None))
         found = resolver.resolve(path, language, target) or [None]
         resolved.extend((file_id, target, hit) for hit in found)
+        if found == [None] and (parts := [p for p in _IMPORT_PARTS.split(target) if p]):
+            outside.update({(file_id, parts[0]), (file_id, parts[-1])})
     db.executemany("INSERT INTO imports(file_id, target, resolved_id) VALUES (?,?,?)", resolved)
+    return outside
 
 
 class SymbolGraph:

@@ -3,7 +3,8 @@
 The queries are data, one compact set per language, written against the grammars
 bundled in `tree-sitter-language-pack` 0.13 (offline). Captures follow one
 convention: `@def.<kind>` on a definition's node with `@name` on its name,
-`@ref.call` on the name a call uses, `@import` on the module an import names.
+`@ref.call` on the name a call uses, `@ref.qualifier` on the plain name before it
+(`logging` in `logging.getLogger()`), `@import` on the module an import names.
 Each pattern is compiled on its own and the ones a grammar refuses are dropped,
 so one grammar's renamed node never costs a language its other patterns.
 """
@@ -53,6 +54,7 @@ _PY = (
     "(class_definition name: (identifier) @name) @def.class",
     "(function_definition name: (identifier) @name) @def.function",
     "(call function: [(identifier) @ref.call (attribute attribute: (identifier) @ref.call)])",
+    "(call function: (attribute object: (identifier) @ref.qualifier))",
     "(import_statement name: (dotted_name) @import)",
     "(import_statement name: (aliased_import name: (dotted_name) @import))",
     "(import_from_statement module_name: (_) @import)",
@@ -71,6 +73,7 @@ _JS = (
     " value: [(arrow_function) (function_expression)])) @def.function",
     "(call_expression function: [(identifier) @ref.call"
     " (member_expression property: (property_identifier) @ref.call)])",
+    "(call_expression function: (member_expression object: (identifier) @ref.qualifier))",
     "(new_expression constructor: (identifier) @ref.call)",
     "(import_statement source: (string (string_fragment) @import))",
     "(import_specifier name: (identifier) @alias.of alias: (identifier) @alias)",
@@ -96,6 +99,7 @@ _GO = (
     "(type_declaration (type_spec name: (type_identifier) @name)) @def.type",
     "(call_expression function: [(identifier) @ref.call"
     " (selector_expression field: (field_identifier) @ref.call)])",
+    "(call_expression function: (selector_expression operand: (identifier) @ref.qualifier))",
     "(import_spec path: (interpreted_string_literal) @import)",
 )
 _RUST = (

@@ -31,7 +31,7 @@ from aiide_tui.index.chunker import Chunk, ParsedFile
 from aiide_tui.index.imports import module_key
 from aiide_tui.index.tokenize import FTS_TOKENIZER, extra_terms, path_terms, symbol_terms
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DB_NAME = "index.sqlite"
 
 
@@ -61,7 +61,7 @@ CREATE INDEX symbols_file ON symbols(file_id, name);
 CREATE INDEX symbols_path ON symbols(path);
 CREATE TABLE refs(
     id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, symbol_id INTEGER, name TEXT,
-    kind TEXT, lines TEXT, count INTEGER);
+    kind TEXT, lines TEXT, count INTEGER, qualifier TEXT NOT NULL DEFAULT '');
 CREATE INDEX refs_file ON refs(file_id);
 CREATE INDEX refs_name ON refs(name);
 CREATE TABLE imports(file_id INTEGER NOT NULL, target TEXT, resolved_id INTEGER);
@@ -371,10 +371,11 @@ def _insert_parsed(
         ],
     )
     db.executemany(
-        "INSERT INTO refs(file_id, symbol_id, name, kind, lines, count) VALUES (?,?,?,?,?,?)",
+        "INSERT INTO refs(file_id, symbol_id, name, kind, lines, count, qualifier)"
+        " VALUES (?,?,?,?,?,?,?)",
         [
             (file_id, base + r.enclosing if r.enclosing >= 0 else None, r.name, r.kind,
-             ",".join(map(str, r.lines)), len(r.lines))
+             ",".join(map(str, r.lines)), len(r.lines), r.qualifier)
             for r in parsed.references
         ],
     )  # fmt: skip

@@ -95,8 +95,12 @@ def test_standard_library_imports_and_builtins_never_tie_to_a_projects_namesakes
         index.index()
         assert index.imports_of("myapp/server.py") == []
         assert index.references("ValueError") == []
+        # a call through the standard library's logging is not a call to the namesake
+        assert index.references("getLogger") == []
         # a folder that is not a package is a source root: `import toolkit` finds it
         assert index.imports_of("main.py") == ["src_layout/toolkit/__init__.py"]
+        # and a call through a project module is linked as ever
+        assert [ref.path for ref in index.references("tool")] == ["main.py"]
     finally:
         index.close()
 

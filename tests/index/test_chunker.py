@@ -114,3 +114,22 @@ def test_unknown_text_falls_back_to_line_windows():
     text = "".join(f"line {n}\n" for n in range(150))
     parsed = parse_file("notes.txt", text.encode(), None)
     assert [(c.start_line, c.end_line) for c in parsed.chunks] == [(1, 60), (61, 120), (121, 151)]
+
+
+def test_calls_are_grouped_by_name_with_the_qualifier_they_share():
+    source = (
+        "import logging\n\n\ndef setup(cfg):\n"
+        "    log = logging.getLogger(cfg)\n"
+        "    load(cfg)\n"
+        "    cfg.load()\n"
+        "    logging.basicConfig()\n"
+        "    logging.basicConfig()\n"
+        "    return log\n"
+    )
+    parsed = parse_file("app.py", source.encode(), "python")
+    found = {(r.name, r.qualifier, r.lines) for r in parsed.references}
+    assert found == {
+        ("getLogger", "logging", (5,)),
+        ("load", "", (6, 7)),  # one plain, one through cfg: no shared qualifier
+        ("basicConfig", "logging", (8, 9)),
+    }

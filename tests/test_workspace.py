@@ -364,3 +364,15 @@ async def test_watcher_ignores_atomic_write_temporaries(ws: Workspace, root: Pat
         quiet_s=0.3,
     )
     assert seen in ({("added", "main.py")}, {("modified", "main.py")})
+
+
+def test_a_read_only_file_is_written_only_when_confirmed(ws: Workspace, root: Path) -> None:
+    """An atomic save replaces the file by renaming, which a chmod 444 does not stop."""
+    target = root / "main.py"
+    target.chmod(0o444)
+    with pytest.raises(ProtectedPathError, match="read-only"):
+        ws.write("main.py", "print('changed')\n")
+    assert target.read_text() == "print('hi')\n"
+    ws.write("main.py", "print('changed')\n", confirmed=True)
+    assert target.read_text() == "print('changed')\n"
+    assert target.stat().st_mode & 0o777 == 0o444  # still read-only, as vim's :w! leaves it

@@ -14,6 +14,7 @@ import fnmatch
 import itertools
 import os
 import re
+import stat
 from pathlib import Path, PurePosixPath
 
 from aiide_tui.errors import PathPolicyError, ProtectedPathError
@@ -99,6 +100,16 @@ def protection_of(rel: str) -> str | None:
     return None
 
 
+def _read_only(path: Path) -> str | None:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) and not mode & 0o222:
+        return "read-only (its mode has no write permission)"
+    return None
+
+
 class PathPolicy:
     """Decides which paths inside one workspace root may be read and written."""
 
@@ -150,9 +161,11 @@ class PathPolicy:
         return any(secret_path(rel) for rel in self._names(path))
 
     def check_write(self, path: str | Path, *, confirmed: bool = False) -> Path:
-        """Resolve `path` for writing; protected paths raise ProtectedPathError unless confirmed."""
+        """Resolve `path` for writing; protected paths, and files whose mode forbids writing,
+        raise ProtectedPathError unless confirmed (an atomic save only needs the folder to
+        be writable, so a chmod 444 file would otherwise be replaced without a word)."""
         resolved = self.resolve(path)
-        reason = self.protection(path)
+        reason = self.protection(path) or _read_only(resolved)
         if reason is not None and not confirmed:
             rel = Path(os.path.relpath(resolved, self._root)).as_posix()
             raise ProtectedPathError(f"{rel} is {reason}; writing it needs confirmation")

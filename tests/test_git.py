@@ -150,6 +150,7 @@ def test_diff_covers_tracked_changes_and_untracked_files(repo: Path) -> None:
     assert new.is_added_file and new.added == 2
     assert "\\ No newline at end of file" in text
     assert "blob.bin" not in text and "huge.txt" not in text
+    assert opened.diff().untracked_not_shown == ("blob.bin", "huge.txt")  # counted, not lost
 
 
 def test_diff_of_files_in_a_legacy_encoding_reads_as_the_editor_shows_them(repo: Path) -> None:

@@ -31,7 +31,8 @@ every file untracked, and the review would read and draw all of it."""
 
 @dataclass(frozen=True)
 class WorkingTreeDiff:
-    """`GitRepo.diff`'s answer: the diff text, and the untracked files it has no room for."""
+    """`GitRepo.diff`'s answer: the diff text, and the untracked files it does not show (no
+    room left, over `MAX_UNTRACKED_DIFF_BYTES`, binary or unreadable)."""
 
     text: str
     untracked_not_shown: tuple[str, ...] = ()
@@ -174,6 +175,8 @@ class GitRepo:
                 not_shown.append(name)
                 continue
             part = _new_file_diff(self.root, name)
+            if not part:  # too big for a review, binary or unreadable: counted, not dropped
+                not_shown.append(name)
             left -= len(part)
             parts.append(part)
         return WorkingTreeDiff("".join(parts), tuple(not_shown))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -150,7 +151,10 @@ class SearchScreen(LiveSearchScreen):
         return label
 
     def location(self, hit: dict[str, Any]) -> Location:
-        return Location(hit["path"], int(hit["start_line"]))
+        """The hit's first line, the cursor on its symbol's name (so F12 and shift+F12 work
+        at once, not on `def`)."""
+        name = re.split(r"[^\w$]+", hit.get("symbol") or "")[-1]
+        return Location(hit["path"], int(hit["start_line"]), word=name)
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,8 @@ class _ConstantHeightWrappedDocument(WrappedDocument):
 
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+WORD_LOOKAHEAD_LINES = 10
+"""How far below a line `goto_line` looks for a name (past a comment or decorators)."""
 
 SUGGESTION_ACTIONS = {
     "accept_suggestion": "all",
@@ -320,12 +322,17 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
 
     def goto_line(self, number: int, *, column: int = 0, length: int = 0, word: str = "") -> int:
         """Move the cursor to line `number` (1-based, clamped), at `column` or selecting
-        `length` characters from it, or onto the whole `word` where the line has it (a
-        definition's name, so that find references works from there); return the line."""
+        `length` characters from it, or onto the whole `word` where the line has it, or one
+        of the few lines after it (a definition's name, below its comment or decorators:
+        find references works from there); return the line."""
         number = max(1, min(number, self.document.line_count))
         if word:
-            found = re.search(rf"\b{re.escape(word)}\b", self.document.get_line(number - 1))
-            column = found.start() if found else column
+            pattern = re.compile(rf"\b{re.escape(word)}\b")
+            last = min(number + WORD_LOOKAHEAD_LINES, self.document.line_count)
+            for candidate in range(number, last + 1):
+                if found := pattern.search(self.document.get_line(candidate - 1)):
+                    number, column = candidate, found.start()
+                    break
         if self.size.width:
             self._goto(number - 1, column, length)
         else:  # a tab just opened: scrolling to a column needs its width, known after a frame

@@ -165,3 +165,20 @@ async def test_a_place_found_on_disk_is_followed_into_a_tab_with_unsaved_edits(p
         screen.open_file(path, line=line, column=column, length=len("describeLevel"))
         await wait_for(pilot, lambda: editor.active.cursor_location == (line + 1, 0))
         assert editor.active.selected_text == ""
+
+
+async def test_f12_on_a_plain_name_defined_in_the_file_jumps_there_without_a_list(
+    project: Path,
+):
+    (project / "shellish.py").write_text(
+        "def quote(s):\n    return repr(s)\n\n\ndef join(parts):\n"
+        "    return ' '.join(quote(p) for p in parts)\n"
+    )
+    (project / "webish.py").write_text("def quote(s):\n    return s.replace(' ', '%20')\n")
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        editor = await open_at(pilot, "shellish.py", 6, "quote")
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: editor.active.cursor_location[0] == 0)
+        assert not isinstance(pilot.app.screen, LocationsScreen)
+        assert editor.active.word_at_cursor() == "quote"

@@ -531,6 +531,9 @@ class MainScreen(Screen[None]):
         definitions = await self.client.definitions(name, near=view.path)
         if kind == "definitions":
             found = locations_of_definitions(definitions, view.path)
+            here = [place for place in found if place.path == view.path]
+            if len(here) == 1 and not view.after_dot():  # `quote(x)`, not `obj.quote(x)`
+                found = here  # the file's own definition of a plain name: no list to pick from
         else:
             references = await self.client.references(name)
             scope = await self._where_uses_can_be(view.path, definitions)

@@ -320,6 +320,15 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
                 return match.group(0)
         return ""
 
+    def after_dot(self) -> bool:
+        """Whether the name at the cursor is an attribute (`obj.name`), not a plain name."""
+        row, column = self.cursor_location
+        line = self.document.get_line(row)
+        for match in IDENTIFIER.finditer(line):
+            if match.start() <= column <= match.end():
+                return line[: match.start()].rstrip().endswith(".")
+        return False
+
     def goto_line(self, number: int, *, column: int = 0, length: int = 0, word: str = "") -> int:
         """Move the cursor to line `number` (1-based, clamped), at `column` or selecting
         `length` characters from it, or onto the whole `word` where the line has it, or one

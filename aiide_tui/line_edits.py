@@ -10,6 +10,7 @@ put `#` on its empty lines, and indenting does not leave trailing spaces.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 
@@ -36,6 +37,7 @@ COMMENT_STYLES: dict[str, CommentStyle] = {
 
 
 OPENERS = {"(": ")", "[": "]", "{": "}"}
+CLOSERS = frozenset(OPENERS.values())
 COLON_OPENS = frozenset({"python", "yaml"})
 """Languages where a line ending in `:` opens a block (`def f():`, `key:`)."""
 PYTHON_EXITS = re.compile(r"(?:return|pass|break|continue|raise)\b")
@@ -97,7 +99,13 @@ def unindent_stop(before: str, width: int) -> int:
 
 def _open_bracket(code: str) -> bool:
     """Whether `code` (one line) leaves a bracket open, strings and comments aside."""
-    depth = 0
+    return _brackets(code)[1] > 0
+
+
+def _brackets(code: str) -> tuple[int, int]:
+    """(closed, opened): the brackets one line closes that it did not open, and those it
+    leaves open, strings and comments aside."""
+    depth = closed = 0
     quote = ""
     for index, char in enumerate(code):
         if quote:
@@ -110,19 +118,42 @@ def _open_bracket(code: str) -> bool:
         elif char in OPENERS:
             depth += 1
         elif char in ")]}":
-            depth = max(0, depth - 1)
-    return depth > 0
+            if depth:
+                depth -= 1
+            else:
+                closed += 1
+    return closed, depth
 
 
-def break_line(before: str, after: str, unit: str, language: str | None) -> LineBreak:
+CLOSER_LOOKBACK_LINES = 200
+"""How far up `opener_indent` looks for the line that opened a bracket."""
+
+
+def opener_indent(above: Sequence[str], closed: int) -> str | None:
+    """The indentation of the line that opened the outermost of `closed` brackets a line
+    closes, looking up through `above` (the lines over it, nearest last); None if not found."""
+    needed = closed
+    for line in reversed(above[-CLOSER_LOOKBACK_LINES:]):
+        more, opened = _brackets(line)
+        needed += more - opened
+        if needed <= 0:
+            return line[: len(line) - len(line.lstrip())]
+    return None
+
+
+def break_line(
+    before: str, after: str, unit: str, language: str | None, above: Sequence[str] = ()
+) -> LineBreak:
     """Split a line at the cursor (`before` | `after`) the way code editors do.
 
     The new line starts at the line's indentation: one level deeper after an opening
     bracket, inside one left open (`call(a,`), or after a `:` in Python and YAML; one level
-    shallower after Python's `return`, `pass`, `raise`... A bracket closed right after the
-    cursor goes to a line of its own. No trailing spaces are left behind, and a cursor in
-    the indentation just moves the line down. Usually this is a plain insertion, so typing
-    through a suggestion works.
+    shallower after Python's `return`, `pass`, `raise`...; back at the indentation of the
+    line that opened a bracket this line closes (`)` under `data = call(`), found in `above`
+    (the lines over this one, nearest last). A bracket closed right after the cursor goes to
+    a line of its own. No trailing spaces are left behind, and a cursor in the indentation
+    just moves the line down. Usually this is a plain insertion, so typing through a
+    suggestion works.
     """
     if not before.strip():
         text = "\n" + before
@@ -139,7 +170,10 @@ def break_line(before: str, after: str, unit: str, language: str | None) -> Line
         if opener in OPENERS and tail.startswith(OPENERS[opener]):
             return LineBreak(*drops, f"{inner}\n{indent}", len(inner))
         return LineBreak(*drops, inner, len(inner))
-    if language == "python" and not tail and PYTHON_EXITS.match(head.lstrip()):
+    closed, _ = _brackets(code)
+    if closed and (outer := opener_indent(above, closed)) is not None:
+        indent = outer
+    elif language == "python" and not tail and PYTHON_EXITS.match(head.lstrip()):
         indent = indent[:-1] if indent.endswith("\t") else indent[: -len(unit) or None]
     return LineBreak(*drops, "\n" + indent, 1 + len(indent))
 

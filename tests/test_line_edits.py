@@ -13,6 +13,7 @@ from aiide_tui.line_edits import (
     dedent_lines,
     detect_indentation,
     indent_lines,
+    opener_indent,
     toggle_comment,
     unindent_stop,
 )
@@ -136,3 +137,15 @@ def test_enter_never_fails_and_only_moves_whitespace(line: str, at: int, languag
     dropped = line[at - cut.drop_before : at] + line[at : at + cut.drop_after]
     assert not dropped.strip(" \t") and cut.text.startswith("\n")
     assert not cut.text.strip(" \t\n") and 0 < cut.cursor <= len(cut.text)
+
+
+def test_a_line_that_closes_a_bracket_goes_back_to_the_openers_indentation():
+    above = ["def f():", "    data = call(", "        1,"]
+    assert break_line("        )", "", "    ", "python", above).text == "\n    "
+    nested = ["d = {", "    'a': [1,"]  # `]` closed, the dict still open: its inside
+    assert break_line("        2],", "", "    ", "python", nested).text == "\n    "
+    assert break_line("    }", "", "    ", "python", [*nested, "        2],"]).text == "\n"
+    # without the lines above (or an opener in them) the line's own indentation stays
+    assert break_line("        )", "", "    ", "python").text == "\n        "
+    assert opener_indent(["x = 1"], 1) is None
+    assert opener_indent(["f(a, ')'", "  b,"], 1) == ""  # brackets in strings do not count

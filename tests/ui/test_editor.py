@@ -436,6 +436,22 @@ async def test_enter_indents_as_the_code_calls_for_and_undoes_as_one_keystroke()
         assert view.cursor_location == (1, 0)
 
 
+async def test_closing_brackets_go_back_to_their_openers_indentation() -> None:
+    """Typed as a person would, each key once: a closer first on its line dedents to the
+    line that opened it, and the line after a closed bracket starts there too."""
+    app = Host()
+    async with app.run_test() as pilot:
+        view = await _main_py(app, pilot)
+        view.move_cursor((view.document.line_count - 1, 0))
+        await pilot.press(*"data = foo(", "enter", *"1,", "enter", ")", "enter")
+        await pilot.press(*"d = {", "enter", *"'a': [1,", "enter", *"2],", "enter", "}")
+        await pilot.press("enter", *"END")
+        typed = view.text.split("data = foo(")[1]
+        assert typed == "\n    1,\n)\nd = {\n    'a': [1,\n        2],\n}\nEND"
+        await pilot.press("ctrl+z")  # one keystroke each: END goes, the dedented } stays
+        assert view.text.endswith("}\n")
+
+
 async def test_ctrl_home_and_end_go_to_the_ends_of_the_file_and_select_with_shift() -> None:
     app = Host()
     async with app.run_test() as pilot:

@@ -36,11 +36,14 @@ from textual.widgets.text_area import EditResult, Selection
 
 from aiide_tui.keymap import ACTIONS_BY_ID
 from aiide_tui.line_edits import (
+    CLOSER_LOOKBACK_LINES,
+    CLOSERS,
     COMMENT_STYLES,
     break_line,
     dedent_lines,
     detect_indentation,
     indent_lines,
+    opener_indent,
     toggle_comment,
     unindent_stop,
 )
@@ -512,6 +515,8 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
             self.dedent()
         elif event.key == "enter":
             self.break_line()
+        elif event.character in CLOSERS and self._close_bracket(event.character):
+            pass
         elif event.key == "escape":  # TextArea would move focus on: F6 and alt+1..4 do that
             self.selection = Selection.cursor(self.cursor_location)
         elif event.key != "backspace" or not self._unindent():
@@ -540,13 +545,32 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
         after = self.document.get_line(end[0])[end[1] :]
         unit = "\t" if self.indent_type == "tabs" else " " * self.indent_width
         language = self.language or language_for_path(self.path)
-        cut = break_line(before, after, unit, language)
+        cut = break_line(before, after, unit, language, self._lines_above(start[0]))
         start = (start[0], start[1] - cut.drop_before)
         end = (end[0], end[1] + cut.drop_after)
         if self._replace_via_keyboard(cut.text, start, end) is None:
             return
         placed = cut.text[: cut.cursor].split("\n")
         self.move_cursor((start[0] + len(placed) - 1, len(placed[-1])))
+
+    def _lines_above(self, row: int) -> list[str]:
+        """The lines over `row`, nearest last, as far as a bracket's opener is looked for."""
+        first = max(0, row - CLOSER_LOOKBACK_LINES)
+        return [self.document.get_line(index) for index in range(first, row)]
+
+    def _close_bracket(self, closer: str) -> bool:
+        """A closing bracket typed first on a line goes to the indentation of the line that
+        opened it (`}` under `d = {`); False where it is typed as it is."""
+        row, column = self.cursor_location
+        before = self.document.get_line(row)[:column]
+        if not self.selection.is_empty or before.strip():
+            return False
+        indent = opener_indent(self._lines_above(row), 1)
+        if indent is None or indent == before:
+            return False
+        self._replace_via_keyboard(indent + closer, (row, 0), (row, column))
+        self.move_cursor((row, len(indent) + 1))
+        return True
 
     def indent(self) -> None:
         """Indent the selected lines (or the cursor's line) by one level."""

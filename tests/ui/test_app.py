@@ -58,6 +58,23 @@ async def test_open_from_tree_edit_save(project: Path):
         assert "●" not in editor(pilot).tab_label("inventory/models.py")
 
 
+async def test_the_cursor_line_stays_in_view_when_the_terminal_shrinks(project: Path):
+    (project / "long.py").write_text("".join(f"x{n} = {n}\n" for n in range(400)))
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "long.py")
+        view = editor(pilot).active
+        view.goto_line(300)
+        await pilot.pause(0.2)
+        await pilot.resize_terminal(60, 20)
+
+        def cursor_in_view() -> bool:
+            top = view.scroll_offset.y
+            return top <= view.cursor_location[0] < top + view.scrollable_content_region.height
+
+        await wait_for(pilot, cursor_in_view)
+
+
 async def test_undo_and_redo(project: Path):
     async with make_app(project).run_test(size=(160, 48)) as pilot:
         await ready(pilot)

@@ -286,6 +286,10 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
     def _follow_app_theme(self) -> None:
         self.theme = "github_light" if not self.app.current_theme.dark else "css"
 
+    def on_resize(self, event: events.Resize) -> None:
+        """A smaller terminal (or layout) keeps the cursor's line in view."""
+        self.call_after_refresh(self.scroll_cursor_visible, animate=False)
+
     def _on_text_area_changed(self, event: TextArea.Changed) -> None:
         # Comparing the whole text costs about 0.2 ms a MB, so doing it per edit is fine.
         self.dirty = self.text != self._saved_text

@@ -182,3 +182,23 @@ async def test_f12_on_a_plain_name_defined_in_the_file_jumps_there_without_a_lis
         await wait_for(pilot, lambda: editor.active.cursor_location[0] == 0)
         assert not isinstance(pilot.app.screen, LocationsScreen)
         assert editor.active.word_at_cursor() == "quote"
+
+
+async def test_uses_of_a_name_the_file_defines_are_that_definitions_not_its_namesakes(
+    project: Path,
+):
+    (project / "shellish.py").write_text(
+        "def quote(s):\n    return repr(s)\n\n\ndef join(parts):\n"
+        "    return ' '.join(quote(p) for p in parts)\n"
+    )
+    (project / "webish.py").write_text("def quote(s):\n    return s.replace(' ', '%20')\n")
+    (project / "uses_shell.py").write_text("from shellish import quote\n\nquote('a b')\n")
+    (project / "uses_web.py").write_text("import webish\n\nwebish.quote('a b')\n")
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await open_at(pilot, "shellish.py", 1, "quote")  # on the definition itself
+        await pilot.press("shift+f12")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, LocationsScreen))
+        places = {(place.path, place.line) for place in pilot.app.screen.locations}
+        assert ("shellish.py", 6) in places and ("uses_shell.py", 3) in places
+        assert not any(path.startswith(("uses_web", "webish")) for path, _ in places)

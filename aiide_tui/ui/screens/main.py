@@ -529,14 +529,14 @@ class MainScreen(Screen[None]):
         )
 
         definitions = await self.client.definitions(name, near=view.path)
+        # `quote(x)` in a file that defines `quote` once means that one (not `obj.quote(x)`)
+        here = [d for d in definitions if d["path"] == view.path]
+        own = here[0] if len(here) == 1 and not view.after_dot() else None
         if kind == "definitions":
-            found = locations_of_definitions(definitions, view.path)
-            here = [place for place in found if place.path == view.path]
-            if len(here) == 1 and not view.after_dot():  # `quote(x)`, not `obj.quote(x)`
-                found = here  # the file's own definition of a plain name: no list to pick from
-        else:
-            references = await self.client.references(name)
-            scope = await self._where_uses_can_be(view.path, definitions)
+            found = locations_of_definitions([own] if own else definitions, view.path)
+        else:  # the uses of that one definition, or of every namesake when it is not known
+            references = await self.client.references(own["symbol"] if own else name)
+            scope = await self._where_uses_can_be(view.path, [own] if own else definitions)
             matches = await self.client.find_text(f"/\\b{name}\\b/", paths=scope)
             found = locations_of_uses(references, matches["matches"], definitions, name)
         if not found:

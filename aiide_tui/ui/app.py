@@ -89,12 +89,15 @@ class AiideApp(App[None]):
             self.notify(error.message, title="Theme not remembered", severity="warning")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        if not isinstance(screen, MainScreen):
+        main = isinstance(screen, MainScreen)
+        for command in super().get_system_commands(screen):
+            if not (main and command.title == "Theme"):  # ours says "Choose theme" and its key
+                yield command
+        if not main:
             return
         for action in DEFAULT_ACTIONS:
-            if action.id in ("command_palette", "quit", "theme") or not action.palette:
-                continue  # Textual's own list has the palette's Quit and Theme
+            if action.id in ("command_palette", "quit") or not action.palette:
+                continue  # Textual's own list has the palette's Quit
             keys = self.keys.get(action.id, action.default_keys).replace(",", ", ")
             yield SystemCommand(
                 action.description,

@@ -167,14 +167,19 @@ async def test_a_place_found_on_disk_is_followed_into_a_tab_with_unsaved_edits(p
         assert editor.active.selected_text == ""
 
 
-async def test_f12_on_a_plain_name_defined_in_the_file_jumps_there_without_a_list(
-    project: Path,
-):
+def write_two_quotes(project: Path) -> None:
+    """Two modules that each define `quote`; the first calls its own on line 6."""
     (project / "shellish.py").write_text(
         "def quote(s):\n    return repr(s)\n\n\ndef join(parts):\n"
         "    return ' '.join(quote(p) for p in parts)\n"
     )
     (project / "webish.py").write_text("def quote(s):\n    return s.replace(' ', '%20')\n")
+
+
+async def test_f12_on_a_plain_name_defined_in_the_file_jumps_there_without_a_list(
+    project: Path,
+):
+    write_two_quotes(project)
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
         editor = await open_at(pilot, "shellish.py", 6, "quote")
@@ -187,11 +192,7 @@ async def test_f12_on_a_plain_name_defined_in_the_file_jumps_there_without_a_lis
 async def test_uses_of_a_name_the_file_defines_are_that_definitions_not_its_namesakes(
     project: Path,
 ):
-    (project / "shellish.py").write_text(
-        "def quote(s):\n    return repr(s)\n\n\ndef join(parts):\n"
-        "    return ' '.join(quote(p) for p in parts)\n"
-    )
-    (project / "webish.py").write_text("def quote(s):\n    return s.replace(' ', '%20')\n")
+    write_two_quotes(project)
     (project / "uses_shell.py").write_text("from shellish import quote\n\nquote('a b')\n")
     (project / "uses_web.py").write_text("import webish\n\nwebish.quote('a b')\n")
     app = make_app(project)

@@ -320,21 +320,20 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
 
     def word_at_cursor(self) -> str:
         """The identifier the cursor is on or just after ("" when none)."""
-        row, column = self.cursor_location
-        line = self.document.get_line(row)
-        for match in IDENTIFIER.finditer(line):
-            if match.start() <= column <= match.end():
-                return match.group(0)
-        return ""
+        found = self._identifier_at_cursor()
+        return found.group(0) if found else ""
 
     def after_dot(self) -> bool:
         """Whether the name at the cursor is an attribute (`obj.name`), not a plain name."""
+        found = self._identifier_at_cursor()
+        return found is not None and found.string[: found.start()].rstrip().endswith(".")
+
+    def _identifier_at_cursor(self) -> re.Match[str] | None:
         row, column = self.cursor_location
-        line = self.document.get_line(row)
-        for match in IDENTIFIER.finditer(line):
+        for match in IDENTIFIER.finditer(self.document.get_line(row)):
             if match.start() <= column <= match.end():
-                return line[: match.start()].rstrip().endswith(".")
-        return False
+                return match
+        return None
 
     def goto_line(self, number: int, *, column: int = 0, length: int = 0, word: str = "") -> int:
         """Move the cursor to line `number` (1-based, clamped), at `column` or selecting

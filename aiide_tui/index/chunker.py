@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, NamedTuple
 
-from aiide_tui.index.languages import CONTAINER_KINDS, parser_for, tag_query
+from aiide_tui.index.languages import CONTAINER_KINDS, knows_qualifiers, parser_for, tag_query
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -26,6 +26,12 @@ MERGE_LINES = 40
 WINDOW_LINES = 60
 HEADER_LINES = 3
 UNIT_LESS_KINDS = frozenset({"constant"})
+UNKNOWN = "?"
+"""A call's qualifier where the language's tags do not say whether it goes through a name."""
+THROUGH_EXPRESSION = "*"
+"""A call through an expression (`self.items.append()`), not a plain name."""
+PLAIN_NAMES = frozenset({"identifier", "this", "self"})
+"""Node types of a qualifier that is a plain name."""
 """Definitions that stay in the surrounding chunk instead of getting their own."""
 PACKAGE_FILES = frozenset(
     {"__init__.py", "index.js", "index.ts", "index.tsx", "index.mjs", "mod.rs", "lib.rs"}
@@ -64,8 +70,10 @@ class Reference(NamedTuple):
     enclosing: int
     lines: tuple[int, ...]
     qualifier: str = ""
-    """The plain name the calls go through (`logging` in `logging.getLogger()`), if any: the
-    graph does not link a call through a module imported from outside the project."""
+    """What the calls go through: a plain name (`logging` in `logging.getLogger()`),
+    `THROUGH_EXPRESSION`, "" for a plain call, `UNKNOWN` where the language's tags do not
+    tell. The graph does not link a call through a module from outside the project, nor a
+    plain call to a method, nor `self.f()` to a function."""
 
 
 @dataclass
@@ -167,12 +175,17 @@ def _tags(
         return [], [], []
     captures = QueryCursor(query).captures(root)
     aliases = _aliases(captures)
-    # `a.b()`: the qualifier `a` ends just before the "." that precedes `b`
-    qualifiers = {node.end_byte + 1: node.text for node in captures.get("ref.qualifier", ())}
+    # `a.b()`: the qualifier `a` ends just before the "." that precedes `b`; `x.y.b()` or
+    # `"-".join()` go through something that is not a plain name
+    qualifiers = {
+        node.end_byte + 1: node.text if node.type in PLAIN_NAMES else THROUGH_EXPRESSION.encode()
+        for node in captures.get("ref.qualifier", ())
+    }
+    plain = b"" if knows_qualifiers(language) else UNKNOWN.encode()
     refs = [
         (
             node.start_byte, node.start_point[0], aliases.get(name, name),
-            qualifiers.get(node.start_byte, b"").decode("utf-8", "replace"),
+            qualifiers.get(node.start_byte, plain).decode("utf-8", "replace"),
         )
         for node in captures.get("ref.call", ())
         if (name := node.text.decode("utf-8", "replace"))
@@ -279,13 +292,12 @@ def _nest(
 def _enclose(
     refs: list[tuple[int, int, str, str]], spans: dict[int, list[_Span]]
 ) -> list[Reference]:
-    """Group calls by (innermost enclosing definition, name); a group's qualifier is the
-    one all its calls share ("" when they differ: one may reach the project's own)."""
+    """Group calls by (innermost enclosing definition, name, qualifier): `self.tidy()` and
+    `tidy()` in one function are calls to different definitions."""
     ordered = sorted(
         (s for group in spans.values() for s in group), key=lambda s: (s.start, -s.end)
     )
-    grouped: dict[tuple[int, str], list[int]] = {}
-    qualified: dict[tuple[int, str], str] = {}
+    grouped: dict[tuple[int, str, str], list[int]] = {}
     stack: list[_Span] = []
     cursor = 0
     for byte, row, name, qualifier in sorted(refs):
@@ -296,13 +308,10 @@ def _enclose(
             stack.pop()
         # the top now starts at or before `byte` and ends after it: the innermost definition
         enclosing = stack[-1].index if stack else -1
-        key = (enclosing, name)
-        grouped.setdefault(key, []).append(row + 1)
-        if qualified.setdefault(key, qualifier) != qualifier:
-            qualified[key] = ""
+        grouped.setdefault((enclosing, name, qualifier), []).append(row + 1)
     return [
-        Reference(name, "call", enclosing, tuple(rows), qualified[enclosing, name])
-        for (enclosing, name), rows in grouped.items()
+        Reference(name, "call", enclosing, tuple(rows), qualifier)
+        for (enclosing, name, qualifier), rows in grouped.items()
     ]
 
 

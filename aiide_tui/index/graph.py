@@ -29,7 +29,7 @@ _COMMON = """str int float bool bytes list dict set tuple type object len print 
     iter next min max sum any all map filter zip sorted reversed enumerate isinstance getattr
     setattr hasattr super format append extend insert get items keys values pop update add
     remove discard clear copy join split strip replace startswith endswith encode decode lower
-    upper read write close flush seek find index count sort run call apply push then"""
+    upper read write close flush seek find index count sort run call apply push then self cls"""
 COMMON_NAMES = frozenset(_COMMON.split()) | frozenset(dir(builtins))
 """Builtins (exceptions included) and everyday method names: linked within a file or through
 imports, never project-wide, where a call to `str`, `ValueError` or `append` would tie
@@ -43,13 +43,18 @@ _LINK = (
     "INSERT INTO edges(src_file, src_symbol, dst_file, dst_symbol, ref_id, kind, weight)"
     " SELECT t.file_id, t.symbol_id, s.file_id, s.id, t.id, t.kind, t.count "
 )
+_FITS = (
+    " WHERE CASE WHEN t.qualifier = '' THEN s.kind != 'method'"
+    " WHEN t.qualifier IN ('self', 'cls', 'this') THEN s.kind = 'method' ELSE 1 END"
+)
+"""A plain call `f()` is not a method's; `self.f()` is nothing but a method's."""
 _TIERS = (
-    "FROM todo t JOIN symbols s ON s.file_id = t.file_id AND s.name = t.name",
+    "FROM todo t JOIN symbols s ON s.file_id = t.file_id AND s.name = t.name" + _FITS,
     # From each imported file's definitions to the references that name them: 2.5x faster
     # than SQLite's own choice (every reference against all its file's imports).
     "FROM links i CROSS JOIN symbols s ON s.file_id = i.resolved_id"
-    " CROSS JOIN todo t ON t.file_id = i.file_id AND t.name = s.name",
-    "FROM todo t JOIN rare USING(name) JOIN symbols s ON s.name = t.name",
+    " CROSS JOIN todo t ON t.file_id = i.file_id AND t.name = s.name" + _FITS,
+    "FROM todo t JOIN rare USING(name) JOIN symbols s ON s.name = t.name" + _FITS,
 )
 """Each tier yields one row per (reference, definition): `links` and `rare` hold no duplicates."""
 EDGE_INDEXES = {
@@ -132,6 +137,7 @@ def _prepare_todo(db: sqlite3.Connection) -> None:
     db.execute(
         "CREATE TEMP TABLE rare AS SELECT name FROM symbols WHERE kind != 'section'"
         " AND name IN (SELECT name FROM todo) AND name NOT IN (SELECT value FROM json_each(?))"
+        " AND name NOT GLOB '__*__'"  # `self.__class__()`: no project-wide namesake is meant
         f" GROUP BY name HAVING COUNT(*) <= {GLOBAL_CANDIDATES}",
         (_COMMON_JSON,),
     )

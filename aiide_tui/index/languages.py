@@ -3,7 +3,7 @@
 The queries are data, one compact set per language, written against the grammars
 bundled in `tree-sitter-language-pack` 0.13 (offline). Captures follow one
 convention: `@def.<kind>` on a definition's node with `@name` on its name,
-`@ref.call` on the name a call uses, `@ref.qualifier` on the plain name before it
+`@ref.call` on the name a call uses, `@ref.qualifier` on what comes before it
 (`logging` in `logging.getLogger()`), `@import` on the module an import names.
 Each pattern is compiled on its own and the ones a grammar refuses are dropped,
 so one grammar's renamed node never costs a language its other patterns.
@@ -54,7 +54,7 @@ _PY = (
     "(class_definition name: (identifier) @name) @def.class",
     "(function_definition name: (identifier) @name) @def.function",
     "(call function: [(identifier) @ref.call (attribute attribute: (identifier) @ref.call)])",
-    "(call function: (attribute object: (identifier) @ref.qualifier))",
+    "(call function: (attribute object: (_) @ref.qualifier))",
     "(import_statement name: (dotted_name) @import)",
     "(import_statement name: (aliased_import name: (dotted_name) @import))",
     "(import_from_statement module_name: (_) @import)",
@@ -73,7 +73,7 @@ _JS = (
     " value: [(arrow_function) (function_expression)])) @def.function",
     "(call_expression function: [(identifier) @ref.call"
     " (member_expression property: (property_identifier) @ref.call)])",
-    "(call_expression function: (member_expression object: (identifier) @ref.qualifier))",
+    "(call_expression function: (member_expression object: (_) @ref.qualifier))",
     "(new_expression constructor: (identifier) @ref.call)",
     "(import_statement source: (string (string_fragment) @import))",
     "(import_specifier name: (identifier) @alias.of alias: (identifier) @alias)",
@@ -99,7 +99,7 @@ _GO = (
     "(type_declaration (type_spec name: (type_identifier) @name)) @def.type",
     "(call_expression function: [(identifier) @ref.call"
     " (selector_expression field: (field_identifier) @ref.call)])",
-    "(call_expression function: (selector_expression operand: (identifier) @ref.qualifier))",
+    "(call_expression function: (selector_expression operand: (_) @ref.qualifier))",
     "(import_spec path: (interpreted_string_literal) @import)",
 )
 _RUST = (
@@ -345,6 +345,12 @@ def tag_query(language: str) -> Query | None:
         return None
     accepted = [p for p in TAG_QUERIES.get(language, ()) if _compiles(lang, p)]
     return Query(lang, "\n".join(accepted)) if accepted else None
+
+
+def knows_qualifiers(language: str) -> bool:
+    """Whether the language's tags say which calls go through a name (`obj.f()`) and which
+    do not (`f()`): elsewhere a call's qualifier is unknown."""
+    return any("@ref.qualifier" in pattern for pattern in TAG_QUERIES.get(language, ()))
 
 
 def rejected_patterns(language: str) -> list[str]:

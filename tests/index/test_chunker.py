@@ -116,7 +116,7 @@ def test_unknown_text_falls_back_to_line_windows():
     assert [(c.start_line, c.end_line) for c in parsed.chunks] == [(1, 60), (61, 120), (121, 151)]
 
 
-def test_calls_are_grouped_by_name_with_the_qualifier_they_share():
+def test_calls_are_grouped_by_name_and_what_they_go_through():
     source = (
         "import logging\n\n\ndef setup(cfg):\n"
         "    log = logging.getLogger(cfg)\n"
@@ -130,6 +130,7 @@ def test_calls_are_grouped_by_name_with_the_qualifier_they_share():
     found = {(r.name, r.qualifier, r.lines) for r in parsed.references}
     assert found == {
         ("getLogger", "logging", (5,)),
-        ("load", "", (6, 7)),  # one plain, one through cfg: no shared qualifier
+        ("load", "", (6,)),  # a plain call and one through `cfg`: different definitions
+        ("load", "cfg", (7,)),
         ("basicConfig", "logging", (8, 9)),
     }

@@ -152,3 +152,30 @@ def test_a_name_imported_under_another_name_is_a_reference_to_the_original(tmp_p
         assert [r.path for r in index.references("connect")] == ["web/app.js"]
     finally:
         index.close()
+
+
+def test_a_plain_call_is_not_a_methods_and_self_calls_are_only_methods(tmp_path):
+    from aiide_tui.index.project import CodeIndex
+    from tests.index.conftest import write_project
+
+    files = {
+        "tools.py": "def tidy(x):\n    return x\n",
+        "shapes.py": "class Box:\n    def tidy(self):\n        return self\n",
+        "user.py": (
+            "class Page:\n    def show(self):\n        self.tidy()\n        return tidy(1)\n\n"
+            "    def tidy(self):\n        return None\n"
+        ),
+    }
+    write_project(tmp_path, files, git=False)
+    index = CodeIndex(tmp_path, state_dir=tmp_path.parent / "graph-state")
+    try:
+        index.index()
+        # `tidy(1)` is the function's (found project-wide: defined in few places)
+        assert [(r.path, r.lines) for r in index.references("tools.tidy")] == [("user.py", (4,))]
+        # `self.tidy()` is a method's: its own class's here, never the plain function's
+        assert [(r.path, r.lines) for r in index.references("user.Page.tidy")] == [
+            ("user.py", (3,))
+        ]
+        assert index.references("shapes.Box.tidy") == []
+    finally:
+        index.close()

@@ -147,7 +147,8 @@ class _RawDef(NamedTuple):
 
 def _aliases(captures: dict[str, list[Node]]) -> dict[str, str]:
     """Imported names under another name (`from core import Engine as E`: E -> Engine), so
-    a call `E()` is a reference to `Engine`."""
+    a call `E()` is a reference to `Engine`; `import numpy as np`: np -> numpy, so the graph
+    knows `np.array()` goes through a module from outside the project."""
     originals = sorted(captures.get("alias.of", ()), key=lambda node: node.start_byte)
     names = sorted(captures.get("alias", ()), key=lambda node: node.start_byte)
     return {
@@ -178,18 +179,19 @@ def _tags(
     # `a.b()`: the qualifier `a` ends just before the "." that precedes `b`; `x.y.b()` or
     # `"-".join()` go through something that is not a plain name
     qualifiers = {
-        node.end_byte + 1: node.text if node.type in PLAIN_NAMES else THROUGH_EXPRESSION.encode()
+        node.end_byte + 1: node.text.decode("utf-8", "replace")
+        if node.type in PLAIN_NAMES else THROUGH_EXPRESSION
         for node in captures.get("ref.qualifier", ())
-    }
-    plain = b"" if knows_qualifiers(language) else UNKNOWN.encode()
-    refs = [
-        (
-            node.start_byte, node.start_point[0], aliases.get(name, name),
-            qualifiers.get(node.start_byte, plain).decode("utf-8", "replace"),
-        )
-        for node in captures.get("ref.call", ())
-        if (name := node.text.decode("utf-8", "replace"))
-    ]  # fmt: skip
+    }  # fmt: skip
+    plain = "" if knows_qualifiers(language) else UNKNOWN
+    refs = []
+    for node in captures.get("ref.call", ()):
+        if name := node.text.decode("utf-8", "replace"):
+            qualifier = qualifiers.get(node.start_byte, plain)  # `np.array()`: through numpy
+            refs.append(
+                (node.start_byte, node.start_point[0], aliases.get(name, name),
+                 aliases.get(qualifier, qualifier))
+            )  # fmt: skip
     imports = [
         node.text.decode("utf-8", "replace").strip("\"'<>") for node in captures.get("import", ())
     ]

@@ -57,6 +57,8 @@ _PY = (
     "(call function: (attribute object: (_) @ref.qualifier))",
     "(import_statement name: (dotted_name) @import)",
     "(import_statement name: (aliased_import name: (dotted_name) @import))",
+    "(import_statement name: (aliased_import name: (dotted_name) @alias.of"
+    " alias: (identifier) @alias))",
     "(import_from_statement module_name: (_) @import)",
     "(import_from_statement name: (aliased_import name: (dotted_name) @alias.of"
     " alias: (identifier) @alias))",

@@ -82,6 +82,7 @@ def test_standard_library_imports_and_builtins_never_tie_to_a_projects_namesakes
         "myapp/utils/__init__.py": "",
         "myapp/utils/logging.py": "def getLogger(name):\n    return name\n",
         "vendor_errors.py": "class ValueError(Exception):\n    pass\n",
+        "myapp/numbers.py": "import numpy as np\n\nZERO = np.getLogger('x')\n",
         "myapp/server.py": (
             "import logging\n\nLOG = logging.getLogger('server')\n\n\n"
             "def check(x):\n    if x < 0:\n        raise ValueError(x)\n    return x\n"
@@ -95,7 +96,8 @@ def test_standard_library_imports_and_builtins_never_tie_to_a_projects_namesakes
         index.index()
         assert index.imports_of("myapp/server.py") == []
         assert index.references("ValueError") == []
-        # a call through the standard library's logging is not a call to the namesake
+        # a call through the standard library's logging (or a module under an alias) is
+        # not a call to the namesake
         assert index.references("getLogger") == []
         # a folder that is not a package is a source root: `import toolkit` finds it
         assert index.imports_of("main.py") == ["src_layout/toolkit/__init__.py"]

@@ -149,7 +149,7 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.status.set_segment("project", self.root.name or str(self.root))
         self.status.set_segment("model", "model: checking…")
-        self.status.set_segment("index", "index: not built")
+        self.status.set_segment("index", "index: opening…")
         self.status.set_segment("sandbox", "sandbox: checking…")
         self.chat.set_model_state(False, "checking…")
         self._apply_layout()

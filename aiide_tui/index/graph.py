@@ -38,6 +38,10 @@ MAX_DEPTH = 5
 _IMPORT_PARTS = re.compile(r"[^\w$-]+")
 """What separates an import target's names (`a.b`, `net/http`, `crate::a`, `@scope/pkg`)."""
 _COMMON_JSON = json.dumps(sorted(COMMON_NAMES))
+_JS_GLOBALS = """console Math JSON Object Array Promise Number String Symbol Reflect Date RegExp
+    Intl window document navigator process globalThis"""
+_JS_GLOBALS_JSON = json.dumps(_JS_GLOBALS.split())
+"""JavaScript's built-in objects: `console.log()` is not the project's `log`."""
 
 _LINK = (
     "INSERT INTO edges(src_file, src_symbol, dst_file, dst_symbol, ref_id, kind, weight)"
@@ -103,6 +107,11 @@ def resolve_pending(store: IndexStore) -> int:
         db.executemany(
             "DELETE FROM todo WHERE file_id = ? AND qualifier = ?", sorted(outside)
         )  # calls through modules from outside the project
+        db.execute(
+            "DELETE FROM todo WHERE qualifier IN (SELECT value FROM json_each(?)) AND file_id IN"
+            " (SELECT id FROM files WHERE language IN ('javascript', 'typescript', 'tsx'))",
+            (_JS_GLOBALS_JSON,),
+        )  # and through the runtime's own objects, never imported
         for tier in _TIERS:
             linked = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM edges").fetchone()[0]
             db.execute(_LINK + tier)

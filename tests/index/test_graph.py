@@ -181,3 +181,21 @@ def test_a_plain_call_is_not_a_methods_and_self_calls_are_only_methods(tmp_path)
         assert index.references("shapes.Box.tidy") == []
     finally:
         index.close()
+
+
+def test_a_call_through_a_javascript_builtin_is_not_the_projects_namesake(tmp_path):
+    from aiide_tui.index.project import CodeIndex
+    from tests.index.conftest import write_project
+
+    files = {
+        "src/logger.js": "export function log(message) {\n  return message;\n}\n",
+        "src/app.js": "console.log('starting');\n",
+        "src/worker.js": "import { log } from './logger';\n\nlog('working');\n",
+    }
+    write_project(tmp_path, files, git=False)
+    index = CodeIndex(tmp_path, state_dir=tmp_path.parent / "graph-state")
+    try:
+        index.index()
+        assert [ref.path for ref in index.references("log")] == ["src/worker.js"]
+    finally:
+        index.close()

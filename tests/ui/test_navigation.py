@@ -115,13 +115,13 @@ def test_definitions_in_the_current_file_come_first():
 
 def test_references_become_one_location_per_line():
     refs = [
-        {"path": "s.py", "lines": [4, 9], "enclosing": "s.main"},
+        {"path": "s.py", "lines": [4, 9, 9], "enclosing": "s.main"},  # two calls on line 9
         {"path": "t.py", "lines": [1], "enclosing": None},
     ]
-    assert locations_of_references(refs) == [
-        Location("s.py", 4, "s.main"),
-        Location("s.py", 9, "s.main"),
-        Location("t.py", 1, ""),
+    assert locations_of_references(refs, "run") == [
+        Location("s.py", 4, "s.main", word="run"),  # opened with the cursor on the name
+        Location("s.py", 9, "s.main", word="run"),
+        Location("t.py", 1, "", word="run"),
     ]
 
 
@@ -136,8 +136,13 @@ def test_uses_add_whole_word_lines_in_the_same_case_after_the_references():
     ]
     definitions = [{"path": "t.py", "start_line": 9}]
     assert locations_of_uses(refs, matches, definitions, "Run") == [
-        Location("s.py", 4, "s.main"),
+        Location("s.py", 4, "s.main", word="Run"),
         Location("t.py", 2, "", "import Run", 7, 3),
+    ]
+    # a file with a `Run` of its own: its text matches are that one's uses
+    namesake = [{"path": "t.py", "start_line": 9}]
+    assert locations_of_uses(refs, matches, [], "Run", namesakes_elsewhere=namesake) == [
+        Location("s.py", 4, "s.main", word="Run")
     ]
 
 
@@ -195,6 +200,9 @@ async def test_uses_of_a_name_the_file_defines_are_that_definitions_not_its_name
     write_two_quotes(project)
     (project / "uses_shell.py").write_text("from shellish import quote\n\nquote('a b')\n")
     (project / "uses_web.py").write_text("import webish\n\nwebish.quote('a b')\n")
+    (project / "own.py").write_text(  # imports shellish, calls its own quote
+        "import shellish\n\n\ndef quote(s):\n    return s\n\n\nquote(shellish.join([]))\n"
+    )
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:
         await open_at(pilot, "shellish.py", 1, "quote")  # on the definition itself
@@ -202,4 +210,4 @@ async def test_uses_of_a_name_the_file_defines_are_that_definitions_not_its_name
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, LocationsScreen))
         places = {(place.path, place.line) for place in pilot.app.screen.locations}
         assert ("shellish.py", 6) in places and ("uses_shell.py", 3) in places
-        assert not any(path.startswith(("uses_web", "webish")) for path, _ in places)
+        assert not any(path.startswith(("uses_web", "webish", "own")) for path, _ in places)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -75,28 +76,39 @@ def locations_of_definitions(symbols: list[dict], current_path: str) -> list[Loc
     return sorted(found, key=lambda item: item.path != current_path)
 
 
-def locations_of_references(references: list[dict]) -> list[Location]:
-    """`index/references` answers as locations, one per line that uses the name."""
+def locations_of_references(references: list[dict], name: str = "") -> list[Location]:
+    """`index/references` answers as locations, one per line that uses the name (the cursor
+    on `name` there when given)."""
     return [
-        Location(ref["path"], int(line), ref.get("enclosing") or "")
+        Location(ref["path"], int(line), ref.get("enclosing") or "", word=name)
         for ref in references
-        for line in ref["lines"]
+        for line in dict.fromkeys(ref["lines"])  # two calls on one line: one place
     ]
 
 
 def locations_of_uses(
-    references: list[dict], matches: list[dict], definitions: list[dict], name: str
+    references: list[dict],
+    matches: list[dict],
+    definitions: list[dict],
+    name: str,
+    *,
+    namesakes_elsewhere: Sequence[dict] = (),
 ) -> list[Location]:
     """Where `name` is used: the index's references (calls, with the definition they lie
     in), then the other lines that hold the whole word in the same case (imports, type
-    hints, `Name.attr`: uses the reference graph does not record), the definitions left out."""
-    found = locations_of_references(references)
+    hints, `Name.attr`: uses the reference graph does not record), the definitions left out.
+    A text match in a file with a namesake of its own (`namesakes_elsewhere`) is that
+    namesake's use, not this one's, unless the index says otherwise."""
+    found = locations_of_references(references, name)
     seen = {(item.path, item.line) for item in found}
     seen |= {(d["path"], int(d["start_line"])) for d in definitions}
+    own_namesake = {d["path"] for d in namesakes_elsewhere}
     for match in matches:
         start = match["text_column"]
         if match["text"][start : start + match["length"]] != name:
             continue  # smart case matched another case
+        if match["path"] in own_namesake:
+            continue
         if (match["path"], match["line"]) not in seen:
             seen.add((match["path"], match["line"]))
             found.append(

@@ -538,7 +538,10 @@ class MainScreen(Screen[None]):
             references = await self.client.references(own["symbol"] if own else name)
             scope = await self._where_uses_can_be(view.path, [own] if own else definitions)
             matches = await self.client.find_text(f"/\\b{name}\\b/", paths=scope)
-            found = locations_of_uses(references, matches["matches"], definitions, name)
+            others = [d for d in definitions if own and d is not own]
+            found = locations_of_uses(
+                references, matches["matches"], definitions, name, namesakes_elsewhere=others
+            )
         if not found:
             self.notify(f"No {kind} of {name} in the index.", timeout=4)
             return

@@ -107,8 +107,11 @@ async def _drop(session: ChatSession, rest: str) -> str:
     context = session.last_context
     labels = {item.label for item in context.items} if context is not None else set()
     for name in shlex.split(rest):
+        inside = [path for path in session.pinned if path.startswith(name.rstrip("/") + "/")]
         if name in session.pinned:
             session.pinned.remove(name)
+        elif inside:  # a folder `/add` opened: its files
+            session.pinned = [path for path in session.pinned if path not in inside]
         elif name in labels or name in ("map", "hits"):
             session.dropped.add(name)
         else:
@@ -155,7 +158,8 @@ def _code(items: list[str]) -> str:
 async def _context(session: ChatSession, rest: str) -> str:
     pack = session.last_context
     if pack is None:
-        return "No question asked yet in this session."
+        pinned = f" Pinned for it: {_code(session.pinned)}." if session.pinned else ""
+        return f"No question asked yet in this session.{pinned}"
     return "\n".join(pack.describe())
 
 

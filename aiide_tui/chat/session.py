@@ -532,6 +532,8 @@ class ChatSession:
         found = self.store.conversation(conversation)
         if found is None:
             raise ChatError(f"no conversation #{conversation} in this project")
+        if not found.messages:
+            raise ChatError("nothing to export yet: this conversation has no messages")
         markdown = self.store.export_markdown(conversation)
         if path:
             self.files.workspace.write(path, markdown, label="chat export")

@@ -427,6 +427,9 @@ async def test_slash_export_writes_the_conversation_to_a_file(client, model_serv
     reply = await client.chat_send("/export notes/add.md")  # into the project, as asked
     assert reply["command"] == "Wrote the conversation to `notes/add.md` in the project."
     assert (project / "notes/add.md").read_text() == text
+    await client.chat_send("/clear")
+    with pytest.raises(ChatError, match="nothing to export yet"):
+        await client.chat_send("/export")
 
 
 async def test_add_refuses_a_key_by_content_opens_folders_and_drop_says_what_it_did(
@@ -443,9 +446,12 @@ async def test_add_refuses_a_key_by_content_opens_folders_and_drop_says_what_it_
     assert "logo.png (" in reply and "binary" in reply
     reply = (await client.chat_send("/add deploy"))["command"]  # a folder: its files
     assert reply.startswith("Pinned `deploy/run.sh`") and "server_key.txt (it holds" in reply
-    reply = (await client.chat_send("/drop nothing.py deploy/run.sh"))["command"]
-    assert reply.startswith("Dropped `deploy/run.sh`")
+    reply = (await client.chat_send("/context"))["command"]
+    assert reply == "No question asked yet in this session. Pinned for it: `deploy/run.sh`."
+    reply = (await client.chat_send("/drop nothing.py deploy"))["command"]  # the folder too
+    assert reply.startswith("Dropped `deploy`")
     assert "Not in the context: `nothing.py`" in reply
+    assert (await client.chat_send("/add"))["command"] == "Pinned: nothing"
 
 
 async def test_a_question_no_model_answered_is_not_kept_and_a_broken_answer_says_so(

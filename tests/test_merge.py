@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiide_tui.workspace.merge import follow_line, merge_texts
+from aiide_tui.workspace.merge import conflict_markers, follow_line, merge_texts
 
 BASE = "one\ntwo\nthree\nfour\nfive\n"
 
@@ -61,3 +61,9 @@ def test_a_line_on_disk_is_followed_into_the_unsaved_text():
     assert follow_line(disk, "a\nb\nd\ne\n", 3) == (3, False)  # deleted: the line after it
     assert follow_line(disk, "a\n", 5) == (1, False)
     assert follow_line("a\n", "", 1) == (1, False)
+
+
+def test_conflict_marks_are_counted():
+    merged = merge_texts(BASE, "one\ntwo\nmine\nfour\nfive\n", "one\ntwo\ntheirs\nfour\nfive\n")
+    assert conflict_markers(merged.text) == 2 and conflict_markers(BASE) == 0
+    assert conflict_markers("a <<<<<<< b\n") == 0  # only at the start of a line

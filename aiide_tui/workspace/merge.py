@@ -12,6 +12,7 @@ markers hold both for the user to settle. The merge itself is `merge3`'s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -43,6 +44,14 @@ def merge_texts(base: str, mine: str, theirs: str) -> Merged:
     if not final_newline and text.endswith("\n"):
         text = text[:-1]
     return Merged(text, conflicts)
+
+
+_MARKER = re.compile(r"^(<{7}|>{7}) ", re.MULTILINE)
+
+
+def conflict_markers(text: str) -> int:
+    """How many `<<<<<<<` and `>>>>>>>` lines a text holds (a merge not yet settled)."""
+    return len(_MARKER.findall(text))
 
 
 def _lines(text: str) -> list[str]:

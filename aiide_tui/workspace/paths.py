@@ -168,7 +168,7 @@ class PathPolicy:
         reason = self.protection(path) or _read_only(resolved)
         if reason is not None and not confirmed:
             rel = Path(os.path.relpath(resolved, self._root)).as_posix()
-            raise ProtectedPathError(f"{rel} is {reason}; writing it needs confirmation")
+            raise ProtectedPathError(f"{rel} is {reason}; writing it needs confirmation.")
         return resolved
 
     def _inside(self, real: str) -> bool:

@@ -177,6 +177,12 @@ async def test_saving_over_a_change_to_the_same_lines_merges_with_markers(projec
         ]  # fmt: skip
         assert (project / "web/format.js").read_text() == "// theirs" + original  # not saved
         assert editor(pilot).is_dirty("web/format.js")
+        await pilot.press("ctrl+s")  # the marks are still there: it asks first
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        assert "between <<<<<<< and >>>>>>>" in pilot.app.screen.message
+        await pilot.press("c")
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, ConfirmScreen))
+        assert (project / "web/format.js").read_text() == "// theirs" + original
 
 
 async def test_saving_a_file_deleted_on_disk_offers_to_create_it_again(project: Path):

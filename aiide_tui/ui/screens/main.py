@@ -40,7 +40,7 @@ from aiide_tui.ui.widgets.file_tree import FileTree
 from aiide_tui.ui.widgets.review_pane import ReviewPane
 from aiide_tui.ui.widgets.status_bar import StatusBar
 from aiide_tui.workspace.files import LEGACY_ENCODINGS
-from aiide_tui.workspace.merge import Merged, follow_line, merge_texts
+from aiide_tui.workspace.merge import Merged, conflict_markers, follow_line, merge_texts
 
 if TYPE_CHECKING:
     from aiide_tui.ui.screens.search import Replacement
@@ -78,7 +78,8 @@ def _overlap(merged: Merged | None) -> str:
     if merged is None:
         return ""
     if merged.conflicts:
-        return f" (both changed the same lines in {merged.conflicts} place(s))"
+        places = "1 place" if merged.conflicts == 1 else f"{merged.conflicts} places"
+        return f" (both changed the same lines in {places}: merging marks them)"
     return " (the changes touch different lines: merging keeps both)"
 
 
@@ -941,6 +942,15 @@ class MainScreen(Screen[None]):
             Whether the text is now on disk.
         """
         assert self.client is not None
+        view = self.editor.document(path)
+        if view is not None and conflict_markers(text) > conflict_markers(view.saved_text):
+            choice = await self._ask(
+                "Conflict markers",
+                f"{path} still has lines between <<<<<<< and >>>>>>> from a merge.",
+                [("s", "Save anyway"), ("c", "Cancel")],
+            )
+            if choice != "s":
+                return False
         write = {"encoding": meta.get("encoding", "utf-8"), "newline": meta.get("newline", "\n")}
         try:
             new_mtime = await self.client.write(path, text, expected_mtime_ns=mtime_ns, **write)
@@ -1014,9 +1024,10 @@ class MainScreen(Screen[None]):
         """Show the merged text (one undoable step), unsaved: the user reviews it first."""
         self.editor.replace_text(path, merged.text, on_disk.mtime_ns, on_disk=on_disk.text)
         if merged.conflicts:
+            places = "1 place" if merged.conflicts == 1 else f"{merged.conflicts} places"
             self.notify(
-                f"{merged.conflicts} place(s) in {path} changed both here and on disk: both"
-                " versions are kept between <<<<<<< and >>>>>>> lines. Settle them, then save.",
+                f"{places} in {path} changed both here and on disk: both versions are kept"
+                " between <<<<<<< and >>>>>>> lines. Settle them, then save.",
                 title="Merged with conflicts", severity="warning", timeout=10,
             )  # fmt: skip
         else:
@@ -1057,10 +1068,11 @@ class MainScreen(Screen[None]):
             return
         if self.editor.is_dirty(path):
             merged = self._merged(path, document)
+            merge = "Merge (mark conflicts)" if merged and merged.conflicts else "Merge (keep both)"
             choice = await self._ask(
                 "File changed on disk",
                 f"{path} changed on disk, and you have unsaved edits{_overlap(merged)}.",
-                [("m", "Merge (keep both)"), ("r", "Reload (lose my edits)"), ("k", "Keep mine")],
+                [("m", merge), ("r", "Reload (lose my edits)"), ("k", "Keep mine")],
             )
             if choice == "m" and merged is not None:
                 self._apply_merge(path, merged, document)

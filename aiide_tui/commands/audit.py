@@ -33,7 +33,7 @@ def command(action: str, run_id: int | None, limit: int, project: str | None) ->
 
         if run_id is None:
             raise click.UsageError("aiide audit apply needs a run ID")
-        if not apply_run(root, run_id):
+        if not apply_run(root, run_id, command="aiide audit"):
             raise SystemExit(1)
         return
     store = AuditStore.for_project(root)

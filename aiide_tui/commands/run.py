@@ -90,7 +90,7 @@ def command(
         if not _should_apply(apply):
             click.echo(
                 f"aiide run: not applied (run #{result.run_id}'s changes wait in the run log:"
-                " F7 in the app applies them; or run it again with --apply)",
+                f" `aiide audit apply {result.run_id}` or F7 in the app applies them)",
                 err=True,
             )
         elif not apply_run(root, result.run_id):
@@ -159,18 +159,21 @@ def _should_apply(apply: bool | None) -> bool:
     return click.confirm("Apply these changes to the project?", default=False, err=True)
 
 
-def apply_run(root: Path, run_id: int) -> bool:
+def apply_run(root: Path, run_id: int, *, command: str = "aiide run") -> bool:
     """Apply a run's changes waiting in the run log; False when some were left (each named,
-    with the reason)."""
+    with the reason, after `command`)."""
     from aiide_tui.sandbox import AuditStore, apply_changes
     from aiide_tui.state import project_state_dir
     from aiide_tui.workspace import Workspace
 
     audit = AuditStore.for_project(root)
     try:
+        known = audit.get(run_id) is not None
         changes = audit.take_changes(run_id)  # applied here, never again from the log
     finally:
         audit.close()
+    if not known:
+        raise click.ClickException(f"no run #{run_id} in this project's run log")
     if changes is None:
         raise click.ClickException(
             f"run #{run_id} has no changes waiting (already applied, or too old)"
@@ -178,7 +181,7 @@ def apply_run(root: Path, run_id: int) -> bool:
     with Workspace(root, project_state_dir(root)) as workspace:
         applied = apply_changes(workspace, changes, group=f"sandbox-run-{run_id}")
     for rel in applied.written:
-        click.echo(f"aiide run: applied {rel}", err=True)
+        click.echo(f"{command}: applied {rel}", err=True)
     for rel, reason in applied.skipped:
-        click.echo(f"aiide run: not applied {rel}: {reason}", err=True)
+        click.echo(f"{command}: not applied {rel}: {reason}", err=True)
     return not applied.skipped

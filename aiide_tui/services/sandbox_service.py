@@ -115,8 +115,11 @@ class SandboxService:
         return {"written": list(applied.written), "skipped": [list(s) for s in applied.skipped]}
 
     async def runs(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
-        records = await asyncio.to_thread(self.audit.list, params.whole("limit", 50, minimum=1))
-        return [_summary(record) for record in records]
+        def listed() -> list[dict[str, Any]]:
+            records = self.audit.list(params.whole("limit", 50, minimum=1))
+            return [_summary(r, pending=self.audit.has_changes(r.id)) for r in records]
+
+        return await asyncio.to_thread(listed)
 
     async def show(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any] | None:
         record = await asyncio.to_thread(self.audit.get, params.whole("id"))
@@ -130,8 +133,9 @@ class SandboxService:
             await self._sandbox.close()
 
 
-def _summary(record: Any) -> dict[str, Any]:
+def _summary(record: Any, *, pending: bool) -> dict[str, Any]:
     return {
+        "pending": pending,
         "id": record.id,
         "started_at": record.started_at,
         "duration_s": record.duration_s,

@@ -134,9 +134,13 @@ def test_aiide_run_cli_exit_status_diff_and_apply(project: Path) -> None:
     assert plain.returncode == 3, plain.stderr
     assert plain.stdout.startswith("out\n") and "+appended" in plain.stdout
     assert "err" in plain.stderr and "appended" not in (project / "README.md").read_text()
-    assert "not applied (run #1's changes wait in the run log" in plain.stderr
+    assert "not applied (run #1's changes wait in the run log: `aiide audit apply 1`" in (
+        plain.stderr
+    )
     later = aiide("audit", "apply", "1", cwd=project)  # or F7 in the app, from another process
-    assert later.returncode == 0 and "applied README.md" in later.stderr, later.stderr
+    assert later.returncode == 0 and "aiide audit: applied README.md" in later.stderr
+    unknown = aiide("audit", "apply", "99", cwd=project)
+    assert unknown.returncode == 1 and "no run #99 in this project's run log" in unknown.stderr
     assert (project / "README.md").read_text().endswith("appended\n")
     again = aiide("audit", "apply", "1", cwd=project)
     assert again.returncode == 1 and "no changes waiting" in again.stderr

@@ -40,6 +40,7 @@ async def test_run_from_the_app_then_apply_its_changes(docker_engine, project: P
         assert "[/x] made-in-sandbox" in output
         table = run_log.query_one("#runs")
         assert str(table.get_row_at(0)[3]) == command  # shown as typed, not as sh -c '...'
+        await wait_for(pilot, lambda: str(table.get_row_at(0)[4]).endswith(" · changes"))
         assert app.focused is table  # so a applies, without tabbing out of a hidden field
         assert "── changes to 1 file ──" in output
         assert "API_TOKEN" not in output  # secrets are never copied in

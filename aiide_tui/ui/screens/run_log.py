@@ -106,7 +106,7 @@ class RunLogScreen(ModalScreen[None]):
                 time.strftime("%m-%d %H:%M", time.localtime(run["started_at"])),
                 run["requester"],
                 command_text(run["argv"]),
-                _result(run),
+                _result(run) + (" · changes" if run.get("pending") else ""),
             )
             table.add_row(*map(Text, cells), key=str(run["id"]))  # plain text, never markup
         if runs and self.selected is None:

@@ -220,6 +220,10 @@ class ServicesClient:
         """Files that import `path` or use a definition in it."""
         return await self._call("index/dependents", {"path": path})
 
+    async def imports_of(self, path: str) -> list[str]:
+        """Project files that the import statements of `path` name."""
+        return await self._call("index/imports_of", {"path": path})
+
     async def references(self, name: str) -> list[dict[str, Any]]:
         """Uses of `name`'s definitions: path, lines, and the definition they lie in."""
         return await self._call("index/references", {"name": name})

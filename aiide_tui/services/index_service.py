@@ -49,6 +49,7 @@ class IndexService:
             "index/callers": self.callers,
             "index/callees": self.callees,
             "index/dependents": self.dependents,
+            "index/imports_of": self.imports_of,
             "index/explain": self.explain,
             "index/watch": self.watch,
             "index/focus": self.focus,
@@ -134,6 +135,9 @@ class IndexService:
 
     async def dependents(self, params: NamedParams, ctx: RequestContext) -> list[str]:
         return await asyncio.to_thread(self.index.dependents, params.text("path"))
+
+    async def imports_of(self, params: NamedParams, ctx: RequestContext) -> list[str]:
+        return await asyncio.to_thread(self.index.imports_of, params.text("path"))
 
     async def explain(self, params: NamedParams, ctx: RequestContext) -> list[list[str]]:
         return [list(item) for item in await asyncio.to_thread(self.index.explain)]

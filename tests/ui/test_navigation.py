@@ -211,3 +211,14 @@ async def test_uses_of_a_name_the_file_defines_are_that_definitions_not_its_name
         places = {(place.path, place.line) for place in pilot.app.screen.locations}
         assert ("shellish.py", 6) in places and ("uses_shell.py", 3) in places
         assert not any(path.startswith(("uses_web", "webish", "own")) for path, _ in places)
+
+
+async def test_f12_on_an_imported_name_jumps_to_the_module_it_comes_from(project: Path):
+    write_two_quotes(project)
+    (project / "caller.py").write_text("from webish import quote\n\nquote('a b')\n")
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        editor = await open_at(pilot, "caller.py", 3, "quote")
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: editor.active.path == "webish.py")
+        assert not isinstance(pilot.app.screen, LocationsScreen)

@@ -530,9 +530,14 @@ class MainScreen(Screen[None]):
         )
 
         definitions = await self.client.definitions(name, near=view.path)
-        # `quote(x)` in a file that defines `quote` once means that one (not `obj.quote(x)`)
+        # `quote(x)` in a file that defines `quote` once, or imports the one file that does,
+        # means that one (not `obj.quote(x)`)
         here = [d for d in definitions if d["path"] == view.path]
         own = here[0] if len(here) == 1 and not view.after_dot() else None
+        if own is None and not here and len(definitions) > 1 and not view.after_dot():
+            imported = set(await self.client.imports_of(view.path))  # `from util import f`
+            through = [d for d in definitions if d["path"] in imported]
+            own = through[0] if len(through) == 1 else None
         if kind == "definitions":
             found = locations_of_definitions([own] if own else definitions, view.path)
         else:  # the uses of that one definition, or of every namesake when it is not known

@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from aiide_tui.index.project import CodeIndex
+from tests.index.conftest import write_project
+
+
+@contextlib.contextmanager
+def indexed(root: Path, files: dict[str, str]) -> Iterator[CodeIndex]:
+    """`files` written as a project (outside git) and indexed; closed afterwards."""
+    write_project(root, files, git=False)
+    index = CodeIndex(root, state_dir=root.parent / "graph-state")
+    try:
+        index.index()
+        yield index
+    finally:
+        index.close()
+
 
 def test_definitions_by_name_and_by_path(index):
     [found] = index.definitions("check_password")
@@ -74,9 +93,6 @@ def test_a_deleted_file_restored_gets_back_the_imports_of_files_that_did_not_cha
 def test_standard_library_imports_and_builtins_never_tie_to_a_projects_namesakes(tmp_path):
     """`import logging` is not `myapp/utils/logging.py`, and `ValueError` is not the class of
     that name a vendored package defines: both tied unrelated files together."""
-    from aiide_tui.index.project import CodeIndex
-    from tests.index.conftest import write_project
-
     files = {
         "myapp/__init__.py": "",
         "myapp/utils/__init__.py": "",
@@ -90,10 +106,7 @@ def test_standard_library_imports_and_builtins_never_tie_to_a_projects_namesakes
         "src_layout/toolkit/__init__.py": "def tool():\n    return 1\n",
         "main.py": "import toolkit\n\ntoolkit.tool()\n",
     }
-    write_project(tmp_path, files, git=False)
-    index = CodeIndex(tmp_path, state_dir=tmp_path.parent / "graph-state")
-    try:
-        index.index()
+    with indexed(tmp_path, files) as index:
         assert index.imports_of("myapp/server.py") == []
         assert index.references("ValueError") == []
         # a call through the standard library's logging (or a module under an alias) is
@@ -103,15 +116,11 @@ def test_standard_library_imports_and_builtins_never_tie_to_a_projects_namesakes
         assert index.imports_of("main.py") == ["src_layout/toolkit/__init__.py"]
         # and a call through a project module is linked as ever
         assert [ref.path for ref in index.references("tool")] == ["main.py"]
-    finally:
-        index.close()
 
 
 def test_definitions_near_the_asking_file_come_first_before_the_limit(tmp_path):
     """F12 on `send` in zz/session.py listed 50 other `send`s in path order and left out the
     one in the same file."""
-    from aiide_tui.index.project import CodeIndex
-
     for n in range(60):
         (tmp_path / f"a{n:02}.py").write_text("def send(x):\n    return x\n")
     (tmp_path / "zz").mkdir()
@@ -131,9 +140,6 @@ def test_definitions_near_the_asking_file_come_first_before_the_limit(tmp_path):
 
 
 def test_a_name_imported_under_another_name_is_a_reference_to_the_original(tmp_path):
-    from aiide_tui.index.project import CodeIndex
-    from tests.index.conftest import write_project
-
     files = {
         "pkg/__init__.py": "",
         "pkg/core.py": "class Engine:\n    pass\n\n\ndef helper_alpha():\n    return 1\n",
@@ -145,21 +151,13 @@ def test_a_name_imported_under_another_name_is_a_reference_to_the_original(tmp_p
         "web/core.js": "export function connect() { return 1; }\n",
         "web/app.js": "import { connect as open } from './core';\nfunction main() { open(); }\n",
     }
-    write_project(tmp_path, files, git=False)
-    index = CodeIndex(tmp_path, state_dir=tmp_path.parent / "alias-state")
-    try:
-        index.index()
+    with indexed(tmp_path, files) as index:
         assert [r.path for r in index.references("Engine")] == ["pkg/sub/util.py"]
         assert [r.path for r in index.references("helper_alpha")] == ["pkg/sub/util.py"]
         assert [r.path for r in index.references("connect")] == ["web/app.js"]
-    finally:
-        index.close()
 
 
 def test_a_plain_call_is_not_a_methods_and_self_calls_are_only_methods(tmp_path):
-    from aiide_tui.index.project import CodeIndex
-    from tests.index.conftest import write_project
-
     files = {
         "tools.py": "def tidy(x):\n    return x\n",
         "shapes.py": "class Box:\n    def tidy(self):\n        return self\n",
@@ -168,10 +166,7 @@ def test_a_plain_call_is_not_a_methods_and_self_calls_are_only_methods(tmp_path)
             "    def tidy(self):\n        return None\n"
         ),
     }
-    write_project(tmp_path, files, git=False)
-    index = CodeIndex(tmp_path, state_dir=tmp_path.parent / "graph-state")
-    try:
-        index.index()
+    with indexed(tmp_path, files) as index:
         # `tidy(1)` is the function's (found project-wide: defined in few places)
         assert [(r.path, r.lines) for r in index.references("tools.tidy")] == [("user.py", (4,))]
         # `self.tidy()` is a method's: its own class's here, never the plain function's
@@ -179,23 +174,13 @@ def test_a_plain_call_is_not_a_methods_and_self_calls_are_only_methods(tmp_path)
             ("user.py", (3,))
         ]
         assert index.references("shapes.Box.tidy") == []
-    finally:
-        index.close()
 
 
 def test_a_call_through_a_javascript_builtin_is_not_the_projects_namesake(tmp_path):
-    from aiide_tui.index.project import CodeIndex
-    from tests.index.conftest import write_project
-
     files = {
         "src/logger.js": "export function log(message) {\n  return message;\n}\n",
         "src/app.js": "console.log('starting');\n",
         "src/worker.js": "import { log } from './logger';\n\nlog('working');\n",
     }
-    write_project(tmp_path, files, git=False)
-    index = CodeIndex(tmp_path, state_dir=tmp_path.parent / "graph-state")
-    try:
-        index.index()
+    with indexed(tmp_path, files) as index:
         assert [ref.path for ref in index.references("log")] == ["src/worker.js"]
-    finally:
-        index.close()

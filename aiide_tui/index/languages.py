@@ -349,6 +349,7 @@ def tag_query(language: str) -> Query | None:
     return Query(lang, "\n".join(accepted)) if accepted else None
 
 
+@cache
 def knows_qualifiers(language: str) -> bool:
     """Whether the language's tags say which calls go through a name (`obj.f()`) and which
     do not (`f()`): elsewhere a call's qualifier is unknown."""

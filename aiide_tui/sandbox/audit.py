@@ -179,6 +179,10 @@ class AuditStore:
         row = self._db.execute("SELECT 1 FROM changes WHERE run_id = ?", (run_id,)).fetchone()
         return row is not None
 
+    def waiting_runs(self) -> set[int]:
+        """The runs whose changes wait to be applied (one query for a whole list)."""
+        return {run_id for (run_id,) in self._db.execute("SELECT run_id FROM changes")}
+
     def list(self, limit: int = 50) -> list[AuditRecord]:
         """The newest runs first."""
         self._mark_interrupted()

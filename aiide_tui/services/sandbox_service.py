@@ -117,7 +117,8 @@ class SandboxService:
     async def runs(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:
         def listed() -> list[dict[str, Any]]:
             records = self.audit.list(params.whole("limit", 50, minimum=1))
-            return [_summary(r, pending=self.audit.has_changes(r.id)) for r in records]
+            waiting = self.audit.waiting_runs()
+            return [_summary(record, pending=record.id in waiting) for record in records]
 
         return await asyncio.to_thread(listed)
 

@@ -30,7 +30,8 @@ __all__ = [
 ]
 
 DiffLineKind = Literal["+", "-", " "]
-FileStatus = Literal["modified", "added", "deleted", "renamed", "binary"]
+FileStatus = Literal["modified", "added", "untracked", "deleted", "renamed", "binary"]
+"""`untracked`: a file git does not track yet, shown as added (the working tree's review)."""
 
 _PREFIX = re.compile(r"^[abciow12]/")
 _ESCAPE = re.compile(rb"\\([0-7]{3}|.)")

@@ -17,7 +17,7 @@ from aiide_tui.ui.screens.path_prompt import PathPrompt
 from aiide_tui.ui.screens.search import Replacement
 from aiide_tui.ui.widgets.editor import Editor
 from aiide_tui.ui.widgets.file_tree import FileTree
-from aiide_tui.ui.widgets.review_pane import ReviewPane
+from aiide_tui.ui.widgets.review_pane import FileSection, ReviewPane
 from tests.ui.conftest import wait_for
 
 
@@ -433,13 +433,24 @@ async def test_f6_into_the_chat_types_in_its_prompt_and_a_wider_terminal_keeps_i
 
 
 async def test_review_pane_shows_working_tree_changes(project: Path):
+    import subprocess
+
+    from tests.support.projects import GIT
+
     (project / "inventory/store.py").write_text("# changed\n")
+    (project / "staged.py").write_text("x = 1\n")
+    subprocess.run([*GIT, "add", "staged.py"], cwd=project, check=True)
+    (project / "notes.md").write_text("not in git yet\n")
     async with make_app(project).run_test(size=(160, 48)) as pilot:
         await ready(pilot)
-        review = pilot.app.screen.query_one("#review")
-        await wait_for(pilot, lambda: "1 file" in str(review.border_subtitle))
+        review = pilot.app.screen.query_one(ReviewPane)
+        await wait_for(pilot, lambda: "3 files" in str(review.border_subtitle))
         status = pilot.app.screen.query_one(FileTree)._status
-        assert status == {"inventory/store.py": "modified"}
+        assert status == {
+            "inventory/store.py": "modified", "staged.py": "added", "notes.md": "untracked",
+        }  # fmt: skip
+        titles = {s.file_diff.path: str(s.title).split()[0] for s in review.query(FileSection)}
+        assert titles == {"inventory/store.py": "M", "staged.py": "A", "notes.md": "U"}  # as tree
 
 
 async def test_tree_follows_files_created_and_deleted_on_disk(project: Path):

@@ -819,7 +819,8 @@ class MainScreen(Screen[None]):
         if self._proposal_id is not None:
             return
         if is_git:
-            self.review.show_diff(diff, not_shown=not_shown)
+            untracked = {path for path, state in status.items() if state == "untracked"}
+            self.review.show_diff(diff, not_shown=not_shown, untracked=untracked)
         else:
             self.review.show_message("Not a git repository: nothing to review yet.")
 

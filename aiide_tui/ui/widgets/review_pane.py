@@ -15,7 +15,8 @@ mount their hunks only when expanded, so a 200-file diff paints at once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on
@@ -41,7 +42,10 @@ EXPANDED_FILES_MAX = 12
 EXPANDED_LINES_MAX = 600
 """Files start expanded only while their diff lines add up to at most this."""
 
-_STATUS_TAGS = {"modified": "M", "added": "A", "deleted": "D", "renamed": "R", "binary": "B"}
+_STATUS_TAGS = {
+    "modified": "M", "added": "A", "untracked": "U", "deleted": "D", "renamed": "R", "binary": "B",
+}  # fmt: skip
+"""The file tree's letters."""
 
 
 class FileSection(Collapsible):
@@ -121,7 +125,7 @@ def _no_hunks_text(file_diff: FileDiff) -> str:
         return "Binary file: contents not shown."
     if file_diff.status == "renamed":
         return "Renamed without changes."
-    if file_diff.status == "added":
+    if file_diff.status in ("added", "untracked"):
         return "A new, empty file."
     if file_diff.status == "deleted":
         return "An empty file, deleted."
@@ -264,17 +268,26 @@ class ReviewPane(VerticalScroll, can_focus=True):
         return None if self._current is None else self.files[self._current[0]].path
 
     def show_diff(
-        self, diff_text: str, *, source: str = "git", not_shown: Sequence[str] = ()
+        self,
+        diff_text: str,
+        *,
+        source: str = "git",
+        not_shown: Sequence[str] = (),
+        untracked: Collection[str] = (),
     ) -> AwaitComplete:
         """Show a unified diff; a malformed one is reported in the pane, never raised.
 
         `not_shown` names untracked files the diff has no room for: the subtitle
-        counts them.
+        counts them. The new files named in `untracked` are marked U, as in the tree.
         """
         try:
             files = parse_diff(diff_text)
         except DiffParseError as error:
             return self.show_message(error.message)
+        files = [
+            replace(f, status="untracked") if f.status == "added" and f.path in untracked else f
+            for f in files
+        ]
         self.not_shown = len(not_shown)
         return self.show_files(files, source=source)
 

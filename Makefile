@@ -35,6 +35,7 @@ bench: setup
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/sandbox.py
 	$(BIN)/python bench/index.py
+	$(BIN)/python bench/search_quality.py
 	$(BIN)/python bench/embed.py
 
 setup: $(STAMP)

@@ -2,12 +2,15 @@
 
 Each signal ranks chunks on its own: BM25 over the code-aware full text
 (symbol paths weigh most, then file paths, then the code with its comments
-and docstrings); exact symbol names; the graph around the best full-text
-hits (the definitions they call, and their callers); and, when embeddings
-exist, vector similarity. Reciprocal rank fusion adds `1 / (RRF_K + rank)`
-per signal, so no signal's raw scale matters; the graph, which only expands
-the full-text hits, ranks each neighbour after the hit it came from. Results covering overlapping
-lines of one file are merged, and each keeps its score parts.
+and docstrings); symbol names the query spells, or joins from its words
+(`copytree` for "copy a directory tree", which no tokenizer splits); the
+graph around the best full-text hits (the definitions they call, and their
+callers), for what the words missed; and, when embeddings exist, vector
+similarity. Reciprocal rank fusion adds `1 / (RRF_K + rank)` per signal, so
+no signal's raw scale matters; the graph ranks each neighbour after the hit it
+came from. Tests count for less unless the query asks for them. Results
+covering overlapping lines of one file are merged, and each keeps its score
+parts. `bench/search_quality.py` measures the ranking on the standard library.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import permutations
 
+from aiide_tui.index.repomap import is_test
 from aiide_tui.index.store import IndexStore
 from aiide_tui.index.tokenize import STOPWORDS, fts_query, query_terms
 
@@ -25,6 +30,9 @@ BM25_WEIGHTS = (6.0, 3.0, 1.0)
 SIGNALS = ("bm25", "symbol", "graph", "vector")
 SIGNAL_WEIGHTS = {"bm25": 1.0, "symbol": 1.0, "graph": 1.0, "vector": 1.0}
 GRAPH_SEEDS = 5
+TEST_FACTOR = 0.5
+"""A test's fused score counts half, unless the query asks for tests: "copy a directory tree"
+means `shutil.copytree`, not the test that calls it with the same words."""
 CANDIDATES = 50
 
 VectorSearch = Callable[[str, int], list[str]]
@@ -77,10 +85,10 @@ class Searcher:
         if "symbol" in signals:
             ranked["symbol"] = _ranks(self._symbols(db, query))
         if "graph" in signals:
-            ranked["graph"] = self._graph(db, bm25[:GRAPH_SEEDS])
+            ranked["graph"] = self._graph(db, bm25[:GRAPH_SEEDS], set(bm25))
         if "vector" in signals and self.vectors is not None:
             ranked["vector"] = _ranks(self._vector(db, query))
-        return self._fuse(db, ranked, k)
+        return self._fuse(db, ranked, k, tests_too=any(t.startswith("test") for t in terms))
 
     def _bm25(self, db, terms: list[str]) -> list[int]:
         rows = db.execute(
@@ -91,23 +99,34 @@ class Searcher:
         return [row[0] for row in rows]
 
     def _symbols(self, db, query: str) -> list[int]:
-        """Chunks defining a name the query spells exactly (identifiers, `Class.method`)."""
-        words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query)
-        names = {word for word in words if len(word) > 2 and word.lower() not in STOPWORDS}
+        """Chunks defining a name the query spells: exactly (identifiers, `Class.method`), or
+        joined from its words (`unified_diff`, `getTerminalSize` for "get terminal size"),
+        the names that join more of its words first."""
+        spelled = {
+            word for word in _WORD.findall(query) if len(word) > 2 and word.lower() not in STOPWORDS
+        }
+        terms = [term for term in query_terms(query) if not term.isdigit()][:MAX_JOINED_TERMS]
+        if len(terms) > 2:  # a question: a lone common word ("copy", "time") is no name
+            spelled = {word for word in spelled if _looks_like_identifier(word)}
+        names = dict.fromkeys(spelled, 1)
+        for size in (3, 2):
+            for words in permutations(terms, size):
+                for name in _joined(words):
+                    names.setdefault(name, size)
         if not names:
             return []
         marks = ",".join("?" * len(names))
         rows = db.execute(
-            "SELECT (SELECT c.id FROM chunks c WHERE c.file_id = s.file_id AND c.symbol = s.path"
-            f" ORDER BY c.start_line LIMIT 1) FROM symbols s WHERE s.name IN ({marks})"
-            " ORDER BY length(s.path) LIMIT ?",
-            (*names, CANDIDATES),
-        )
-        return [row[0] for row in rows if row[0] is not None]
+            f"SELECT id, name, length(path) FROM symbols WHERE name IN ({marks})", list(names)
+        ).fetchall()
+        rows.sort(key=lambda row: (-names[row[1]], row[2]))
+        return self._chunks_of(db, [symbol_id for symbol_id, _, _ in rows[:CANDIDATES]])
 
-    def _graph(self, db, seeds: list[int]) -> dict[int, int]:
+    def _graph(self, db, seeds: list[int], text_hits: set[int]) -> dict[int, int]:
         """Chunks of what the seed hits call, then of their callers, each ranked after its
-        seed (a neighbour of the 4th full-text hit never outranks the 1st hit's)."""
+        seed (a neighbour of the 4th full-text hit never outranks the 1st hit's). Only
+        what full text missed: a neighbour that full text ranks too would count twice, and
+        outrank the hit it came from (`GitRepo.diff` above `parse_diff` for "parse a diff")."""
         ranks: dict[int, int] = {}
         for seed_rank, chunk_id in enumerate(seeds, start=1):
             found: list[int] = []
@@ -129,7 +148,7 @@ class Searcher:
                     symbol_ids,
                 )
                 found.extend(self._chunks_of(db, [row[0] for row in rows]))
-            neighbours = [chunk for chunk in dict.fromkeys(found) if chunk not in seeds]
+            neighbours = [chunk for chunk in dict.fromkeys(found) if chunk not in text_hits]
             for position, chunk in enumerate(neighbours, start=1):
                 ranks.setdefault(chunk, seed_rank + position)
         return ranks
@@ -158,13 +177,19 @@ class Searcher:
             by_hash.setdefault(digest, chunk_id)
         return [by_hash[digest] for digest in hashes if digest in by_hash]
 
-    def _fuse(self, db, ranked: dict[str, dict[int, int]], k: int) -> list[SearchResult]:
+    def _fuse(
+        self, db, ranked: dict[str, dict[int, int]], k: int, *, tests_too: bool
+    ) -> list[SearchResult]:
         scores: dict[int, dict[str, float]] = {}
         for signal, ranks in ranked.items():
             weight = SIGNAL_WEIGHTS.get(signal, 1.0)
             for chunk_id, rank in ranks.items():
                 scores.setdefault(chunk_id, {})[signal] = weight / (RRF_K + rank)
-        order = sorted(scores, key=lambda cid: -sum(scores[cid].values()))
+        totals = {chunk_id: sum(parts.values()) for chunk_id, parts in scores.items()}
+        if not tests_too:
+            for chunk_id in _in_tests(db, list(totals)):
+                totals[chunk_id] *= TEST_FACTOR
+        order = sorted(totals, key=lambda cid: -totals[cid])
         results: list[SearchResult] = []
         for chunk_id in order:
             result = self._load(db, chunk_id, scores[chunk_id])
@@ -186,6 +211,33 @@ class Searcher:
         return SearchResult(
             path, start, end, symbol, kind, sum(parts.values()), dict(parts), text, header, chunk_id
         )
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_JOINED_TERMS = 6
+
+
+def _looks_like_identifier(word: str) -> bool:
+    """`url_split`, `urlSplit`, `b64encode`: not a plain word of a sentence."""
+    return "_" in word or any(c.isdigit() for c in word) or word[1:] != word[1:].lower()
+
+
+def _joined(words: tuple[str, ...]) -> list[str]:
+    """The ways code joins these words into one name."""
+    head, *rest = words
+    camel = head + "".join(word.capitalize() for word in rest)
+    return ["_".join(words), "".join(words), camel, camel[0].upper() + camel[1:]]
+
+
+def _in_tests(db, chunk_ids: list[int]) -> list[int]:
+    """Those of the chunks that lie in test files."""
+    marks = ",".join("?" * len(chunk_ids))
+    rows = db.execute(
+        "SELECT c.id, f.path FROM chunks c JOIN files f ON f.id = c.file_id"
+        f" WHERE c.id IN ({marks})",
+        chunk_ids,
+    )
+    return [chunk_id for chunk_id, path in rows if is_test(path)]
 
 
 def _ranks(ids: list[int]) -> dict[int, int]:

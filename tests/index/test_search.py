@@ -73,6 +73,73 @@ def test_a_graph_neighbour_never_outranks_the_hit_it_came_from(index):
             assert results[0].parts.get("bm25", 0) > max(r.score for r in graph_only), question
 
 
+def test_full_text_hits_get_nothing_from_the_graph(index):
+    """The graph adds what the words missed; a neighbour the words found as well would count
+    twice and outrank the hit it came from."""
+    for question in [*QUESTIONS, "password user name", "the user logs in with a password"]:
+        for result in index.search(question, 10, signals=("bm25", "graph")):
+            assert set(result.parts) in ({"bm25"}, {"graph"}), (question, result)
+
+
+def _indexed(tmp_path, files: dict[str, str]):
+    from aiide_tui.index.project import CodeIndex
+    from tests.index.conftest import PROJECT, write_project
+
+    root = write_project(tmp_path / "more", {**PROJECT, **files})
+    code_index = CodeIndex(root, state_dir=tmp_path / "more-state", workers=1)
+    code_index.index()
+    return code_index
+
+
+def test_a_name_joined_from_the_questions_words_comes_first(tmp_path):
+    index = _indexed(
+        tmp_path,
+        {
+            "shop/files.py": '''"""Copying files around."""
+
+
+def copy(src, dst):
+    """Copy one file. To copy a directory tree, with every file in the tree, use copytree."""
+
+
+def copytree(src, dst):
+    """Copy a folder and everything in it."""
+'''
+        },
+    )
+    try:
+        question = "copy a directory tree"
+        assert index.search(question, 1, signals=("bm25",))[0].symbol == "shop.files.copy"
+        assert index.search(question, 1)[0].symbol == "shop.files.copytree"
+        # A lone word of a question is no name: "copy" alone does not put `copy` first
+        assert index.search("copy everything in the cart", 1, signals=("symbol",)) == []
+        assert index.search("copy", 1, signals=("symbol",))[0].symbol == "shop.files.copy"
+    finally:
+        index.close()
+
+
+def test_tests_rank_below_the_code_they_test_unless_asked_for(tmp_path):
+    test_file = '''from shop.shell import quote_arg
+
+
+def test_quote_a_string_for_the_shell():
+    """Quote a string for the shell: a string with a quote, quoted for the shell."""
+    assert quote_arg("it's") == "\'it\'\\"\'\\"\'s\'"
+'''
+    index = _indexed(tmp_path, {"tests/test_shell.py": test_file})
+    try:
+        question = "quote a string for the shell"
+        found = index.search(question, 10)
+        by_symbol = {r.symbol: r for r in found}
+        test = by_symbol["tests.test_shell.test_quote_a_string_for_the_shell"]
+        assert test.parts["bm25"] > by_symbol["shop.shell.quote_arg"].parts["bm25"]  # the words
+        assert found[0].symbol == "shop.shell.quote_arg"  # what they are about
+        found = index.search("test quote a string", 1)[0]
+        assert found.symbol == "tests.test_shell.test_quote_a_string_for_the_shell"
+    finally:
+        index.close()
+
+
 def test_cli_search_json_indexes_first(project):
     done = subprocess.run(
         [sys.executable, "-m", "aiide_tui", "search", "--json", "--k", "2", "--root",

@@ -154,3 +154,47 @@ def test_run_with_bad_settings_fails_as_a_settings_error_not_as_the_sandbox(tmp_
     result = run("run", "--", "true", cwd=tmp_path, env_extra={"AIIDE_SANDBOX__TIMEOUT_S": "abc"})
     assert result.returncode == 1, "125 is the sandbox's failure"
     assert "AIIDE_SANDBOX__TIMEOUT_S" in result.stderr and "Traceback" not in result.stderr
+
+
+def _at_a_terminal(args: list[str], env: dict) -> str:
+    """What `aiide ARGS` prints when its output is a terminal (a pseudo-terminal here)."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [*AIIDE, *args], stdout=follower, stderr=follower, env={**os.environ, **env}
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=60)
+    os.close(leader)
+    return b"".join(chunks).decode()
+
+
+def test_audit_shows_a_runs_escape_codes_as_pictures_at_a_terminal(tmp_path, monkeypatch):
+    from aiide_tui.sandbox.audit import AuditStore
+
+    monkeypatch.setenv("AIIDE_DATA_DIR", str(tmp_path / "data"))
+    store = AuditStore.for_project(tmp_path)
+    run_id = store.start(
+        argv=["sh", "-c", "printf ...\nsecond line"], requester="user", backend="docker",
+        image="python", limits={},
+    )  # fmt: skip
+    store.finish(run_id, status="done", exit_code=0, stdout="x\x1b]2;OWNED\x07y\n", diff="")
+    store.close()
+    env = {"AIIDE_DATA_DIR": str(tmp_path / "data")}
+    shown = _at_a_terminal(["audit", "show", str(run_id), "-C", str(tmp_path)], env)
+    assert "x␛]2;OWNED␇y" in shown and "\x1b]2;" not in shown
+    listed = _at_a_terminal(["audit", "-C", str(tmp_path)], env)
+    assert "printf ...␤second line" in listed  # one line per run
+    piped = run("audit", "show", str(run_id), "-C", str(tmp_path), env_extra=env)
+    assert "x\x1b]2;OWNED\x07y" in piped.stdout  # into a pipe: the bytes as they were

@@ -155,6 +155,27 @@ def test_alt_digit_focus_keys_work_from_the_editor(project: Path, isolated_user_
     assert (project / "README.md").read_text().startswith("# inventory")
 
 
+def test_escape_codes_in_files_and_names_never_reach_the_terminal(
+    project: Path, isolated_user_dirs: Path
+):
+    """A file (or its name) that says ESC ] 2 ; ... BEL would retitle the terminal."""
+    (project / "evil.md").write_text("shown \x1b]2;CONTENT-INJECT\x07 end-marker\n")
+    (project / "name\x1b]2;NAME-INJECT\x07.txt").write_text("x\n")
+    term = launch(project, 160, 48, isolated_user_dirs)
+    try:
+        term.wait_for(lambda s: "evil.md" in s and "name␛]2;NAME-INJECT␇.txt" in s)
+        term.send("M-p")
+        term.type("evil.md")
+        time.sleep(0.5)
+        term.send("Enter")
+        term.wait_for(lambda s: "end-marker" in s)
+        time.sleep(0.5)
+        assert "INJECT" not in term.tmux("display", "-p", "-t", "t", "#{pane_title}")
+        term.quit()
+    finally:
+        term.close()
+
+
 def test_find_in_files_from_the_editor_with_alt_g(project: Path, isolated_user_dirs: Path):
     """ESC g is alt+g: it opens find in files instead of typing "g" in the editor."""
     with readme_in_the_editor(project, isolated_user_dirs) as term:

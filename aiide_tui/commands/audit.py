@@ -43,12 +43,13 @@ def command(action: str, run_id: int | None, limit: int, project: str | None) ->
                 raise click.UsageError("aiide audit show needs a run ID")
             record = store.get(run_id)
             if record is None:
-                raise click.ClickException(f"no run #{run_id} in this project's audit log")
+                raise click.ClickException(f"no run #{run_id} in this project's run log")
             _show(record)
         else:
-            records = store.list(limit)
+            records, waiting = store.list(limit), store.waiting_runs()
             for record in records:
-                click.echo(_line(record))
+                changes = f"  (changes wait: aiide audit apply {record.id})"
+                click.echo(_for_terminal(_line(record) + changes * (record.id in waiting)))
             if not records:
                 click.echo("No sandboxed runs in this project yet (`aiide run -- CMD`).", err=True)
     finally:
@@ -76,8 +77,18 @@ def _line(record) -> str:  # type: ignore[no-untyped-def]
     command_line = shlex.join(map(str, record.argv))
     return (
         f"#{record.id:<5} {_when(record.started_at)}  {record.requester:<5}  "
-        f"{_outcome(record):<10} {duration:>8}  {command_line}"
+        f"{_outcome(record):<10} {duration:>8}  {command_line.replace(chr(10), '␤')}"
     )
+
+
+def _for_terminal(text: str) -> str:
+    """What a sandboxed program wrote, safe to print: at a terminal its control characters
+    are drawn as pictures (`␛]2;...` would retitle it); into a pipe or file, as they are."""
+    import sys
+
+    from aiide_tui.ui.terminal_output import visible
+
+    return visible(text) if sys.stdout.isatty() else text
 
 
 def _show(record) -> None:  # type: ignore[no-untyped-def]
@@ -99,11 +110,11 @@ def _show(record) -> None:  # type: ignore[no-untyped-def]
     if record.error:
         fields.append(("error", record.error))
     for name, value in fields:
-        click.echo(f"{name + ':':<14}{value}")
+        click.echo(_for_terminal(f"{name + ':':<14}{value}"))
     for title, text in (
         ("stdout", record.stdout),
         ("stderr", record.stderr),
         ("diff", record.diff),
     ):
         click.echo(f"--- {title} ---")
-        click.echo(text, nl=not text.endswith("\n"))
+        click.echo(_for_terminal(text), nl=not text.endswith("\n"))

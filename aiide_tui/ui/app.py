@@ -15,6 +15,7 @@ from aiide_tui.errors import AiideError
 from aiide_tui.keymap import DEFAULT_ACTIONS, resolve_bindings
 from aiide_tui.ui.screens.main import MainScreen
 from aiide_tui.ui.terminal_keys import read_alt_digits_as_alt_keys
+from aiide_tui.ui.terminal_output import guard_terminal_output
 
 MAX_NOTICES = 5
 """Notifications on screen at once; a newer one retires the oldest."""
@@ -40,6 +41,7 @@ class AiideApp(App[None]):
         probe_environment: bool = True,
     ) -> None:
         read_alt_digits_as_alt_keys()
+        guard_terminal_output()
         super().__init__()
         self.root = root.resolve()
         self.config = config

@@ -39,8 +39,8 @@ async def test_run_from_the_app_then_apply_its_changes(docker_engine, project: P
         output = "\n".join(line.text for line in run_log.query_one("#run-output").lines)
         assert "[/x] made-in-sandbox" in output
         table = run_log.query_one("#runs")
-        assert str(table.get_row_at(0)[3]) == command  # shown as typed, not as sh -c '...'
-        await wait_for(pilot, lambda: str(table.get_row_at(0)[4]).endswith(" · changes"))
+        assert str(table.get_row_at(0)[4]) == command  # shown as typed, not as sh -c '...'
+        await wait_for(pilot, lambda: str(table.get_row_at(0)[3]).endswith(" · changes"))
         assert app.focused is table  # so a applies, without tabbing out of a hidden field
         assert "── changes to 1 file ──" in output
         assert "API_TOKEN" not in output  # secrets are never copied in
@@ -81,3 +81,23 @@ async def test_in_a_narrow_terminal_the_runs_sit_above_the_output(project: Path)
         assert runs.region.width >= 50  # the command column has room
         await pilot.resize_terminal(160, 40)
         await wait_for(pilot, lambda: runs.region.right <= detail.region.x)  # side by side
+
+
+async def test_run_output_is_pictured_and_bounded(docker_engine, project: Path):
+    """Escape codes from the sandbox are drawn, not obeyed; a long output shows its end."""
+    config = load_config(project, overrides={"sandbox": {"pool_size": 0}})
+    app = AiideApp(project, config, remember_theme=False, probe_environment=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        run_log = await open_run_log(app, pilot)
+        command = r"printf 'x\033]2;T\007y\n'; seq 1 3000"
+        await pilot.press(*command, "enter")
+        await wait_for(pilot, lambda: run_log.selected is not None, timeout=60)
+        output = run_log.query_one("#run-output")
+        await wait_for(pilot, lambda: "earlier lines" in "\n".join(x.text for x in output.lines))
+        lines = [line.text for line in output.lines]
+        assert lines[0].startswith("… 1,001 earlier lines of stdout: `aiide audit show ")
+        assert lines[1] == "1001" and "3000" in lines
+        table = run_log.query_one("#runs")
+        assert str(table.get_row_at(0)[3]) == "exit 0"  # before the command: always in view
+        await pilot.press("n", *r"printf 'x\033]2;T\007y\n'", "enter")
+        await wait_for(pilot, lambda: any("␛]2;T␇y" in x.text for x in output.lines), timeout=60)

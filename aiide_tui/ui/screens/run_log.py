@@ -22,10 +22,16 @@ from aiide_tui.errors import AiideError
 from aiide_tui.sandbox.command_line import command_text, shell_command
 from aiide_tui.services.client import ServicesClient
 from aiide_tui.ui.screens.confirm import ConfirmScreen
+from aiide_tui.ui.terminal_output import visible
 from aiide_tui.ui.widgets.ordered_keys import OrderedInput
 
 NARROW = 100
 """Below this many columns the runs sit above the run's output, not beside it."""
+SHOWN_LINES = 2000
+"""A run's output and diff shown here, at most (the last lines of output, the first of the
+diff): drawing a run's whole 1 MiB of output froze the screen for seconds."""
+COMMAND_CELL = 120
+"""The command column's width at most (the rest is in the summary above the output)."""
 
 
 class RunLogScreen(ModalScreen[None]):
@@ -85,7 +91,7 @@ class RunLogScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
-        table.add_columns("#", "when", "by", "command", "result")
+        table.add_columns("#", "when", "by", "result", "command")  # the long one last
         table.focus()  # not the hidden command field: a, n and the arrows act on the runs
         self.reload()
         if self.initial_command:
@@ -96,7 +102,9 @@ class RunLogScreen(ModalScreen[None]):
         try:
             runs = await self.client.sandbox_runs()
         except AiideError as error:
-            self.query_one("#run-summary", Static).update(Text(error.message))
+            self._say(Text(error.message))
+            return
+        if not self.is_attached:
             return
         table = self.query_one("#runs", DataTable)
         table.clear()
@@ -105,8 +113,8 @@ class RunLogScreen(ModalScreen[None]):
                 str(run["id"]),
                 time.strftime("%m-%d %H:%M", time.localtime(run["started_at"])),
                 run["requester"],
-                command_text(run["argv"]),
                 _result(run) + (" · changes" if run.get("pending") else ""),
+                _one_line(command_text(run["argv"]), COMMAND_CELL),
             )
             table.add_row(*map(Text, cells), key=str(run["id"]))  # plain text, never markup
         if runs and self.selected is None:
@@ -120,22 +128,38 @@ class RunLogScreen(ModalScreen[None]):
     @work(exclusive=True, group="show", description="Show a run")
     async def show_run(self, run_id: int) -> None:
         record = await self.client.sandbox_run(run_id)
-        if record is None:
+        if record is None or not self.is_attached:
             return
         self.selected = run_id
-        summary = f"#{record['id']} · {command_text(record['argv'])} · {_result(record)}"
+        command = _one_line(command_text(record["argv"]), 200)
+        summary = f"#{record['id']} · {command} · {_result(record)}"
         if record.get("pending"):
             summary += " · changes ready: press a to apply"
-        self.query_one("#run-summary", Static).update(Text(summary))
+        self._say(Text(summary))
         log = self.query_one("#run-output", RichLog)
         log.clear()
-        log.write(Text(record["stdout"]))
-        if record["stderr"]:
-            log.write(Text(record["stderr"], style="yellow"))
+        for stream, style in (("stdout", ""), ("stderr", "yellow")):
+            text, cut = _last_lines(record[stream], SHOWN_LINES)
+            if cut:
+                log.write(Text(f"… {cut:,} earlier lines of {stream}: `aiide audit show {run_id}`"
+                               " has them all", style="italic"))  # fmt: skip
+            if text or stream == "stdout":
+                log.write(Text(visible(text), style=style))
         if record["diff"]:
             files = record["diff"].count("\ndiff --git ") + record["diff"].startswith("diff --git")
             log.write(Text(f"\n── changes to {files} file{'s' * (files != 1)} ──", style="bold"))
-            log.write(Syntax(record["diff"], "diff", theme="ansi_dark", word_wrap=False))
+            lines = record["diff"].splitlines(keepends=True)
+            diff = visible("".join(lines[:SHOWN_LINES]))
+            log.write(Syntax(diff, "diff", theme="ansi_dark", word_wrap=False))
+            if len(lines) > SHOWN_LINES:
+                log.write(Text(f"… {len(lines) - SHOWN_LINES:,} more lines of the diff:"
+                               f" `aiide audit show {run_id}`", style="italic"))  # fmt: skip
+
+    def _say(self, summary: Text) -> None:
+        """Show `summary` above the output; a worker that ends after Esc closed the run log
+        (its query raised NoMatches, and the app stopped) has nowhere to say it."""
+        for static in self.query("#run-summary").results(Static):
+            static.update(summary)
 
     def action_new_run(self) -> None:
         field = self.query_one("#run-command", Input)
@@ -177,16 +201,16 @@ class RunLogScreen(ModalScreen[None]):
     async def start_run(self, command: str) -> None:
         log = self.query_one("#run-output", RichLog)
         log.clear()
-        self.query_one("#run-summary", Static).update(Text(f"running: {command}"))
+        self._say(Text(f"running: {visible(command)}"))
         try:
             result = await self.client.run_in_sandbox(
                 shell_command(command),
                 lambda stream, text: log.write(
-                    Text(text.rstrip("\n"), style="yellow" if stream == "stderr" else "")
+                    Text(visible(text.rstrip("\n")), style="yellow" if stream == "stderr" else "")
                 ),
             )
         except AiideError as error:
-            self.query_one("#run-summary", Static).update(Text(error.message, style="bold red"))
+            self._say(Text(error.message, style="bold red"))
             return
         self.selected = result["run_id"]
         self.reload()
@@ -212,6 +236,20 @@ class RunLogScreen(ModalScreen[None]):
 
     def action_reload(self) -> None:
         self.reload()
+
+
+def _one_line(text: str, width: int) -> str:
+    """A table cell: one line (a multi-line command split its row), pictured, cut to `width`."""
+    text = visible(text).replace("\n", "␤")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _last_lines(text: str, count: int) -> tuple[str, int]:
+    """The last `count` lines of `text`, and how many came before them."""
+    lines = text.splitlines(keepends=True)
+    if len(lines) <= count:
+        return text, 0
+    return "".join(lines[-count:]), len(lines) - count
 
 
 def _result(run: dict) -> str:

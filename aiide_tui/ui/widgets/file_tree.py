@@ -16,6 +16,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from aiide_tui.keymap import ACTIONS_BY_ID
+from aiide_tui.ui.terminal_output import visible
 
 STATUS_MARKS = {
     "modified": ("M", "$warning"),
@@ -191,6 +192,11 @@ class FileTree(Tree[Entry]):
         event.stop()
         if event.node.data and not event.node.data.is_dir:
             self.post_message(self.FileOpened(self, event.node.data.path))
+
+    def process_label(self, label: str | Text) -> Text:
+        """A file name as it is: never markup (`[/].py` raised, `[b]x[/b]` showed `x`), and
+        its control characters as pictures."""
+        return Text(visible(label)) if isinstance(label, str) else label
 
     def render_label(self, node: TreeNode[Entry], base_style, style) -> Text:  # type: ignore[override]
         label = super().render_label(node, base_style, style)

@@ -24,8 +24,9 @@ from textual.style import Style
 from textual.widget import Widget
 
 from aiide_tui.review import DiffLine, Hunk, hunk_old_new
+from aiide_tui.ui.terminal_output import VISIBLE_CONTROLS
 
-__all__ = ["VISIBLE_CONTROLS", "Decision", "HunkView"]
+__all__ = ["Decision", "HunkView"]
 
 Decision = Literal["accepted", "rejected"]
 
@@ -35,18 +36,6 @@ _NUMBER_CLASSES = {
     "-": "hunk-view--number-removed",
     " ": "hunk-view--number",
 }
-
-
-VISIBLE_CONTROLS = {
-    **{code: chr(0x2400 + code) for code in range(32) if chr(code) not in "\t\n"},
-    0x0D: None,
-    0x7F: "␡",
-    0x85: "␤",
-    0x2028: "␤",
-    0x2029: "␤",
-}
-"""Control characters as their visible pictures: they must not reach the terminal, and the
-line separators among them would otherwise split lines and shift the highlighting."""
 
 
 @lru_cache(maxsize=256)

@@ -32,7 +32,8 @@ from textual.widgets import Collapsible, Static
 
 from aiide_tui.keymap import ACTIONS_BY_ID
 from aiide_tui.review import DiffParseError, FileDiff, Hunk, parse_diff
-from aiide_tui.ui.widgets.hunk_view import VISIBLE_CONTROLS, Decision, HunkView
+from aiide_tui.ui.terminal_output import visible
+from aiide_tui.ui.widgets.hunk_view import Decision, HunkView
 
 __all__ = ["FileSection", "HunkView", "ReviewPane"]
 
@@ -113,7 +114,7 @@ def _file_title(file_diff: FileDiff) -> Content:
     if file_diff.old_path is not None:
         name = f"{file_diff.old_path} → {file_diff.path}"
     parts: list[Content | tuple[str, str] | str] = [(tag, "bold"), " "]
-    parts.append(name.translate(VISIBLE_CONTROLS))
+    parts.append(visible(name))
     if file_diff.hunks:
         parts += ["  ", (f"+{file_diff.added}", "$text-success"), " "]
         parts += [(f"-{file_diff.removed}", "$text-error")]

@@ -60,6 +60,7 @@ class AiideApp(App[None]):
             else ("aiide-dark")
         )
         self.set_keymap(self.keys)
+        self._theme_in_config = self.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         for warning in self.config.warnings:
             self.notify(warning, title="Configuration", severity="warning", timeout=8)
@@ -83,8 +84,11 @@ class AiideApp(App[None]):
         gc.freeze()
 
     def _remember_theme(self, theme) -> None:
-        if not self.remember_theme:
+        """Write a theme the user chose to their config; never the one the app started with
+        (that wrote the file at every start, and made `--theme` permanent)."""
+        if not self.remember_theme or theme.name == self._theme_in_config:
             return
+        self._theme_in_config = theme.name
         try:
             save_user_setting("ui", "theme", theme.name)
         except AiideError as error:

@@ -314,6 +314,12 @@ async def test_help_at_60_columns_keeps_the_actions_readable(project: Path):
 
 
 async def test_theme_switch_is_remembered(project: Path):
+    config_file = user_config_path(os.environ)
+    async with make_app(project, ui={"theme": "nord"}).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await pilot.pause(0.3)
+        assert pilot.app.theme == "nord"
+    assert not config_file.exists()  # `--theme nord` is for this run; starting writes nothing
     async with make_app(project).run_test(size=(160, 48)) as pilot:
         await ready(pilot)
         assert pilot.app.theme == "aiide-dark"

@@ -20,6 +20,7 @@ from aiide_tui.workspace.files import (
     encode_text,
     is_binary,
     read_text,
+    uniform_newlines,
 )
 from tests.support.components import as_plain_user
 
@@ -51,6 +52,13 @@ def test_crlf_with_lone_carriage_returns(tmp_path: Path) -> None:
 def test_mixed_newlines_are_kept_verbatim(tmp_path: Path) -> None:
     assert _roundtrip(tmp_path / "m.txt", b"a\r\nb\nc\r\n") == "a\r\nb\nc\r\n"
     assert read_text(tmp_path / "m.txt").newline == "\n"
+
+
+def test_uniform_newlines_take_the_most_common_ending() -> None:
+    assert uniform_newlines("a\r\nb\nc\r\n", "\n") == ("a\nb\nc\n", "\r\n", 1)
+    assert uniform_newlines("a\r\nb\nc\n", "\n") == ("a\nb\nc\n", "\n", 1)
+    assert uniform_newlines("a\nb\n", "\r\n") == ("a\nb\n", "\r\n", 0)  # as read: CRLF
+    assert uniform_newlines("a\nb\n", "\n") == ("a\nb\n", "\n", 0)
 
 
 def test_utf8_bom_roundtrip(tmp_path: Path) -> None:

@@ -70,6 +70,18 @@ def read_text(path: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> FileC
     return FileContent(text, encoding, newline, info.st_mtime_ns, len(data))
 
 
+def uniform_newlines(text: str, newline: str) -> tuple[str, str, int]:
+    """Text with mixed line endings as an editor can hold it: every line ending "\\n", to be
+    saved with the most common ending. Returns (text, newline, lines whose ending a save
+    changes: 0 when they were not mixed). A text area keeps one ending for the whole file, so
+    the tab read as "unsaved" after any reload, and a save converted lines silently."""
+    crlf = text.count("\r\n")
+    if not crlf or newline == "\r\n":
+        return text, newline, 0
+    lf = text.count("\n") - crlf
+    return text.replace("\r\n", "\n"), "\r\n" if crlf >= lf else "\n", min(crlf, lf)
+
+
 def encode_text(text: str, encoding: str = "utf-8", newline: str = "\n") -> bytes:
     """The bytes to save for `text` (which uses "\\n" line endings) in a file's own form."""
     if newline not in NEWLINES:

@@ -98,6 +98,29 @@ async def test_clean_tab_reloads_when_file_changes_on_disk(project: Path):
         assert not editor(pilot).is_dirty("web/format.js")
 
 
+async def test_mixed_line_endings_are_said_once_and_a_reload_stays_clean(project: Path):
+    """A text area holds one kind of line ending: the mix is said at open, a save uses the
+    most common one, and a reload of a now-mixed file is not an edit."""
+    (project / "notes.txt").write_bytes(b"one\r\ntwo\r\nthree\n")
+    (project / "plain.txt").write_bytes(b"a\nb\n")
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "notes.txt")
+        notices = [n.message for n in pilot.app._notifications]
+        assert any("mixes line endings: saving ends every line with CRLF" in n for n in notices)
+        assert not editor(pilot).is_dirty("notes.txt")
+        await open_file(pilot, "plain.txt")
+        with (project / "plain.txt").open("ab") as handle:
+            handle.write(b"c\r\n")  # a tool appends a CRLF line
+        await wait_for(pilot, lambda: editor(pilot).text("plain.txt") == "a\nb\nc\n")
+        await pilot.pause(0.3)
+        assert not editor(pilot).is_dirty("plain.txt")
+        await open_file(pilot, "notes.txt")
+        await pilot.press("ctrl+end", *"four", "ctrl+s")
+        await wait_for(pilot, lambda: not editor(pilot).is_dirty("notes.txt"))
+    assert (project / "notes.txt").read_bytes() == b"one\r\ntwo\r\nthree\r\nfour"
+
+
 @pytest.mark.parametrize(("choice", "keeps_mine"), [("r", False), ("k", True)])
 async def test_dirty_tab_asks_reload_or_keep(project: Path, choice: str, keeps_mine: bool):
     async with make_app(project).run_test(size=(160, 48)) as pilot:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,7 @@ from aiide_tui.ui.widgets.editor import Editor
 from aiide_tui.ui.widgets.file_tree import FileTree
 from aiide_tui.ui.widgets.review_pane import ReviewPane
 from aiide_tui.ui.widgets.status_bar import StatusBar
-from aiide_tui.workspace.files import LEGACY_ENCODINGS
+from aiide_tui.workspace.files import LEGACY_ENCODINGS, uniform_newlines
 from aiide_tui.workspace.merge import Merged, conflict_markers, follow_line, merge_texts
 
 if TYPE_CHECKING:
@@ -901,7 +902,7 @@ class MainScreen(Screen[None]):
                 self.editor.goto_line(line, column=column, length=length, word=word)
             return
         try:
-            document = await self.client.read(path)
+            document, mixed = _for_editor(await self.client.read(path))
         except FileTooLargeError as error:
             choice = await self._ask(
                 "Large file",
@@ -910,11 +911,19 @@ class MainScreen(Screen[None]):
             )
             if choice != "o":
                 return
-            document = await self.client.read(path, force=True)
+            document, mixed = _for_editor(await self.client.read(path, force=True))
         except AiideError as error:
             self.notify(error.message, title=error.title, severity="error")
             return
         self._show_document(document)
+        if mixed:
+            ending = "CRLF" if document.newline == "\r\n" else "LF"
+            self.notify(
+                f"{path} mixes line endings: saving ends every line with {ending}, as most"
+                f" are ({mixed} line{'s' * (mixed != 1)} will change).",
+                title="Line endings",
+                timeout=8,
+            )
         if document.encoding in LEGACY_ENCODINGS:
             self.notify(
                 f"{path} is not UTF-8: opened as {document.encoding}, and saved back that way.",
@@ -1011,13 +1020,18 @@ class MainScreen(Screen[None]):
         self.notify(f"Saved {path}", timeout=2)
         return True
 
+    async def _read(self, path: str, *, force: bool = False) -> Document:
+        """A file as the editor holds it: one kind of line ending (`uniform_newlines`)."""
+        assert self.client is not None
+        return _for_editor(await self.client.read(path, force=force))[0]
+
     async def _read_again(self, path: str) -> Document | None:
         """The file as it is on disk now (None when it cannot be read: saving will say why).
 
         Written since the editor read it, it may still hold just that text (an undo put back
         what it held, a tool rewrote it unchanged): then there is nothing to choose between."""
         try:
-            return await self.client.read(path, force=True) if self.client else None
+            return await self._read(path, force=True) if self.client else None
         except AiideError:
             return None
 
@@ -1063,7 +1077,7 @@ class MainScreen(Screen[None]):
             return
         assert self.client is not None
         try:
-            document = await self.client.read(path, force=True)
+            document = await self._read(path, force=True)
         except AiideError as error:
             self.notify(error.message, title=error.title, severity="warning")
             return
@@ -1091,7 +1105,7 @@ class MainScreen(Screen[None]):
         """Show the file as it is on disk (the edits go, as one undoable step)."""
         assert self.client is not None
         try:
-            document = await self.client.read(path, force=True)
+            document = await self._read(path, force=True)
         except AiideError as error:  # deleted or unreadable since: keep the user's text
             self.notify(error.message, title=error.title, severity="error")
             return
@@ -1267,3 +1281,9 @@ class MainScreen(Screen[None]):
         if not reply["proposal"]["pending"]:
             self._proposal_id = None
             self.refresh_git()
+
+
+def _for_editor(document: Document) -> tuple[Document, int]:
+    """`document` with one kind of line ending, and how many lines a save will change."""
+    text, newline, changed = uniform_newlines(document.text, document.newline)
+    return replace(document, text=text, newline=newline), changed

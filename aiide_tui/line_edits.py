@@ -178,6 +178,39 @@ def break_line(
     return LineBreak(*drops, "\n" + indent, 1 + len(indent))
 
 
+def paste_indented(text: str, indent: str, unit: str) -> str:
+    """Lines pasted where a line's indentation ends (`indent`, all the line holds before the
+    cursor), moved as a block to that depth: pasted as they were, only the first line sat
+    at it (`def a():` under `class A:` with its body left at the margin).
+
+    The block's own depth is its first line's; a first line copied without its indentation
+    (selected from its first word) is as deep as the least indented line after it, or one
+    level (`unit`) shallower when it opens a block (`if x:`, `{`)."""
+    lines = text.split("\n")
+    if len(lines) < 2 or indent.strip():
+        return text
+    width = len(unit.expandtabs(4)) or 4
+
+    def depth(line: str) -> int:
+        return len(line[: len(line) - len(line.lstrip(" \t"))].expandtabs(width))
+
+    body = [depth(line) for line in lines[1:] if line.strip()]
+    first = depth(lines[0])
+    if first == 0 and body:
+        code = TRAILING_COMMENT.sub("", lines[0]).rstrip()
+        opens = code.endswith((":", *OPENERS))
+        first = max(min(body) - width, 0) if opens else min(body)
+
+    def moved(line: str) -> str:
+        if not line.strip():
+            return ""
+        extra = max(depth(line) - first, 0)
+        deeper = "\t" * (extra // width) + " " * (extra % width) if unit == "\t" else " " * extra
+        return indent + deeper + line.lstrip(" \t")
+
+    return "\n".join([lines[0].lstrip(" \t"), *map(moved, lines[1:])])
+
+
 def indent_lines(lines: list[str], unit: str) -> list[str]:
     """Each non-blank line with `unit` (a tab, or spaces) put in front."""
     return [unit + line if line.strip() else line for line in lines]

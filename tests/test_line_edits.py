@@ -14,6 +14,7 @@ from aiide_tui.line_edits import (
     detect_indentation,
     indent_lines,
     opener_indent,
+    paste_indented,
     toggle_comment,
     unindent_stop,
 )
@@ -149,3 +150,29 @@ def test_a_line_that_closes_a_bracket_goes_back_to_the_openers_indentation():
     assert break_line("        )", "", "    ", "python").text == "\n        "
     assert opener_indent(["x = 1"], 1) is None
     assert opener_indent(["f(a, ')'", "  b,"], 1) == ""  # brackets in strings do not count
+
+
+BODY = "def a(self):\n    if x:\n        return 1\n    return 2\n"
+MOVED = "def a(self):\n        if x:\n            return 1\n        return 2\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "indent", "unit", "pasted"),
+    [
+        # lines copied whole, pasted where auto-indent left the cursor: the block moves in
+        (BODY, "    ", "    ", MOVED),
+        # copied from the first word of an indented block: its body was already deeper
+        ("def a():\n        pass", "    ", "    ", "def a():\n        pass"),
+        # statements at one depth, the first copied without its indentation
+        ("x = 1\n    y = 2", "        ", "    ", "x = 1\n        y = 2"),
+        # the first line's own indentation is replaced, not added to
+        ("    def a():\n        pass", "    ", "    ", "def a():\n        pass"),
+        # blank lines stay blank (no trailing spaces); tabs stay tabs
+        ("if x:\n\n\treturn 1", "\t", "\t", "if x:\n\n\t\treturn 1"),
+        # after code on the line, or a single line: as it is
+        ("one\n  two", "x = ", "    ", "one\n  two"),
+        ("  single", "    ", "    ", "  single"),
+    ],
+)
+def test_pasted_lines_keep_their_shape_at_the_cursors_depth(text, indent, unit, pasted):
+    assert paste_indented(text, indent, unit) == pasted

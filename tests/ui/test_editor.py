@@ -569,3 +569,18 @@ async def test_a_narrow_find_bar_gives_its_room_to_the_fields() -> None:
         for kept in ("#find-status", "#find-case"):  # the count and the case toggle stay
             assert bar.query_one(kept).display and bar.query_one(kept).region.width > 0
         assert not bar.query_one("#find-label").display
+
+
+async def test_lines_pasted_after_an_auto_indent_keep_their_shape() -> None:
+    from textual import events
+
+    app = Host()
+    async with app.run_test() as pilot:
+        app.editor.open_document("shapes.py", "", mtime_ns=1)
+        await pilot.pause()
+        view = app.editor.active
+        view.focus()
+        await pilot.press(*"class A:", "enter")  # auto-indent: the cursor at column 4
+        view.post_message(events.Paste("def a(self):\n    if x:\n        return 1\n"))
+        await pilot.pause()
+        assert view.text == "class A:\n    def a(self):\n        if x:\n            return 1\n"

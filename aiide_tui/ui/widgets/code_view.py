@@ -44,6 +44,7 @@ from aiide_tui.line_edits import (
     detect_indentation,
     indent_lines,
     opener_indent,
+    paste_indented,
     toggle_comment,
     unindent_stop,
 )
@@ -524,6 +525,21 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
             self.selection = Selection.cursor(self.cursor_location)
         elif event.key != "backspace" or not self._unindent():
             return  # OrderedTextArea, then TextArea, take it
+        event.stop()
+        event.prevent_default()
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        """Lines pasted at the end of a line's indentation keep their shape at that depth
+        (`line_edits.paste_indented`); anywhere else they go in as they are."""
+        if self.read_only:
+            return
+        start, end = sorted(self.selection)
+        indent = self.document.get_line(start[0])[: start[1]]
+        unit = "\t" if self.indent_type == "tabs" else " " * self.indent_width
+        text = paste_indented(event.text, indent, unit)
+        if result := self._replace_via_keyboard(text, start, end):
+            self.move_cursor(result.end_location)
+            self.focus()
         event.stop()
         event.prevent_default()
 

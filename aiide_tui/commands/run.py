@@ -85,7 +85,7 @@ def command(
             sys.exit(BROKEN_PIPE_EXIT)
         click.echo("aiide run: terminated; the sandbox was removed", err=True)
         sys.exit(143)
-    _report(result)
+    _report(result, config.sandbox.memory_mb)
     if result.changes.files:
         if not _should_apply(apply):
             click.echo(
@@ -136,11 +136,27 @@ async def _run(root, config, argv, image, timeout, network, ended):  # type: ign
         await sandbox.close()
 
 
-def _report(result) -> None:  # type: ignore[no-untyped-def]
+KILLED = 137
+"""128 + SIGKILL: the kernel's out-of-memory killer, as a rule (the time limit says so)."""
+
+
+def _report(result, memory_mb: int) -> None:  # type: ignore[no-untyped-def]
+    from aiide_tui.sandbox.workcopy import MAX_CHANGE_BYTES
+
     if result.truncated:
         click.echo("aiide run: output was cut at the size limit ([sandbox] output_kb)", err=True)
     if result.timed_out:
         click.echo(f"aiide run: killed at the time limit (exit {result.exit_code})", err=True)
+    if result.exit_code == KILLED and not result.timed_out:
+        click.echo(
+            "aiide run: killed (exit 137), most often at the memory limit"
+            f" ({memory_mb} MB, [sandbox] memory_mb)", err=True,
+        )  # fmt: skip
+    if result.changes.too_large:
+        click.echo(
+            f"aiide run: not brought back (over {MAX_CHANGE_BYTES >> 20} MiB each):"
+            f" {', '.join(result.changes.too_large)}", err=True,
+        )  # fmt: skip
     if result.skipped_secrets:
         click.echo(
             f"aiide run: not copied in (secrets): {', '.join(result.skipped_secrets)}", err=True

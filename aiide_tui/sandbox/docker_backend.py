@@ -238,8 +238,12 @@ class DockerBackend(Backend):
             target=_watch, args=(container, job, done, expired), daemon=True, name="sandbox-timer"
         )
         watchdog.start()
+        engine_says = b""  # the engine's own words when the command could not start
         try:
-            for out, err in stream:
+            for number, (out, err) in enumerate(stream):
+                if number == 0 and (out or b"").startswith(ENGINE_EXEC_FAILED):
+                    engine_says = out
+                    continue
                 capture.feed("stdout", out or b"")
                 capture.feed("stderr", err or b"")
         finally:
@@ -249,8 +253,14 @@ class DockerBackend(Backend):
         if job.cancelled.is_set():
             return CANCELLED_EXIT, False
         code = _exit_status(api.exec_inspect(exec_id))
-        if code == CANNOT_EXECUTE and NOT_FOUND in capture.text("stdout") + capture.text("stderr"):
-            code = NOT_FOUND_EXIT  # what a shell and `docker run` say; `docker exec` says 126
+        if engine_says and code in (CANNOT_EXECUTE, NOT_FOUND_EXIT):
+            found = NOT_FOUND.encode() not in engine_says
+            if not found:
+                code = NOT_FOUND_EXIT  # what a shell and `docker run` say; `docker exec` 126
+            why = "cannot be run" if found else "command not found"
+            capture.feed("stderr", f"{job.argv[0] if job.argv else ''}: {why}\n".encode())
+        elif engine_says:
+            capture.feed("stdout", engine_says)
         return code, False
 
     def close(self) -> None:
@@ -264,6 +274,9 @@ class DockerBackend(Backend):
 CANNOT_EXECUTE, NOT_FOUND_EXIT = 126, 127
 NOT_FOUND = "executable file not found"
 """The engine's words when the command does not exist."""
+ENGINE_EXEC_FAILED = b"OCI runtime exec failed"
+"""How the engine's message starts when a command could not start (it comes on stdout, as
+if the command wrote it): said as a shell would say it, on stderr, instead."""
 
 
 def _watch(container: Any, job: Job, done: threading.Event, expired: threading.Event) -> None:

@@ -30,6 +30,9 @@ from aiide_tui.workspace import GitError, GitRepo, PathPolicy, Workspace, decode
 from aiide_tui.workspace.listing import SKIPPED_DIRS, project_files
 from aiide_tui.workspace.paths import secret_text
 
+MAX_CHANGE_BYTES = 64 << 20
+"""A file a run made bigger than this stays in the sandbox: kept in the run log until applied,
+and in the undo journal after, one 466 MB file grew aiide's data folder by gigabytes."""
 SYMLINK_PREFIX = b"\0symlink\0"
 """How a symlink's target is held in a snapshot, so a link never compares equal to a file."""
 
@@ -59,6 +62,8 @@ class Changes:
     applying later never overwrites what was changed on the host since."""
     executable: frozenset[str] = frozenset()
     """The changed files that are executable after the run."""
+    too_large: tuple[str, ...] = ()
+    """Files the run wrote over `MAX_CHANGE_BYTES`: not changes, named so the user knows."""
 
     def to_json(self) -> str:
         """The changes as JSON (contents in base64), kept in the run log until applied."""
@@ -71,6 +76,7 @@ class Changes:
                 "diff": self.diff,
                 "base": dict(self.base),
                 "executable": sorted(self.executable),
+                "too_large": list(self.too_large),
             }
         )
 
@@ -81,7 +87,10 @@ class Changes:
             path: None if data is None else base64.b64decode(data)
             for path, data in stored["files"].items()
         }
-        return cls(files, stored["diff"], stored["base"], frozenset(stored["executable"]))
+        return cls(
+            files, stored["diff"], stored["base"], frozenset(stored["executable"]),
+            tuple(stored.get("too_large", ())),
+        )  # fmt: skip
 
 
 def snapshot(root: Path, limit_bytes: int) -> Snapshot:
@@ -241,16 +250,20 @@ def compare(before: Snapshot, after: Snapshot, *, left_out: Iterable[str] = ()) 
     base: dict[str, str | None] = {}
     parts: list[str] = []
     skipped = set(left_out) - set(before.files)
+    too_large: list[str] = []
     for rel in sorted(set(before.files) | set(after.files)):
         old, new = before.files.get(rel), after.files.get(rel)
         modes = (_mode(before, rel, old), _mode(after, rel, new))
         if (old == new and modes[0] == modes[1]) or rel in skipped:
             continue
+        if new is not None and len(new) > MAX_CHANGE_BYTES:
+            too_large.append(rel)
+            continue
         changed[rel] = new
         base[rel] = _digest(old)
         parts.append(_file_diff(rel, old, new, modes))
     executable = frozenset(rel for rel in changed if rel in after.executable)
-    return Changes(changed, "".join(parts), base, executable)
+    return Changes(changed, "".join(parts), base, executable, tuple(too_large))
 
 
 def _mode(snap: Snapshot, rel: str, data: bytes | None) -> str:

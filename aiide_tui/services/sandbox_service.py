@@ -98,6 +98,7 @@ class SandboxService:
             "backend": result.backend,
             "weaker": result.weaker,
             "skipped_secrets": list(result.skipped_secrets),
+            "too_large": list(result.changes.too_large),
         }
 
     async def apply(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:

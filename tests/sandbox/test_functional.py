@@ -147,6 +147,8 @@ def test_aiide_run_cli_exit_status_diff_and_apply(project: Path) -> None:
     (project / "README.md").write_text((project / "README.md").read_text()[: -len("appended\n")])
     missing = aiide("run", "--", "no-such-command", cwd=project)
     assert missing.returncode == 127, "as a shell says for a command that does not exist"
+    assert missing.stdout == "" and "no-such-command: command not found" in missing.stderr
+    assert "OCI runtime" not in missing.stderr  # the engine's own words stay out
     applied = aiide("run", "--apply", "--", *edit, cwd=project)
     assert applied.returncode == 3 and "applied README.md" in applied.stderr
     assert (project / "README.md").read_text().endswith("appended\n")
@@ -194,3 +196,22 @@ def test_aiide_run_passes_binary_output_through_unchanged(project: Path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout == b"\x89PNG\x00\xff\n"
+
+
+def test_aiide_run_says_why_a_run_was_killed_and_what_stayed_behind(project: Path):
+    big = aiide(
+        "run",
+        "--apply",
+        "--",
+        "sh",
+        "-c",
+        "head -c 70000000 /dev/zero > big.dat; echo ok > small.txt",
+        cwd=project,
+    )  # noqa: E501
+    assert big.returncode == 0, big.stderr
+    assert "not brought back (over 64 MiB each): big.dat" in big.stderr
+    assert not (project / "big.dat").exists() and (project / "small.txt").read_text() == "ok\n"
+    hog = "x = []\nwhile True:\n    x.append(bytearray(50 << 20))"
+    killed = aiide("run", "--", "python", "-c", hog, cwd=project)
+    assert killed.returncode == 137
+    assert "killed (exit 137), most often at the memory limit (512 MB" in killed.stderr

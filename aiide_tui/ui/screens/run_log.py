@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Input, RichLog, Static
 
 from aiide_tui.errors import AiideError
 from aiide_tui.sandbox.command_line import command_text, shell_command
+from aiide_tui.sandbox.workcopy import MAX_CHANGE_BYTES
 from aiide_tui.services.client import ServicesClient
 from aiide_tui.ui.screens.confirm import ConfirmScreen
 from aiide_tui.ui.terminal_output import visible
@@ -213,6 +214,12 @@ class RunLogScreen(ModalScreen[None]):
             self._say(Text(error.message, style="bold red"))
             return
         self.selected = result["run_id"]
+        if result.get("too_large"):
+            self.notify(
+                f"Not brought back (over {MAX_CHANGE_BYTES >> 20} MiB each):"
+                f" {', '.join(result['too_large'])}",
+                severity="warning", timeout=10,
+            )  # fmt: skip
         self.reload()
         self.show_run(result["run_id"])
 

@@ -157,3 +157,32 @@ def test_a_version_1_journal_is_migrated_and_keeps_its_entries(tmp_path: Path) -
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     raw.close()
+
+
+def test_a_big_multi_file_step_is_one_step_and_keeps_the_history_before_it(
+    tmp_path: Path,
+) -> None:
+    with UndoJournal(tmp_path / "j.sqlite", keep=3) as journal:
+        for n in range(5):
+            journal.record(f"s{n}.py", b"old", b"new", "save")
+        assert [e.path for e in journal.entries()] == ["s4.py", "s3.py", "s2.py"]  # 3 steps
+        for n in range(600):  # one sandbox run's files: once they pruned everything else
+            journal.record(f"gen/f{n}.txt", None, b"x", "sandbox run", group="run-47")
+        assert len(journal.undo_last_step()) == 600
+        assert journal.undo_last().path == "s4.py" and journal.undo_last().path == "s3.py"
+
+
+def test_old_steps_give_their_space_back(tmp_path: Path, monkeypatch) -> None:
+    import aiide_tui.workspace.journal as journal_module
+
+    monkeypatch.setattr(journal_module, "KEEP_BYTES", 3 << 20)
+    path = tmp_path / "j.sqlite"
+    with UndoJournal(path) as journal:
+        for n in range(6):  # one step of 6 MiB: the newest is kept, whatever its size
+            journal.record(f"big{n}.bin", None, bytes([n]) * (1 << 20), "run", group="run-1")
+        journal.record("small.py", b"a", b"b", "save")
+        with sqlite3.connect(path) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        paths = [e.path for e in journal.entries()]
+    assert paths == ["small.py"]  # the run's 6 MiB went: over the 3 MiB older steps may hold
+    assert path.stat().st_size < 1 << 20  # and the file gave the space back

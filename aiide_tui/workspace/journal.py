@@ -23,6 +23,10 @@ from aiide_tui.errors import WorkspaceError
 
 SCHEMA_VERSION = 2
 DEFAULT_KEEP = 500
+"""Steps kept for undo: a multi-file change (a sandbox run's 3,000 files) is one step, and
+once pruned 500 entries of it, wiping every earlier step."""
+KEEP_BYTES = 512 << 20
+"""The file contents older steps may hold in all; the newest step is always kept."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -44,6 +48,8 @@ _MIGRATIONS = {
     " ALTER TABLE entries ADD COLUMN mode_after INTEGER;",
 }
 """From each older schema version to the next (a version 1 journal's entries keep no modes)."""
+INCREMENTAL = 2
+"""`PRAGMA auto_vacuum`'s value for incremental."""
 _COLUMNS = "id, path, before, after, label, grp, created_at, undone, mode_before, mode_after"
 
 
@@ -71,6 +77,7 @@ class UndoJournal:
         self.db_path = Path(db_path)
         self._keep = keep
         self._lock = threading.Lock()
+        self._vacuum = False
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = self._open()
@@ -90,8 +97,10 @@ class UndoJournal:
         mode_after: int | None = None,
     ) -> int:
         """Append a write (its bytes and permission bits before and after) and return its id;
-        old entries beyond `keep` are pruned."""
+        a new step prunes the old ones (see `_prune`)."""
         with self._transaction() as db:
+            last = db.execute("SELECT grp FROM entries ORDER BY id DESC LIMIT 1").fetchone()
+            new_step = group is None or last is None or last[0] != group
             cursor = db.execute(
                 "INSERT INTO entries (path, before, after, label, grp, created_at, mode_before,"
                 " mode_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -101,8 +110,26 @@ class UndoJournal:
                 ),
             )  # fmt: skip
             entry_id = int(cursor.lastrowid or 0)
-            db.execute("DELETE FROM entries WHERE id <= ?", (entry_id - self._keep,))
+            if new_step:
+                self._prune(db)
         return entry_id
+
+    def _prune(self, db: sqlite3.Connection) -> None:
+        """Drop the steps past the newest `keep`, and older ones past `KEEP_BYTES`; the file
+        then gives the space back (incremental vacuum)."""
+        steps = db.execute(
+            "SELECT MIN(id), grp, SUM(COALESCE(length(before), 0) + COALESCE(length(after), 0))"
+            " FROM entries GROUP BY COALESCE(grp, 'entry ' || id) ORDER BY MIN(id) DESC"
+        ).fetchall()
+        size = 0
+        for kept, (first_id, group, step_bytes) in enumerate(steps, start=1):
+            size += step_bytes or 0
+            if kept > self._keep or (kept > 1 and size > KEEP_BYTES):
+                db.execute(  # this step, whole, and every older one
+                    "DELETE FROM entries WHERE id <= ? OR grp = ?", (first_id, group)
+                )
+                self._vacuum = True
+                break
 
     def forget(self, entry_id: int) -> None:
         """Drop an entry whose write failed, so undo never replays a change that did not happen."""
@@ -158,6 +185,9 @@ class UndoJournal:
         db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA busy_timeout = 5000")
+            if db.execute("PRAGMA auto_vacuum").fetchone()[0] != INCREMENTAL:
+                db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # pruning gives space back
+                db.execute("VACUUM")  # (once: an older journal is rewritten with it)
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -197,6 +227,9 @@ class UndoJournal:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            if self._vacuum:
+                self._vacuum = False
+                self._db.executescript("PRAGMA incremental_vacuum;")  # execute() frees one page
 
     @staticmethod
     def _last_step(db: sqlite3.Connection) -> list[JournalEntry]:

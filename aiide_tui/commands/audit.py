@@ -15,12 +15,18 @@ import click
     "-n", "--limit", default=30, show_default=True, type=click.IntRange(min=1), help="Runs to list."
 )
 @click.option(
+    "--confirm", is_flag=True,
+    help="apply: write protected files too (secrets, CI config, git internals).",
+)  # fmt: skip
+@click.option(
     "-C",
     "--project",
     type=click.Path(exists=True, file_okay=False),
     help="Project folder (default: the project you are in).",
 )
-def command(action: str, run_id: int | None, limit: int, project: str | None) -> None:
+def command(
+    action: str, run_id: int | None, limit: int, confirm: bool, project: str | None
+) -> None:
     """List sandboxed runs (`aiide audit`), show one (`aiide audit show ID`), or apply the
     changes a run left waiting (`aiide audit apply ID`)."""
 
@@ -33,7 +39,7 @@ def command(action: str, run_id: int | None, limit: int, project: str | None) ->
 
         if run_id is None:
             raise click.UsageError("aiide audit apply needs a run ID")
-        if not apply_run(root, run_id, command="aiide audit"):
+        if not apply_run(root, run_id, command="aiide audit", confirmed=confirm):
             raise SystemExit(1)
         return
     store = AuditStore.for_project(root)

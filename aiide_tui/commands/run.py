@@ -175,10 +175,13 @@ def _should_apply(apply: bool | None) -> bool:
     return click.confirm("Apply these changes to the project?", default=False, err=True)
 
 
-def apply_run(root: Path, run_id: int, *, command: str = "aiide run") -> bool:
+def apply_run(
+    root: Path, run_id: int, *, command: str = "aiide run", confirmed: bool = False
+) -> bool:
     """Apply a run's changes waiting in the run log; False when some were left (each named,
-    with the reason, after `command`)."""
+    with the reason, after `command`: they wait again). `confirmed` writes protected files."""
     from aiide_tui.sandbox import AuditStore, apply_changes
+    from aiide_tui.sandbox.workcopy import left_over
     from aiide_tui.state import project_state_dir
     from aiide_tui.workspace import Workspace
 
@@ -195,9 +198,20 @@ def apply_run(root: Path, run_id: int, *, command: str = "aiide run") -> bool:
             f"run #{run_id} has no changes waiting (already applied, or too old)"
         )
     with Workspace(root, project_state_dir(root)) as workspace:
-        applied = apply_changes(workspace, changes, group=f"sandbox-run-{run_id}")
+        applied = apply_changes(
+            workspace, changes, group=f"sandbox-run-{run_id}", confirmed=confirmed
+        )
     for rel in applied.written:
         click.echo(f"{command}: applied {rel}", err=True)
     for rel, reason in applied.skipped:
         click.echo(f"{command}: not applied {rel}: {reason}", err=True)
+    if applied.skipped:
+        audit = AuditStore.for_project(root)
+        try:
+            audit.keep_changes(run_id, left_over(changes, applied))
+        finally:
+            audit.close()
+        again = f"aiide audit apply {run_id}" + (" --confirm" * any(
+            "needs confirmation" in reason for _, reason in applied.skipped))  # fmt: skip
+        click.echo(f"{command}: those wait in the run log: `{again}` tries again", err=True)
     return not applied.skipped

@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import stat
 import tarfile
 import time
@@ -341,14 +342,17 @@ class Applied:
     skipped: tuple[tuple[str, str], ...]
 
 
-def apply_changes(workspace: Workspace, changes: Changes, *, group: str) -> Applied:
+def apply_changes(
+    workspace: Workspace, changes: Changes, *, group: str, confirmed: bool = False
+) -> Applied:
     """Write a run's changed files (text or binary, byte for byte, with their execute bit)
     and make its deletions through the workspace (path policy, undo journal); a file changed
     on the host since the run started is left as it is (the run's version would overwrite
     that change).
 
     Links are left for the user: the workspace has no journaled way to make them. Undo
-    restores contents; a mode the run changed stays.
+    restores contents; a mode the run changed stays. `confirmed` writes protected paths
+    (secrets, CI config) too, which otherwise are left with the reason.
     """
     written: list[str] = []
     skipped: list[tuple[str, str]] = []
@@ -365,14 +369,25 @@ def apply_changes(workspace: Workspace, changes: Changes, *, group: str) -> Appl
             continue
         try:
             if data is None:
-                workspace.delete(rel, label="sandbox run", group=group)
+                workspace.delete(rel, confirmed=confirmed, label="sandbox run", group=group)
             else:
                 workspace.write_bytes(
                     rel, data, executable=rel in changes.executable, label="sandbox run",
-                    group=group,
+                    group=group, confirmed=confirmed,
                 )  # fmt: skip
         except AiideError as error:
             skipped.append((rel, error.message))
             continue
         written.append(rel)
     return Applied(tuple(written), tuple(skipped))
+
+
+def left_over(changes: Changes, applied: Applied) -> Changes:
+    """The part of `changes` that `applied` left, to wait for another try."""
+    left = {rel for rel, _ in applied.skipped}
+    files = {rel: data for rel, data in changes.files.items() if rel in left}
+    base = {rel: digest for rel, digest in changes.base.items() if rel in left}
+    heads = tuple(f"diff --git a/{rel} b/{rel}\n" for rel in left)
+    parts = re.split(r"(?m)^(?=diff --git )", changes.diff)
+    diff = "".join(part for part in parts if part.startswith(heads))
+    return Changes(files, diff, base, changes.executable & left)

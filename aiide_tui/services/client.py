@@ -176,10 +176,13 @@ class ServicesClient:
         finally:
             unsubscribe()
 
-    async def apply_sandbox_changes(self, run_id: int) -> dict[str, Any]:
+    async def apply_sandbox_changes(
+        self, run_id: int, *, confirmed: bool = False
+    ) -> dict[str, Any]:
         """A run's changes written to the project: `written` paths, and `skipped` (path,
-        why) pairs for what was left alone (links, binaries, files changed on the host)."""
-        return await self._call("sandbox/apply", {"run_id": run_id})
+        why) pairs for what was left alone (links, files changed on the host, protected
+        files unless `confirmed`), which wait in the run log for another try."""
+        return await self._call("sandbox/apply", {"run_id": run_id, "confirmed": confirmed})
 
     async def sandbox_runs(self, limit: int = 50) -> list[dict[str, Any]]:
         return await self._call("sandbox/runs", {"limit": limit})

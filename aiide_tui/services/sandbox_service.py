@@ -103,6 +103,7 @@ class SandboxService:
 
     async def apply(self, params: NamedParams, ctx: RequestContext) -> dict[str, Any]:
         from aiide_tui.sandbox import apply_changes
+        from aiide_tui.sandbox.workcopy import left_over
 
         run_id = params.whole("run_id")
         changes = await asyncio.to_thread(self.audit.take_changes, run_id)
@@ -111,8 +112,11 @@ class SandboxService:
                 f"Run #{run_id} has no changes waiting (already applied, or too old)."
             )
         applied = await asyncio.to_thread(
-            apply_changes, self.workspace, changes, group=f"sandbox-run-{run_id}"
-        )
+            apply_changes, self.workspace, changes, group=f"sandbox-run-{run_id}",
+            confirmed=params.flag("confirmed"),
+        )  # fmt: skip
+        if applied.skipped:  # they wait for another try (`confirmed`, or after a fix)
+            await asyncio.to_thread(self.audit.keep_changes, run_id, left_over(changes, applied))
         return {"written": list(applied.written), "skipped": [list(s) for s in applied.skipped]}
 
     async def runs(self, params: NamedParams, ctx: RequestContext) -> list[dict[str, Any]]:

@@ -207,7 +207,7 @@ def test_aiide_run_says_why_a_run_was_killed_and_what_stayed_behind(project: Pat
         "-c",
         "head -c 70000000 /dev/zero > big.dat; echo ok > small.txt",
         cwd=project,
-    )  # noqa: E501
+    )
     assert big.returncode == 0, big.stderr
     assert "not brought back (over 64 MiB each): big.dat" in big.stderr
     assert not (project / "big.dat").exists() and (project / "small.txt").read_text() == "ok\n"
@@ -215,3 +215,23 @@ def test_aiide_run_says_why_a_run_was_killed_and_what_stayed_behind(project: Pat
     killed = aiide("run", "--", "python", "-c", hog, cwd=project)
     assert killed.returncode == 137
     assert "killed (exit 137), most often at the memory limit (512 MB" in killed.stderr
+
+
+def test_a_protected_file_a_run_wrote_waits_for_confirmation(project: Path):
+    """`--apply` writes what it may; a secrets file waits in the run log for `--confirm`."""
+    done = aiide(
+        "run", "--apply", "--", "sh", "-c", "echo KEY=1 > .env.production; echo ok > notes.txt",
+        cwd=project,
+    )  # fmt: skip
+    assert done.returncode == 125, done.stderr
+    assert "applied notes.txt" in done.stderr and (project / "notes.txt").exists()
+    assert "not applied .env.production: .env.production is a secret" in done.stderr
+    assert "those wait in the run log: `aiide audit apply 1 --confirm` tries again" in done.stderr
+    assert not (project / ".env.production").exists()
+    plain = aiide("audit", "apply", "1", cwd=project)
+    assert plain.returncode == 1 and "not applied .env.production" in plain.stderr
+    confirmed = aiide("audit", "apply", "1", "--confirm", cwd=project)
+    assert confirmed.returncode == 0 and "applied .env.production" in confirmed.stderr
+    assert (project / ".env.production").read_text() == "KEY=1\n"
+    again = aiide("audit", "apply", "1", "--confirm", cwd=project)
+    assert again.returncode == 1 and "no changes waiting" in again.stderr

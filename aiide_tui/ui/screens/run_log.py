@@ -227,8 +227,26 @@ class RunLogScreen(ModalScreen[None]):
     async def action_apply(self) -> None:
         if self.selected is None:
             return
+        run_id = self.selected
         try:
-            applied = await self.client.apply_sandbox_changes(self.selected)
+            applied = await self.client.apply_sandbox_changes(run_id)
+            protected = [path for path, why in applied["skipped"] if "needs confirmation" in why]
+            if (
+                protected
+                and await self.app.push_screen_wait(
+                    ConfirmScreen(
+                        "Protected files",
+                        f"Run #{run_id} also changed {', '.join(protected)}: secrets, CI config"
+                        " or git internals. Write them too?",
+                        [("w", "Write them"), ("c", "Leave them waiting")],
+                    )
+                )
+                == "w"
+            ):
+                again = await self.client.apply_sandbox_changes(run_id, confirmed=True)
+                applied = {
+                    "written": applied["written"] + again["written"], "skipped": again["skipped"]
+                }  # fmt: skip
         except AiideError as error:
             self.notify(error.message, title=error.title, severity="warning")
             return

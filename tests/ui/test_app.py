@@ -756,6 +756,21 @@ async def test_new_file_outside_the_project_is_refused(project: Path, tmp_path: 
         await wait_for(pilot, lambda: not isinstance(app.screen, PathPrompt))
 
 
+async def test_a_protected_new_file_is_said_once_and_enter_again_creates_it(project: Path):
+    app = make_app(project)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, PathPrompt))
+        app.screen.query_one(Input).value = ".github/workflows/ci.yml"
+        await pilot.press("enter")
+        said = lambda: str(app.screen.query_one(Label).render())  # noqa: E731
+        await wait_for(pilot, lambda: "Enter again to go ahead" in said())
+        assert "CI" in said() and not (project / ".github/workflows/ci.yml").exists()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: (project / ".github/workflows/ci.yml").exists())
+
+
 async def test_new_file_starts_in_the_open_folder_at_the_tree_cursor(project: Path):
     app = make_app(project)
     async with app.run_test(size=(160, 48)) as pilot:

@@ -312,10 +312,10 @@ class MainScreen(Screen[None]):
 
         mtimes: dict[str, int] = {}
 
-        async def move(new_path: str) -> str | None:
+        async def move(new_path: str, confirmed: bool) -> str | None:
             assert self.client is not None
             try:
-                mtimes[new_path] = await self.client.rename(path, new_path)
+                mtimes[new_path] = await self.client.rename(path, new_path, confirmed=confirmed)
             except AiideError as error:
                 return error.message
             return None
@@ -364,11 +364,11 @@ class MainScreen(Screen[None]):
         active = self.editor.active
         return active.path.rpartition("/")[0] if active is not None else ""
 
-    async def _create_file(self, path: str) -> str | None:
+    async def _create_file(self, path: str, confirmed: bool) -> str | None:
         """Create an empty file through the workspace; why not, or None when it was."""
         assert self.client is not None
         try:
-            await self.client.write(path, "", create=True)
+            await self.client.write(path, "", create=True, confirmed=confirmed)
         except AiideError as error:
             return error.message
         return None

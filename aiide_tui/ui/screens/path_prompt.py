@@ -1,4 +1,7 @@
-"""Ask for a project path (a new file's, a file's new name); stays open on an error."""
+"""Ask for a project path (a new file's, a file's new name); stays open on an error.
+
+A protected path (git internals, CI config, secrets) is said once; Enter again on the same
+path goes ahead, confirmed."""
 
 from __future__ import annotations
 
@@ -15,8 +18,10 @@ from aiide_tui.ui.widgets.ordered_keys import OrderedInput
 
 __all__ = ["PathPrompt"]
 
-Act = Callable[[str], Awaitable[str | None]]
-"""Does the thing with a project-relative path; returns why it could not, or None."""
+Act = Callable[[str, bool], Awaitable[str | None]]
+"""Does the thing with a project-relative path (confirmed for a protected one, or not);
+returns why it could not, or None."""
+NEEDS_CONFIRMATION = "needs confirmation"
 
 
 class PathPrompt(ModalScreen[str | None]):
@@ -42,6 +47,7 @@ class PathPrompt(ModalScreen[str | None]):
         self.title_text = title
         self.value = value
         self.act = act
+        self._warned: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical() as dialog:
@@ -62,7 +68,11 @@ class PathPrompt(ModalScreen[str | None]):
         if not path or path.endswith("/"):
             error.update("Type a file name (folders that don't exist yet are created).")
             return
-        problem = await self.act(path)
+        problem = await self.act(path, path == self._warned)
+        if problem and NEEDS_CONFIRMATION in problem:
+            self._warned = path
+            error.update(f"{problem.rstrip('.')}: Enter again to go ahead.")
+            return
         if problem:
             error.update(problem)
             return

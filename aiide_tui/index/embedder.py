@@ -14,6 +14,10 @@ from collections.abc import Sequence
 from aiide_tui.errors import AiideError
 
 TIMEOUT_S = 60.0
+"""A batch of chunks: a server loading its model first may take a while."""
+ASK_TIMEOUT_S = 10.0
+"""A probe or one search query: `aiide search` and `aiide doctor` waited a minute on a server
+that accepted the connection and never answered; full text answers without it."""
 CONNECT_TIMEOUT_S = 3.0
 """A server that does not even accept the connection is down: say so, do not wait a minute."""
 
@@ -42,7 +46,7 @@ class Embedder:
     def name(self) -> str:
         return f"{self.api}:{self.model}"
 
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+    def embed(self, texts: Sequence[str], *, timeout_s: float = TIMEOUT_S) -> list[list[float]]:
         """One vector per text, in order; raises EmbedderError."""
         import httpx
 
@@ -56,7 +60,11 @@ class Embedder:
             f"{self.base_url}/api/embed" if self.api == "ollama" else f"{self.base_url}/embeddings"
         )
         try:
-            response = self._client.post(url, json={"model": self.model, "input": list(texts)})
+            response = self._client.post(
+                url,
+                json={"model": self.model, "input": list(texts)},
+                timeout=httpx.Timeout(timeout_s, connect=CONNECT_TIMEOUT_S),
+            )
             response.raise_for_status()
             body = response.json()
         except (httpx.HTTPError, ValueError) as error:
@@ -66,7 +74,7 @@ class Embedder:
     def probe(self) -> str | None:
         """None when the server embeds, else why not (for status and `aiide doctor`)."""
         try:
-            self.embed(["ping"])
+            self.embed(["ping"], timeout_s=ASK_TIMEOUT_S)
         except EmbedderError as error:
             return error.message
         return None

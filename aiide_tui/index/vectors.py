@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from aiide_tui.index.embedder import Embedder, EmbedderError
+from aiide_tui.index.embedder import ASK_TIMEOUT_S, Embedder, EmbedderError
 from aiide_tui.index.store import IndexStore
 
 BATCH = 64
@@ -139,7 +139,7 @@ def vector_search(vectors: VectorIndex, embedder: Embedder):
 
     def search(query: str, limit: int) -> list[str]:
         try:
-            embedding = embedder.embed([query])[0]
+            embedding = embedder.embed([query], timeout_s=ASK_TIMEOUT_S)[0]
         except EmbedderError:
             return []
         return vectors.query(embedding, limit)

@@ -65,8 +65,8 @@ class OnnxEmbedder:
     def dimensions(self) -> int:
         return DIMENSIONS
 
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        """One unit vector per text, in order.
+    def embed(self, texts: Sequence[str], *, timeout_s: float | None = None) -> list[list[float]]:
+        """One unit vector per text, in order (`timeout_s` is for servers: this runs here).
 
         Raises:
             OnnxEmbedderError: the model is not installed or cannot run.

@@ -128,3 +128,18 @@ def test_repo_map_focus_brings_a_files_own_definitions_and_a_name_forward(index)
     assert "export class Router {" in focused
     named = index.repo_map(20, focus_names=["quote_arg"])
     assert named.startswith("shop/shell.py:\n    7│ def quote_arg(text):")
+
+
+def test_a_server_that_never_answers_is_given_up_on_in_seconds(model_server, monkeypatch):
+    """A probe or a search query waits seconds, not the minute a batch of chunks may take:
+    `aiide search` and `aiide doctor` hung on a server that accepted and never answered."""
+    import time
+
+    from aiide_tui.index import embedder as embedder_module
+
+    monkeypatch.setattr(embedder_module, "ASK_TIMEOUT_S", 1.0)
+    model_server.script("/api/embed", first_token_delay=20)
+    started = time.monotonic()
+    problem = Embedder(model_server.url, "nomic-embed-text").probe()
+    assert problem is not None and "timed out" in problem
+    assert time.monotonic() - started < 5

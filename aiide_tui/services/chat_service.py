@@ -25,6 +25,8 @@ from aiide_tui.config import Config
 from aiide_tui.sandbox.command_line import command_text
 from aiide_tui.workspace import Workspace
 
+STOPPED_BY_USER = (130, 141, 143)
+"""Ctrl-C, a reader that left (`| head`), a kill: the user ended the run, it did not fail."""
 RECENT_RUN_S = 900
 """A failing sandbox run this recent joins the next question's context, once."""
 
@@ -168,7 +170,9 @@ class ChatService:
         run = runs[0] if runs else None
         if run is None or run.requester != "user":
             return
+        stopped = run.exit_code in STOPPED_BY_USER or run.status in ("interrupted", "cancelled")
         failed = run.timed_out or run.exit_code not in (0, None) or run.status == "failed"
+        failed = failed and not stopped
         ended = run.started_at + (run.duration_s or 0)
         if not failed or run.status == "running" or time.time() - ended > RECENT_RUN_S:
             return

@@ -306,10 +306,12 @@ async def test_passing_or_old_runs_stay_out_of_the_context(client, model_server,
     await client.chat_send("all good?", lambda event: None)
     _record_run(project, ["make"], exit_code=2, stdout="STALE-FAILURE", ago_s=3600)
     await client.chat_send("and make?", lambda event: None)
+    _record_run(project, ["sleep", "30"], exit_code=130, stdout="STOPPED-WITH-CTRL-C")
+    await client.chat_send("and now?", lambda event: None)  # the user stopped it: no failure
     for request in model_server.requests_to(CHAT):
         sent = request.body["messages"][-1]["content"]
         assert "1 passed" not in sent and "OLD-FAILURE" not in sent
-        assert "STALE-FAILURE" not in sent
+        assert "STALE-FAILURE" not in sent and "STOPPED-WITH-CTRL-C" not in sent
 
 
 RESTATED = (

@@ -241,8 +241,8 @@ async def test_git_diffs_are_read_only(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.posted == []
         assert all(v.decision is None for v in pane.query(HunkView))
-        # the footer shows the deciding keys dimmed here, live on a proposal
-        assert pane.check_action("accept_hunk", ()) is None
+        # the footer leaves the deciding keys out here, shows them on a proposal
+        assert pane.check_action("accept_hunk", ()) is False
         (tmp_path / "again").mkdir()
         await pane.show_diff(two_file_diff(tmp_path / "again"), source="proposal 1")
         assert pane.check_action("accept_hunk", ()) is True

@@ -348,9 +348,10 @@ class ReviewPane(VerticalScroll, can_focus=True):
     # Actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Deciding keys are shown dimmed (and do nothing) on the read-only git diff."""
+        """Deciding keys are left out of the footer on the read-only git diff (shown dimmed,
+        they looked like keys that failed silently)."""
         if action in ("accept_hunk", "reject_hunk", "edit_hunk") and self.source == "git":
-            return None
+            return False
         return True
 
     def action_next_hunk(self) -> None:

@@ -439,6 +439,12 @@ def user_config_path(env: Mapping[str, str] | None = None) -> Path:
     return platformdirs.user_config_path("aiide") / USER_FILE_NAME
 
 
+def shown_path(path: Path) -> str:
+    """A path as a user reads it: under their home folder, from `~`."""
+    home = Path.home()
+    return f"~/{path.relative_to(home)}" if path.is_relative_to(home) else str(path)
+
+
 def project_config_path(project_root: Path) -> Path:
     return project_root / PROJECT_FILE_NAME
 

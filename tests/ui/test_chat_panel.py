@@ -6,6 +6,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
+from aiide_tui.config import user_config_path
 from aiide_tui.ui.widgets.chat_panel import ChatMessage, ChatPanel
 
 
@@ -45,7 +46,8 @@ async def test_no_model_notice_tells_how_to_connect() -> None:
         assert text.startswith("No model connected.")
         assert "Start Ollama (`ollama serve`)" in text
         assert "`aiide models setup` to use the built-in local models offline" in text
-        assert text.endswith("set [models] in ~/.config/aiide/config.toml; `aiide doctor` checks.")
+        config = user_config_path()  # the tests' own folder (AIIDE_CONFIG_DIR), named whole
+        assert text.endswith(f"set [models] in {config}; `aiide doctor` checks.")
         log = panel.query_one("#chat-log")
         assert notice(panel).display and notice(panel).region.y == panel.content_region.y
         assert notice(panel).region.bottom < log.region.y

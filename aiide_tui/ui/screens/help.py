@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
 
+from aiide_tui.config import shown_path, user_config_path
 from aiide_tui.keymap import Action
 
 
@@ -41,7 +42,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 "\nThe command palette has every action but the suggestion keys, which act "
                 "on a suggestion shown in the editor. Override keys in "
-                '~/.config/aiide/config.toml under [keys] by name, e.g. save = "ctrl+s,f10".',
+                f"{shown_path(user_config_path())} under [keys] by name,"
+                ' e.g. save = "ctrl+s,f10".',
                 classes="hint",
                 markup=False,
             )

@@ -23,6 +23,7 @@ from textual.widgets import Collapsible, Input, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from aiide_tui.chat.suggest import suggest
+from aiide_tui.config import shown_path, user_config_path
 from aiide_tui.ui.widgets.ordered_keys import OrderedInput
 
 __all__ = ["ChatMessage", "ChatPanel", "Role"]
@@ -32,7 +33,7 @@ Role = Literal["user", "assistant", "system"]
 NO_MODEL_TEXT = "No model connected."
 CONNECT_HINT = (
     "Start Ollama (`ollama serve`), or run `aiide models setup` to use the built-in local "
-    "models offline, or set [models] in ~/.config/aiide/config.toml; `aiide doctor` checks."
+    "models offline, or set [models] in {config}; `aiide doctor` checks."
 )
 
 
@@ -317,5 +318,5 @@ class ChatPanel(Vertical):
         lines = [NO_MODEL_TEXT]
         if detail:
             lines.append(detail)
-        lines.append(CONNECT_HINT)
+        lines.append(CONNECT_HINT.format(config=shown_path(user_config_path())))
         return "\n".join(lines)

@@ -350,9 +350,8 @@ class ReviewPane(VerticalScroll, can_focus=True):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Deciding keys are left out of the footer on the read-only git diff (shown dimmed,
         they looked like keys that failed silently)."""
-        if action in ("accept_hunk", "reject_hunk", "edit_hunk") and self.source == "git":
-            return False
-        return True
+        deciding = action in ("accept_hunk", "reject_hunk", "edit_hunk")
+        return not (deciding and self.source == "git")
 
     def action_next_hunk(self) -> None:
         self._step(+1)

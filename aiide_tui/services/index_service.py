@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import sqlite3
 import threading
 from dataclasses import asdict
@@ -70,8 +71,10 @@ class IndexService:
             loop.call_soon_threadsafe(lambda: loop.create_task(send(payload)))
 
         report = await asyncio.to_thread(self.index.index, progress)
+        await asyncio.to_thread(importlib.import_module, "numpy")  # see below
         self._indexed.set()
-        self._start_vectors()
+        self._start_vectors()  # these two threads both import numpy: imported once first,
+        # as two threads importing it at once left one with a half-made module (ImportError)
         asyncio.get_running_loop().run_in_executor(None, self._warm_repo_map)
         return asdict(report)
 

@@ -597,6 +597,21 @@ async def test_status_bar_names_the_models_serving_each_role(project: Path, mode
         assert not notice.display
 
 
+async def test_a_model_server_that_starts_later_is_found(project: Path, model_server, monkeypatch):
+    """Ollama (or dockerd) started after aiide: the next check finds it, no restart."""
+    import aiide_tui.ui.screens.main as main_screen
+
+    monkeypatch.setattr(main_screen, "RECHECK_S", 0.5)
+    model_server.default("*", status=503, error="starting")
+    (project / ".aiide.toml").write_text(model_server.config_toml("ollama"))
+    app = AiideApp(project, load_config(project), remember_theme=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        notice = pilot.app.screen.query_one("#chat").query_one("#chat-notice")
+        await wait_for(pilot, lambda: notice.display)
+        model_server.default("*")  # the server is up now
+        await wait_for(pilot, lambda: not notice.display, timeout=15)
+
+
 async def test_without_ollama_the_chat_names_its_model(project: Path, model_server):
     (project / ".aiide.toml").write_text(model_server.config_toml("openai"))
     app = AiideApp(project, load_config(project), remember_theme=False)

@@ -84,6 +84,10 @@ def _overlap(merged: Merged | None) -> str:
     return " (the changes touch different lines: merging keeps both)"
 
 
+RECHECK_S = 30.0
+"""How often the model server and the sandbox are checked again while one is missing."""
+
+
 class MainScreen(Screen[None]):
     """Files, editor, chat and review, laid out for the terminal's width."""
 
@@ -847,6 +851,8 @@ class MainScreen(Screen[None]):
             f"sandbox: {docker.summary}",
             state="ok" if docker.status == "ok" else "warn",
         )
+        if not connected or docker.status != "ok":  # Ollama or dockerd may start later
+            self.set_timer(RECHECK_S, self.check_environment)
 
     # -- files ----------------------------------------------------------------
 

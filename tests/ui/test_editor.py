@@ -584,3 +584,15 @@ async def test_lines_pasted_after_an_auto_indent_keep_their_shape() -> None:
         view.post_message(events.Paste("def a(self):\n    if x:\n        return 1\n"))
         await pilot.pause()
         assert view.text == "class A:\n    def a(self):\n        if x:\n            return 1\n"
+
+
+async def test_a_long_file_name_is_cut_in_the_middle_of_its_tab() -> None:
+    app = Host()
+    async with app.run_test(size=(90, 30)) as pilot:
+        long = "L" * 200 + ".txt"
+        app.editor.open_document(long, "x\n", mtime_ns=1)
+        app.editor.open_document("short.py", "y\n", mtime_ns=2)
+        await pilot.pause()
+        label = app.editor.tab_label(long)
+        assert len(label) == 32 and "…" in label and label.endswith("LL.txt")
+        assert app.editor.tab_label("short.py") == "short.py"

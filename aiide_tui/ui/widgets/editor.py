@@ -30,6 +30,7 @@ from textual.widgets import Static
 from textual.widgets.text_area import Selection
 
 from aiide_tui.ui.screens.goto_line import GotoLineScreen
+from aiide_tui.ui.terminal_output import visible
 from aiide_tui.ui.widgets.code_view import CodeView
 from aiide_tui.ui.widgets.find_bar import FindBar, next_match
 
@@ -37,6 +38,8 @@ __all__ = ["DIRTY_MARK", "Editor", "EditorTab"]
 
 DIRTY_MARK = "● "
 """Prefix of the tab label of a file with unsaved edits."""
+TAB_NAME_MAX = 32
+"""A longer file name is cut in the middle: a 200-character name hid every other tab."""
 
 EMPTY_HINT = "No file open.\n\nChoose a file in the Files panel and press Enter to open it."
 
@@ -538,6 +541,10 @@ class Editor(Widget):
         name = PurePosixPath(path).name
         if sum(PurePosixPath(other).name == name for other in self._views) > 1:
             name = f"{name} · {PurePosixPath(path).parent.name or '.'}"
+        if len(name) > TAB_NAME_MAX:  # the end (its extension) tells files apart more often
+            tail = TAB_NAME_MAX // 2
+            name = f"{name[: TAB_NAME_MAX - tail - 1]}…{name[-tail:]}"
+        name = visible(name)
         if self._views[path].dirty:
             return Content.assemble((DIRTY_MARK, "bold $text-warning"), name)
         return Content(name)

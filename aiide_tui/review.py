@@ -94,6 +94,8 @@ class FileDiff:
     status: FileStatus
     old_path: str | None
     hunks: tuple[Hunk, ...]
+    mode: str = ""
+    """How its execute bit changed ("now executable", "no longer executable"), or ""."""
 
     @property
     def added(self) -> int:
@@ -144,7 +146,17 @@ def _file_diff(patched: PatchedFile) -> FileDiff:
     else:
         status = "modified"
     hunks = tuple(_hunk(hunk) for hunk in patched)
-    return FileDiff(path=path, status=status, old_path=old_path, hunks=hunks)
+    modes = dict(_MODE_LINE.findall(str(patched.patch_info)))
+    mode = ""
+    if modes.get("old") and modes.get("new") and modes["old"] != modes["new"]:
+        executable = [int(modes[side], 8) & 0o111 != 0 for side in ("old", "new")]
+        mode = {(False, True): "now executable", (True, False): "no longer executable"}.get(
+            (executable[0], executable[1]), f"mode {modes['old']} → {modes['new']}"
+        )
+    return FileDiff(path=path, status=status, old_path=old_path, hunks=hunks, mode=mode)
+
+
+_MODE_LINE = re.compile(r"(?m)^(old|new) mode (\d+)$")
 
 
 def _hunk(raw: UnidiffHunk) -> Hunk:

@@ -127,7 +127,16 @@ def test_pure_rename_mode_change_and_new_binary(changed_repo: Path) -> None:
     assert files["moved.py"].hunks == ()
     assert files["fresh.txt"].status == "modified"
     assert files["fresh.txt"].hunks == ()
-    assert files["new.bin"].status == "binary"
+    assert files["fresh.txt"].mode == "now executable"
+    assert files["moved.py"].mode == "" and files["new.bin"].status == "binary"
+    (changed_repo / "fresh.txt").write_text("changed too\n")  # content and mode at once
+    (changed_repo / "fresh.txt").chmod(0o755)
+    git(changed_repo, "add", "-A")
+    git(changed_repo, "commit", "-qm", "third")
+    (changed_repo / "fresh.txt").write_text("and again\n")
+    (changed_repo / "fresh.txt").chmod(0o644)
+    [fresh] = parse_diff(git(changed_repo, "diff"))
+    assert fresh.mode == "no longer executable" and len(fresh.hunks) == 1
 
 
 def test_quoted_unicode_and_space_paths(tmp_path: Path) -> None:

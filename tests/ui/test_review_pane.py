@@ -371,3 +371,16 @@ async def test_an_empty_new_file_says_so_not_mode_or_metadata(tmp_path: Path) ->
         await pilot.pause()
         texts = [str(s.render()) for s in pane.query(".-no-hunks").results(Static)]
         assert texts == ["A new, empty file."]
+
+
+async def test_a_files_title_says_when_its_execute_bit_changed(tmp_path: Path) -> None:
+    repo = tmp_path / "modes"
+    one_file_diff(repo, "run.sh", "echo a\n", "echo b\n")
+    (repo / "run.sh").chmod(0o755)
+    app = Host()
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.query_one(ReviewPane)
+        await pane.show_diff(git(repo, "diff"))
+        await pilot.pause()
+        [section] = pane.query(FileSection)
+        assert title_text(section).endswith("M run.sh  +1 -1  now executable")

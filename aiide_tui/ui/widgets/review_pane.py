@@ -118,6 +118,8 @@ def _file_title(file_diff: FileDiff) -> Content:
     if file_diff.hunks:
         parts += ["  ", (f"+{file_diff.added}", "$text-success"), " "]
         parts += [(f"-{file_diff.removed}", "$text-error")]
+    if file_diff.mode:
+        parts += ["  ", (file_diff.mode, "$text-warning")]
     return Content.assemble(*parts)
 
 
@@ -130,6 +132,8 @@ def _no_hunks_text(file_diff: FileDiff) -> str:
         return "A new, empty file."
     if file_diff.status == "deleted":
         return "An empty file, deleted."
+    if file_diff.mode:
+        return f"No line changes: {file_diff.mode}."
     return "No line changes (mode or metadata only)."
 
 

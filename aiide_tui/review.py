@@ -30,8 +30,9 @@ __all__ = [
 ]
 
 DiffLineKind = Literal["+", "-", " "]
-FileStatus = Literal["modified", "added", "untracked", "deleted", "renamed", "binary"]
-"""`untracked`: a file git does not track yet, shown as added (the working tree's review)."""
+FileStatus = Literal["modified", "added", "untracked", "conflict", "deleted", "renamed", "binary"]
+"""`untracked`: a file git does not track yet, shown as added; `conflict`: a merge left it
+with conflict markers (both from git's status, for the working tree's review)."""
 
 _PREFIX = re.compile(r"^[abciow12]/")
 _ESCAPE = re.compile(rb"\\([0-7]{3}|.)")

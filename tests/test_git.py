@@ -268,3 +268,16 @@ def test_outside_git_the_listing_honours_gitignore_as_git_would(
         capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
     assert project_files(plain) == sorted(listed)
+
+
+def test_a_file_a_merge_left_in_conflict_is_a_conflict(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "other")
+    write(repo, {"edit.py": "one\nTWO on other\n"})
+    git(repo, "commit", "-qam", "other")
+    git(repo, "checkout", "-q", "main")
+    write(repo, {"edit.py": "one\nTWO on main\n", "keep.py": "kept\n"})
+    git(repo, "commit", "-qam", "main")
+    done = subprocess.run(["git", "merge", "-q", "other"], cwd=repo, capture_output=True)
+    assert done.returncode != 0  # the conflict
+    status = GitRepo.open(repo).status()
+    assert status == {"edit.py": "conflict"}

@@ -100,7 +100,8 @@ class GitRepo:
         return out.decode().strip() if code == 0 else None
 
     def status(self) -> dict[str, str]:
-        """Changed paths -> "modified", "added", "deleted", "untracked" or "renamed"."""
+        """Changed paths -> "modified", "added", "deleted", "untracked", "renamed" or
+        "conflict" (a merge left it with conflict markers to resolve)."""
         out = self._run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
         fields = iter(out.split(b"\0"))
         changes: dict[str, str] = {}
@@ -218,12 +219,18 @@ class GitRepo:
         return code, out, err if isinstance(err, str) else os.fsdecode(err)
 
 
+UNMERGED = frozenset({"DD", "AU", "UD", "UA", "DU", "AA", "UU"})
+"""Porcelain codes of a path a merge left in conflict."""
+
+
 def _status_kind(code: str) -> str | None:
-    """Map a porcelain XY code to one of our five kinds."""
+    """Map a porcelain XY code to one of our kinds."""
     if code == "??":
         return "untracked"
     if code == "!!":
         return None
+    if code in UNMERGED:
+        return "conflict"
     if "R" in code:
         return "renamed"
     if "D" in code:

@@ -825,7 +825,10 @@ class MainScreen(Screen[None]):
             return
         if is_git:
             untracked = {path for path, state in status.items() if state == "untracked"}
-            self.review.show_diff(diff, not_shown=not_shown, untracked=untracked)
+            conflicts = {path for path, state in status.items() if state == "conflict"}
+            self.review.show_diff(
+                diff, not_shown=not_shown, untracked=untracked, conflicts=conflicts
+            )
         else:
             self.review.show_message("Not a git repository: nothing to review yet.")
 

@@ -24,6 +24,7 @@ STATUS_MARKS = {
     "untracked": ("U", "$success"),
     "deleted": ("D", "$error"),
     "renamed": ("R", "$warning"),
+    "conflict": ("C", "$error"),
 }
 
 
@@ -210,9 +211,10 @@ class FileTree(Tree[Entry]):
         status = self._status.get(entry.path)
         if status in STATUS_MARKS:
             mark, _ = STATUS_MARKS[status]
-            kind = {"added": "added", "untracked": "added", "deleted": "deleted"}.get(
-                status, "modified"
-            )
+            kind = {
+                "added": "added", "untracked": "added", "deleted": "deleted",
+                "conflict": "deleted",
+            }.get(status, "modified")  # fmt: skip
             label.stylize(self.get_component_rich_style(f"file-tree--status-{kind}"))
             return self._fit(node, label, f" {mark}", kind)
         return self._fit(node, label)

@@ -45,6 +45,7 @@ EXPANDED_LINES_MAX = 600
 
 _STATUS_TAGS = {
     "modified": "M", "added": "A", "untracked": "U", "deleted": "D", "renamed": "R", "binary": "B",
+    "conflict": "C",
 }  # fmt: skip
 """The file tree's letters."""
 
@@ -279,11 +280,13 @@ class ReviewPane(VerticalScroll, can_focus=True):
         source: str = "git",
         not_shown: Sequence[str] = (),
         untracked: Collection[str] = (),
+        conflicts: Collection[str] = (),
     ) -> AwaitComplete:
         """Show a unified diff; a malformed one is reported in the pane, never raised.
 
         `not_shown` names untracked files the diff has no room for: the subtitle
-        counts them. The new files named in `untracked` are marked U, as in the tree.
+        counts them. The new files named in `untracked` are marked U, and those in
+        `conflicts` (a merge left markers in them) C, as in the tree.
         """
         try:
             files = parse_diff(diff_text)
@@ -293,6 +296,7 @@ class ReviewPane(VerticalScroll, can_focus=True):
             replace(f, status="untracked") if f.status == "added" and f.path in untracked else f
             for f in files
         ]
+        files = [replace(f, status="conflict") if f.path in conflicts else f for f in files]
         self.not_shown = len(not_shown)
         return self.show_files(files, source=source)
 

@@ -247,8 +247,26 @@ def roles_check(statuses: list[RoleStatus]) -> Check:
     from aiide_tui.llm.health import summary
 
     status: Status = "ok" if all(item.ok for item in statuses) else "warn"
-    detail = "; ".join(item.line for item in statuses)
-    return Check("model roles", status, detail, summary=summary(statuses))
+    return Check("model roles", status, _roles_detail(statuses), summary=summary(statuses))
+
+
+def _roles_detail(statuses: list[RoleStatus]) -> str:
+    """One line per role, except that roles with the same trouble (one server down for
+    all four) share its explanation, said once after them."""
+    troubles: dict[str, list[str]] = {}
+    for item in statuses:
+        if not item.ok and item.state and item.line.endswith(f": {item.state}"):
+            troubles.setdefault(item.state, []).append(item.line[: -len(item.state) - 2])
+    parts: list[str] = []
+    said: set[str] = set()
+    for item in statuses:
+        shared = troubles.get(item.state, []) if not item.ok else []
+        if len(shared) < 2:
+            parts.append(item.line)
+        elif item.state not in said:  # the first of the group says it for all
+            said.add(item.state)
+            parts.append(f"{', '.join(shared)}: {item.state}")
+    return "; ".join(parts)
 
 
 def chat_check(statuses: list[RoleStatus]) -> Check:

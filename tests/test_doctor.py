@@ -298,3 +298,21 @@ async def test_no_ollama_warning_when_no_role_uses_it(tmp_path):
     (tmp_path / ".aiide.toml").write_text(tables)
     check = await check_model_server(load_config(tmp_path, env={}))
     assert check.status == "ok" and "no role uses Ollama" in check.detail
+
+
+def test_roles_with_the_same_trouble_share_one_explanation():
+    from aiide_tui.doctor import roles_check
+    from aiide_tui.llm.health import RoleStatus
+
+    down = "cannot reach the ollama server at http://h:9: start it with `ollama serve`"
+    statuses = [
+        RoleStatus(role, model, False, f"{role}: {model} (ollama at http://h:9): {down}", down)
+        for role, model in (("fim", "a"), ("chat", "b"), ("embed", "c"))
+    ]
+    statuses.append(RoleStatus("reasoning", "d", True, "reasoning: d (openai at x): ok", "ok"))
+    check = roles_check(statuses)
+    assert check.status == "warn" and check.detail.count(down) == 1
+    assert check.detail == (
+        "fim: a (ollama at http://h:9), chat: b (ollama at http://h:9),"
+        f" embed: c (ollama at http://h:9): {down}; reasoning: d (openai at x): ok"
+    )

@@ -30,6 +30,8 @@ class RoleStatus:
     line: str
     """e.g. `fim: qwen2.5-coder:7b (llama-server openai at http://gpu:8012/v1), draft
     qwen2.5-coder:0.5b: ok`."""
+    state: str = ""
+    """What follows the last colon of `line` ("ok", or what is wrong)."""
 
 
 async def role_statuses(config: Config) -> list[RoleStatus]:
@@ -55,19 +57,20 @@ async def _status(role: Role, draft: Role | None) -> RoleStatus:
     try:
         provider = provider_for_role(role)
     except AiideError as error:
-        return RoleStatus(role.name, role.model, False, f"{role.name}: {served}: {error.message}")
+        line = f"{role.name}: {served}: {error.message}"
+        return RoleStatus(role.name, role.model, False, line, error.message)
     try:
         health = await asyncio.wait_for(provider.health(), HEALTH_TIMEOUT_S)
     except TimeoutError:
         detail = f"no answer within {HEALTH_TIMEOUT_S:g} s"
-        return RoleStatus(role.name, role.model, False, f"{role.name}: {served}: {detail}")
+        return RoleStatus(role.name, role.model, False, f"{role.name}: {served}: {detail}", detail)
     finally:
         await provider.aclose()
     ok = health.reachable and health.model_available
     state = "ok" if ok else health.detail
     if ok and role.provider == "local":
         state = f"ok, {health.detail}"
-    return RoleStatus(role.name, role.model, ok, f"{role.name}: {served}: {state}")
+    return RoleStatus(role.name, role.model, ok, f"{role.name}: {served}: {state}", state)
 
 
 def summary(statuses: list[RoleStatus]) -> str:

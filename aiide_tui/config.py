@@ -475,7 +475,9 @@ class _Collected:
         """Add a nested {section: {key: value}} table; `where` places a key path."""
         for section, table in data.items():
             if section != "keys" and section not in SECTIONS:
-                self.warnings.append(f"{where((section,))}: unknown section [{section}]")
+                matches = get_close_matches(section, [*SECTIONS, "keys"], n=1)
+                hint = f"; did you mean [{matches[0]}]?" if matches else ""
+                self.warnings.append(f"{where((section,))}: unknown section [{section}]{hint}")
             elif not isinstance(table, Mapping):
                 self.errors.append(f"{where((section,))}: {section}: expected a table [{section}]")
             else:
@@ -497,6 +499,21 @@ class _Collected:
                 for problem in unknown_role_keys(value):
                     self.warnings.append(f"{where}: models.{key}: {problem}")
             self.entries.append(_Entry(section, key, value, where))
+
+
+def _in_file_order(warnings: list[str]) -> list[str]:
+    """`path:line: ...` warnings in each file's line order (a nested table's came before a
+    later section's), the files in the order they were read."""
+    places = [re.match(r"(.*?):(\d+): ", warning) for warning in warnings]
+    files = list(dict.fromkeys(place.group(1) for place in places if place))
+
+    def order(index: int) -> tuple[int, int, int]:
+        place = places[index]
+        if place is None:
+            return (len(files), 0, index)
+        return (files.index(place.group(1)), int(place.group(2)), index)
+
+    return [warnings[index] for index in sorted(range(len(warnings)), key=order)]
 
 
 def _setting_names(section: str) -> list[str]:
@@ -770,7 +787,10 @@ def _build(collected: _Collected, project_root: Path | None) -> Config:
     if errors:
         raise ConfigError("\n".join(errors))
     sections = {name: SECTIONS[name](**values[name]) for name in SECTIONS}
-    warnings = [*collected.warnings, *_risky_values(sections["models"], sources, project_root)]
+    warnings = [
+        *_in_file_order(collected.warnings),
+        *_risky_values(sections["models"], sources, project_root),
+    ]
     return Config(
         **sections,
         keys=MappingProxyType(keys),

@@ -302,6 +302,18 @@ def test_unknown_keys_are_warned_with_file_and_line(project, user_dir):
     )
 
 
+def test_warnings_follow_the_files_lines_and_a_misspelt_section_gets_a_suggestion(
+    project, user_dir
+):
+    path = write_project(project, '[models]\ncolour = 1\n[editr]\nx = 1\n[models.chat]\nmodle = "x"\n')
+    warnings = load_config(project, env=env_for(user_dir)).warnings
+    assert warnings == (
+        f"{path}:2: unknown setting models.colour",
+        f"{path}:3: unknown section [editr]; did you mean [editor]?",
+        f"{path}:5: models.chat: unknown key 'modle'; did you mean model?",
+    )  # a nested table's warning came before the later section's
+
+
 def test_line_numbers_of_dotted_quoted_and_inline_keys():
     text = (
         '# comment\nui.theme = "x"\n[editor]\n"tab_size" = 2\nnote = """\n'

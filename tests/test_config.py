@@ -305,7 +305,8 @@ def test_unknown_keys_are_warned_with_file_and_line(project, user_dir):
 def test_warnings_follow_the_files_lines_and_a_misspelt_section_gets_a_suggestion(
     project, user_dir
 ):
-    path = write_project(project, '[models]\ncolour = 1\n[editr]\nx = 1\n[models.chat]\nmodle = "x"\n')
+    text = '[models]\ncolour = 1\n[editr]\nx = 1\n[models.chat]\nmodle = "x"\n'
+    path = write_project(project, text)
     warnings = load_config(project, env=env_for(user_dir)).warnings
     assert warnings == (
         f"{path}:2: unknown setting models.colour",

@@ -198,3 +198,12 @@ def test_audit_shows_a_runs_escape_codes_as_pictures_at_a_terminal(tmp_path, mon
     assert "printf ...␤second line" in listed  # one line per run
     piped = run("audit", "show", str(run_id), "-C", str(tmp_path), env_extra=env)
     assert "x\x1b]2;OWNED\x07y" in piped.stdout  # into a pipe: the bytes as they were
+
+
+def test_search_with_the_embedder_down_says_what_answered(tmp_path):
+    (tmp_path / "a.py").write_text("def alpha():\n    return 1\n")
+    env = {"AIIDE_DATA_DIR": str(tmp_path / "data"), "OLLAMA_HOST": "http://127.0.0.1:9"}
+    searched = run("search", "--root", str(tmp_path), "alpha", env_extra=env)
+    assert searched.returncode == 0 and "a.py" in searched.stdout
+    assert "vectors off (" in searched.stderr and "full-text and graph answered" in searched.stderr
+    assert "fills them in the background" not in searched.stderr  # nothing can, while down

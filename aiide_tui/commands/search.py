@@ -30,7 +30,12 @@ def command(query: tuple[str, ...], k: int, as_json: bool, root: str | None) -> 
     if wanted and status["embedded"] < status["chunks"]:  # say what the ranking could not use
         click.echo(
             f"aiide search: vectors {index.vector_state}, {status['embedded']:,} of"
-            f" {status['chunks']:,} chunks embedded (the app fills them in the background)",
+            f" {status['chunks']:,} chunks embedded"
+            + (
+                " (the app fills them in the background)"
+                if index.vector_state.startswith("on")
+                else "; full-text and graph answered"
+            ),
             err=True,
         )
     if as_json:

@@ -98,7 +98,9 @@ def parse_one(root: str, rel: str, known_hash: str | None, limits: Limits) -> Fi
         return FileResult(rel, skip=f"unreadable ({error.strerror})")
     common = {"mtime_ns": info.st_mtime_ns, "size": info.st_size}
     reason = _reason_by_stat(info, limits)
-    if reason == SYMLINK and not _inside(root, os.path.realpath(path)):
+    if reason == SYMLINK and not os.path.exists(path):
+        reason = "symlink to nothing (its target is missing, or it loops)"
+    elif reason == SYMLINK and not _inside(root, os.path.realpath(path)):
         reason = "symlink to a place outside the project (not indexed)"
     if reason is not None:
         return FileResult(rel, skip=reason, **common)

@@ -16,6 +16,7 @@ from aiide_tui.keymap import DEFAULT_ACTIONS, resolve_bindings
 from aiide_tui.ui.screens.main import MainScreen
 from aiide_tui.ui.terminal_keys import read_alt_digits_as_alt_keys
 from aiide_tui.ui.terminal_output import guard_terminal_output
+from aiide_tui.ui.widgets.wrap_fast import lay_out_without_wrapping_fast
 
 MAX_NOTICES = 5
 """Notifications on screen at once; a newer one retires the oldest."""
@@ -42,6 +43,7 @@ class AiideApp(App[None]):
     ) -> None:
         read_alt_digits_as_alt_keys()
         guard_terminal_output()
+        lay_out_without_wrapping_fast()
         super().__init__()
         self.root = root.resolve()
         self.config = config

@@ -225,6 +225,8 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
         self._ghost: GhostText | None = None  # before TextArea's init, which sizes the view
         self._version = 0
         """Counts edits, so an answer to an older request is never shown."""
+        self._text: tuple[object, int, str] | None = None
+        """(document, version, its text): see `text`."""
         self._asked: tuple[int, tuple[int, int]] | None = None
         """(version, cursor) of the last request: an answer shows only if both still hold."""
         super().__init__(
@@ -262,6 +264,19 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
     def highlighting(self) -> bool:
         """Whether the document is highlighted (False for plain text and very large files)."""
         return self._highlight_query is not None
+
+    @property
+    def text(self) -> str:
+        """The whole text, joined once per edit: TextArea asks for it on every line it draws
+        (to know whether to show its placeholder), a 30 MB join per line in a big file."""
+        cached = self._text
+        if cached is None or cached[0] is not self.document or cached[1] != self._version:
+            cached = self._text = (self.document, self._version, self.document.text)
+        return cached[2]
+
+    @text.setter
+    def text(self, value: str) -> None:
+        TextArea.text.fset(self, value)  # type: ignore[attr-defined]
 
     def _set_document(self, text: str, language: str | None) -> None:
         super()._set_document(text, language)
@@ -481,11 +496,13 @@ class CodeView(OrderedTextArea, inherit_bindings=False):
         self.dismiss_ghost()
         self._version += 1
         super().undo()
+        self._version += 1  # the text read while undoing is not the text now
 
     def redo(self) -> None:
         self.dismiss_ghost()
         self._version += 1
         super().redo()
+        self._version += 1
 
     def _replace_via_keyboard(self, insert: str, start: Any, end: Any) -> EditResult | None:
         result = super()._replace_via_keyboard(insert, start, end)

@@ -34,5 +34,10 @@ async def with_open_file(pilot) -> None:
 
 
 @pytest.mark.parametrize("size", [(160, 48), (120, 40), (80, 24)], ids=["wide", "medium", "narrow"])
-def test_layout_snapshot(snap_compare, project: Path, size: tuple[int, int]):
+def test_layout_snapshot(
+    snap_compare, project: Path, size: tuple[int, int], tmp_path: Path, monkeypatch
+):
+    # The chat names the config file: the same one in every run (the test's own, under HOME)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AIIDE_CONFIG_DIR", str(tmp_path / ".config" / "aiide"))
     assert snap_compare(snapshot_app(project), terminal_size=size, run_before=with_open_file)

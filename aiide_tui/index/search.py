@@ -78,17 +78,20 @@ class Searcher:
         if not terms:
             return []
         db = self.store.read()
+        tests_too = any(term.startswith("test") for term in terms)
         ranked: dict[str, dict[int, int]] = {}
         bm25 = self._bm25(db, terms)
         if "bm25" in signals:
             ranked["bm25"] = _ranks(bm25)
         if "symbol" in signals:
             ranked["symbol"] = _ranks(self._symbols(db, query))
-        if "graph" in signals:
-            ranked["graph"] = self._graph(db, bm25[:GRAPH_SEEDS], set(bm25))
+        if "graph" in signals:  # not around tests, unless asked: their neighbours are asserts
+            tests = set() if tests_too else set(_in_tests(db, bm25))
+            seeds = [chunk for chunk in bm25 if chunk not in tests][:GRAPH_SEEDS]
+            ranked["graph"] = self._graph(db, seeds, set(bm25))
         if "vector" in signals and self.vectors is not None:
             ranked["vector"] = _ranks(self._vector(db, query))
-        return self._fuse(db, ranked, k, tests_too=any(t.startswith("test") for t in terms))
+        return self._fuse(db, ranked, k, tests_too=tests_too)
 
     def _bm25(self, db, terms: list[str]) -> list[int]:
         rows = db.execute(
@@ -105,7 +108,8 @@ class Searcher:
         spelled = {
             word for word in _WORD.findall(query) if len(word) > 2 and word.lower() not in STOPWORDS
         }
-        terms = [term for term in query_terms(query) if not term.isdigit()][:MAX_JOINED_TERMS]
+        words = [word.lower() for word in _WORD.findall(query)]
+        terms = [w for w in dict.fromkeys(words) if w not in STOPWORDS][:MAX_JOINED_TERMS]
         if len(terms) > 2:  # a question: a lone common word ("copy", "time") is no name
             spelled = {word for word in spelled if _looks_like_identifier(word)}
         names = dict.fromkeys(spelled, 1)

@@ -281,3 +281,17 @@ def test_a_file_a_merge_left_in_conflict_is_a_conflict(repo: Path) -> None:
     assert done.returncode != 0  # the conflict
     status = GitRepo.open(repo).status()
     assert status == {"edit.py": "conflict"}
+
+
+def test_a_utf16_file_is_diffed_as_the_text_the_editor_shows(repo: Path) -> None:
+    path = repo / "notes.txt"
+    path.write_bytes("\ufeffone\r\ntwo\r\n".encode("utf-16-le"))
+    git(repo, "add", "notes.txt")
+    git(repo, "commit", "-qm", "utf-16")
+    path.write_bytes("\ufeffone\r\nTWO\r\n".encode("utf-16-le"))
+    assert "Binary files" in git(repo, "diff")  # git's own view
+    diff = GitRepo.open(repo).diff().text
+    [patched] = PatchSet(diff)
+    assert patched.path == "notes.txt" and not patched.is_binary_file
+    changed = [line.value for line in patched[0] if line.is_added or line.is_removed]
+    assert changed == ["two\r\n", "TWO\r\n"]  # the lines as text, with their own CRLF

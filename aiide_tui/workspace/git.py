@@ -9,7 +9,9 @@ subdirectory of the repository.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import stat
 import tempfile
 from dataclasses import dataclass
@@ -167,6 +169,8 @@ class GitRepo:
         if self._prefix:
             args.append("--relative")
         tracked = decode_diff(self._run(*args, os.fsdecode(base), "--", "."))
+        if "\nBinary files " in tracked or tracked.startswith("Binary files "):
+            tracked = self._as_text_where_we_read_text(tracked, os.fsdecode(base))
         untracked = self._run("ls-files", "-z", "--others", "--exclude-standard").split(b"\0")
         parts = [tracked]
         not_shown: list[str] = []
@@ -181,6 +185,24 @@ class GitRepo:
             left -= len(part)
             parts.append(part)
         return WorkingTreeDiff("".join(parts), tuple(not_shown))
+
+    def _as_text_where_we_read_text(self, diff: str, base: str) -> str:
+        """Files git calls binary that the editor reads as text (UTF-16 with a BOM: git sees
+        its zero bytes) diffed as text, as the editor shows them."""
+        parts = re.split(r"(?m)^(?=diff --git )", diff)
+        for index, part in enumerate(parts):
+            found = _BINARY_CHANGE.search(part)
+            if found is None:
+                continue
+            rel = found.group(1)
+            try:
+                old, _ = decode_bytes(self._run("show", f"{base}:./{rel}"), rel)
+                new, _ = decode_bytes((self.root / rel).read_bytes(), rel)
+            except (GitError, OSError, WorkspaceError):
+                continue
+            head = part[: part.index("Binary files ")]
+            parts[index] = head + _text_diff(rel, old, new)
+        return "".join(parts)
 
     def _from_top(self, path: str) -> str | None:
         """A repository-relative path made root-relative (None when outside the root)."""
@@ -259,6 +281,20 @@ def _decode_part(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     return data.decode("utf-8", "replace")
+
+
+_BINARY_CHANGE = re.compile(r"(?m)^Binary files a/(.+) and b/\1 differ$")
+
+
+def _text_diff(rel: str, old: str, new: str) -> str:
+    """The `---`/`+++` lines and hunks of a text change (git's form, no-newline marks too)."""
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{rel}", f"b/{rel}"
+    )
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
 
 
 def _new_file_diff(root: Path, rel: str) -> str:

@@ -121,6 +121,24 @@ async def test_mixed_line_endings_are_said_once_and_a_reload_stays_clean(project
     assert (project / "notes.txt").read_bytes() == b"one\r\ntwo\r\nthree\r\nfour"
 
 
+async def test_a_file_rewritten_unchanged_asks_nothing_of_a_tab_with_edits(project: Path):
+    """`git checkout` away and back rewrites the file as the tab read it: nothing to merge."""
+    import os
+
+    async with make_app(project).run_test(size=(160, 48)) as pilot:
+        await ready(pilot)
+        await open_file(pilot, "web/format.js")
+        await pilot.press(*"mine ")
+        original = (project / "web/format.js").read_text()
+        before = os.stat(project / "web/format.js").st_mtime_ns
+        (project / "web/format.js").write_text(original)  # same text, a new mtime
+        await wait_for(pilot, lambda: editor(pilot).mtime_ns("web/format.js") != before)
+        await pilot.pause(0.3)
+        assert not isinstance(pilot.app.screen, ConfirmScreen)
+        assert editor(pilot).text("web/format.js") == "mine " + original  # edits kept,
+        assert editor(pilot).is_dirty("web/format.js")  # and still unsaved
+
+
 @pytest.mark.parametrize(("choice", "keeps_mine"), [("r", False), ("k", True)])
 async def test_dirty_tab_asks_reload_or_keep(project: Path, choice: str, keeps_mine: bool):
     async with make_app(project).run_test(size=(160, 48)) as pilot:

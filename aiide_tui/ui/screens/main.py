@@ -1095,6 +1095,10 @@ class MainScreen(Screen[None]):
         if document.text == self.editor.text(path):
             self.editor.mark_saved(path, document.text, document.mtime_ns)
             return
+        view = self.editor.document(path)
+        if view is not None and document.text == view.saved_text:  # rewritten unchanged (a
+            self.editor.mark_saved(path, document.text, document.mtime_ns)  # checkout back):
+            return  # nothing to merge; the edits stay unsaved
         if self.editor.is_dirty(path):
             merged = self._merged(path, document)
             merge = "Merge (mark conflicts)" if merged and merged.conflicts else "Merge (keep both)"

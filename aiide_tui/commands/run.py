@@ -172,7 +172,11 @@ def _should_apply(apply: bool | None) -> bool:
         return apply
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         return False
-    return click.confirm("Apply these changes to the project?", default=False, err=True)
+    try:
+        return click.confirm("Apply these changes to the project?", default=False, err=True)
+    except click.Abort:  # Ctrl-C or Ctrl-D at the question: a no (they wait in the run log)
+        click.echo("", err=True)
+        return False
 
 
 def apply_run(

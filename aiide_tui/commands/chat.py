@@ -100,7 +100,7 @@ async def _turn(client, console, text: str, *, ask, apply_all: bool, notes=None)
         loop.remove_signal_handler(signal.SIGINT)
     console.print()
     if "command" in result:
-        console.print(_markdown(result["command"]))
+        console.print(_markdown(_for(console, result["command"])))
         return
     if result.get("truncated"):
         notes.print("[yellow]The context was truncated by the model server.[/]")
@@ -120,16 +120,25 @@ class _Printer:
 
     def event(self, event: dict[str, Any]) -> None:
         kind, out = event["kind"], self.console
+        text = _for(out, event.get("text", ""))
         if kind == "text":
-            out.print(event["text"], end="", markup=False)
+            out.print(text, end="", markup=False)
         elif kind == "think":
-            out.print(event["text"], end="", markup=False, style="dim italic")
+            out.print(text, end="", markup=False, style="dim italic")
         elif kind == "block":  # highlighted on a terminal; in a pipe, the text as it came
-            out.print(_block(event["text"]) if out.is_terminal else event["text"], markup=False)
+            out.print(_block(text) if out.is_terminal else text, markup=False)
         elif kind == "notice":
             self.notes.print(f"\n[yellow]{event['text']}[/]")
         elif kind == "context":
             self.notes.print(f"[dim]{event['context']['summary']}[/]")
+
+
+def _for(console, text: str) -> str:
+    """A model's or a command's text, safe for `console`: at a terminal, its control
+    characters drawn as pictures (`␛]52;...` would write the clipboard); in a pipe, as is."""
+    from aiide_tui.ui.terminal_output import visible
+
+    return visible(text) if console.is_terminal else text
 
 
 def _block(raw: str):
@@ -173,7 +182,7 @@ async def _decide(client, console, proposal: dict, *, ask, apply_all: bool, note
         _written(console, reply["written"])
         return
     if ask is None:
-        console.print(proposal["diff"], markup=False, highlight=False, end="")
+        console.print(_for(console, proposal["diff"]), markup=False, highlight=False, end="")
         (notes or console).print(f"[dim]Proposal #{pid} not applied (use --apply to apply it).[/]")
         return
     diff = proposal["diff"]
@@ -206,7 +215,7 @@ async def _confirm_hunk(client, console, pid: int, diff: str, path: str, index: 
         "Apply this hunk? [y]es [n]o " + ("[e]dit " if editable else "") + "[a]ll [q]uit (Enter) "
     )
     while True:
-        console.print(hunk_text(diff, path, index))
+        console.print(hunk_text(_for(console, diff), path, index))
         answer = await ask(question, "ynaq" + ("e" if editable else ""))
         if answer != "e":
             return answer, diff

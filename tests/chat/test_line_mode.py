@@ -159,3 +159,25 @@ def test_tmux_ask_and_accept_one_hunk(project, model_server, tmp_path):
         assert alive.returncode == 0, "an error must not end the chat"
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_tmux_a_models_escape_codes_are_shown_not_obeyed(project, model_server, tmp_path):
+    """An answer (a repository can talk a model into anything) that retitles the terminal."""
+    require_command("tmux", "install it with `apt-get install tmux` (make test does)")
+    _configure(project)
+    model_server.script(CHAT, text="Sure \x1b]2;MODEL-INJECT\x07 done.")
+    session = f"aiide-chat-esc-{os.getpid()}"
+    env = _env(model_server)
+    exports = " ".join(
+        f"{k}={env[k]}" for k in ("OLLAMA_HOST", "AIIDE_CONFIG_DIR", "AIIDE_DATA_DIR")
+    )
+    command = f"env {exports} {sys.executable} -m aiide_tui chat -C {project}"
+    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(project), command)
+    try:
+        _wait_pane(session, "Ctrl-D quits")
+        _tmux("send-keys", "-t", session, "hello", "Enter")
+        _wait_pane(session, "␛]2;MODEL-INJECT␇ done.")
+        title = _tmux("display", "-p", "-t", session, "#{pane_title}")
+        assert "INJECT" not in title
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

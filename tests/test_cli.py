@@ -156,14 +156,14 @@ def test_run_with_bad_settings_fails_as_a_settings_error_not_as_the_sandbox(tmp_
     assert "AIIDE_SANDBOX__TIMEOUT_S" in result.stderr and "Traceback" not in result.stderr
 
 
-def _at_a_terminal(args: list[str], env: dict) -> str:
+def _at_a_terminal(args: list[str], env: dict, *, cwd: Path | None = None) -> str:
     """What `aiide ARGS` prints when its output is a terminal (a pseudo-terminal here)."""
     import os
     import pty
 
     leader, follower = pty.openpty()
     process = subprocess.Popen(
-        [*AIIDE, *args], stdout=follower, stderr=follower, env={**os.environ, **env}
+        [*AIIDE, *args], stdout=follower, stderr=follower, env={**os.environ, **env}, cwd=cwd
     )
     os.close(follower)
     chunks = []

@@ -109,10 +109,18 @@ async def _run(root, config, argv, image, timeout, network, ended):  # type: ign
     assert task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
 
+    from aiide_tui.ui.terminal_output import TerminalFilter
+
+    filters = {  # at a terminal, escape codes other than colour never pass
+        name: TerminalFilter() if stream.isatty() else None
+        for name, stream in (("stdout", sys.stdout), ("stderr", sys.stderr))
+    }
+
     def echo(chunk) -> None:  # type: ignore[no-untyped-def]
         stream = sys.stdout if chunk.stream == "stdout" else sys.stderr
-        try:
-            stream.buffer.write(chunk.data)  # bytes as the command wrote them
+        terminal = filters.get(chunk.stream)
+        try:  # bytes as the command wrote them (into a pipe or file)
+            stream.buffer.write(terminal.feed(chunk.data) if terminal else chunk.data)
             stream.flush()
         except BrokenPipeError:  # stop the run, and write nothing more there
             os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())

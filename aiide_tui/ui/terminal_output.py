@@ -61,3 +61,53 @@ def guard_terminal_output() -> None:
 
     guarded_render.guarded = True  # type: ignore[attr-defined]
     Strip.render = guarded_render  # type: ignore[method-assign]
+
+
+class TerminalFilter:
+    """A sandboxed program's output bytes, made safe for a terminal as they stream.
+
+    Kept: text, newlines, tabs, carriage returns and backspaces (progress bars), and
+    colour (SGR: `ESC [ ... m`). Dropped: every other escape sequence, whole (string
+    sequences such as OSC `ESC ] ... BEL` retitle the terminal or write the clipboard,
+    cursor moves can draw over what was printed), and other control bytes. A sequence
+    split between two chunks is handled: the filter keeps its state between calls.
+    """
+
+    _TEXT, _ESC, _CSI, _STRING, _STRING_ESC = range(5)
+
+    def __init__(self) -> None:
+        self._state = self._TEXT
+        self._sequence = bytearray()
+
+    def feed(self, data: bytes) -> bytes:
+        out = bytearray()
+        for byte in data:
+            state = self._state
+            if state == self._TEXT:
+                if byte == 0x1B:
+                    self._state = self._ESC
+                elif (byte >= 0x20 and byte != 0x7F) or byte in (0x09, 0x0A, 0x0D, 0x08):
+                    out.append(byte)
+            elif state == self._ESC:
+                if byte == ord("["):
+                    self._state, self._sequence = self._CSI, bytearray(b"\x1b[")
+                elif byte in b"]PX^_":  # OSC, DCS, SOS, PM, APC: up to BEL or ESC \
+                    self._state = self._STRING
+                else:  # a two-byte escape (ESC c resets the terminal): dropped
+                    self._state = self._TEXT
+            elif state == self._CSI:
+                self._sequence.append(byte)
+                if 0x40 <= byte <= 0x7E:  # the final byte
+                    if byte == ord("m"):
+                        out += self._sequence
+                    self._state = self._TEXT
+                elif len(self._sequence) > 64:  # not a sequence any terminal sends
+                    self._state = self._TEXT
+            elif state == self._STRING:
+                if byte == 0x07:
+                    self._state = self._TEXT
+                elif byte == 0x1B:
+                    self._state = self._STRING_ESC
+            else:  # _STRING_ESC: ESC \ ends the string; anything else goes on with it
+                self._state = self._TEXT if byte == ord("\\") else self._STRING
+        return bytes(out)

@@ -235,3 +235,15 @@ def test_a_protected_file_a_run_wrote_waits_for_confirmation(project: Path):
     assert (project / ".env.production").read_text() == "KEY=1\n"
     again = aiide("audit", "apply", "1", "--confirm", cwd=project)
     assert again.returncode == 1 and "no changes waiting" in again.stderr
+
+
+def test_aiide_run_at_a_terminal_keeps_colour_and_drops_other_escape_codes(project: Path):
+    """Byte for byte into a pipe; at a terminal, a run cannot retitle it or write the
+    clipboard (OSC), only colour its text."""
+    from tests.test_cli import _at_a_terminal
+
+    script = r"printf 'a\033[31mred\033[0m \033]2;RUN-INJECT\007 b\n'"
+    shown = _at_a_terminal(["run", "--", "sh", "-c", script], {}, cwd=project)
+    assert "a\x1b[31mred\x1b[0m  b" in shown and "RUN-INJECT" not in shown
+    piped = aiide("run", "--", "sh", "-c", script, cwd=project)
+    assert "\x1b]2;RUN-INJECT\x07" in piped.stdout

@@ -52,3 +52,20 @@ async def test_the_screen_holds_no_control_codes_from_files_or_their_names(proje
         rows = [tree.render_line(y).text for y in range(tree.size.height)]
         assert any("[b]bold.txt" in row for row in rows)
         assert any("name␛]2;INJECTED␇.txt" in row for row in rows)  # ...as pictures
+
+
+def test_run_output_keeps_colour_and_drops_other_escapes_even_split_between_chunks():
+    from aiide_tui.ui.terminal_output import TerminalFilter
+
+    stream = (
+        b"ok \x1b[31mred\x1b[0m \x1b]2;TITLE\x07 mid \x1b]52;c;Zm9v\x1b\\ end"
+        b"\x1b[2K\x1b[1A\rbar\x07\n"
+    )
+    whole = TerminalFilter().feed(stream)
+    assert whole == b"ok \x1b[31mred\x1b[0m  mid  end\rbar\n"
+    for size in (1, 2, 3, 7):  # however the stream is cut, the same bytes come out
+        chunked = TerminalFilter()
+        parts = [stream[i : i + size] for i in range(0, len(stream), size)]
+        assert b"".join(chunked.feed(part) for part in parts) == whole
+    text = "tabs\tand ünïcödé stay\n".encode()
+    assert TerminalFilter().feed(text) == text

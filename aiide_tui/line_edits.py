@@ -186,7 +186,7 @@ def paste_indented(text: str, indent: str, unit: str) -> str:
     The block's own depth is its first line's; a first line copied without its indentation
     (selected from its first word) is as deep as the least indented line after it, or one
     level (`unit`) shallower when it opens a block (`if x:`, `{`)."""
-    lines = text.split("\n")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # terminals paste CR
     if len(lines) < 2 or indent.strip():
         return text
     width = len(unit.expandtabs(4)) or 4

@@ -167,6 +167,8 @@ MOVED = "def a(self):\n        if x:\n            return 1\n        return 2\n"
         ("x = 1\n    y = 2", "        ", "    ", "x = 1\n        y = 2"),
         # the first line's own indentation is replaced, not added to
         ("    def a():\n        pass", "    ", "    ", "def a():\n        pass"),
+        # a terminal's paste ends its lines with CR (tmux, xterm, VTE, iTerm2)
+        (BODY.replace("\n", "\r"), "    ", "    ", MOVED),
         # blank lines stay blank (no trailing spaces); tabs stay tabs
         ("if x:\n\n\treturn 1", "\t", "\t", "if x:\n\n\t\treturn 1"),
         # after code on the line, or a single line: as it is

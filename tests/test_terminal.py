@@ -176,6 +176,36 @@ def test_escape_codes_in_files_and_names_never_reach_the_terminal(
         term.close()
 
 
+def test_a_paste_from_the_terminal_keeps_its_shape_after_an_auto_indent(
+    project: Path, isolated_user_dirs: Path
+):
+    """tmux, xterm and iTerm2 paste with CR line ends, in bracketed-paste brackets."""
+    (project / "shapes.py").write_text("")
+    term = launch(project, 160, 48, isolated_user_dirs)
+    try:
+        term.wait_for(lambda s: "shapes.py" in s)
+        term.send("M-p")
+        term.type("shapes.py")
+        time.sleep(0.5)
+        term.send("Enter")
+        term.wait_for(lambda s: "shapes.py" in s and "─ Editor" in s)
+        time.sleep(0.5)
+        term.type("class A:")
+        term.send("Enter")
+        time.sleep(0.3)
+        term.tmux("set-buffer", "-b", "p", "def m(self, x):\n    if x:\n        return 1\n")
+        term.tmux("paste-buffer", "-p", "-b", "p", "-t", "t")
+        time.sleep(0.5)
+        term.send("C-s")
+        term.wait_for(lambda s: "Saved shapes.py" in s)
+        term.quit()
+    finally:
+        term.close()
+    assert (project / "shapes.py").read_text() == (
+        "class A:\n    def m(self, x):\n        if x:\n            return 1\n"
+    )
+
+
 def test_find_in_files_from_the_editor_with_alt_g(project: Path, isolated_user_dirs: Path):
     """ESC g is alt+g: it opens find in files instead of typing "g" in the editor."""
     with readme_in_the_editor(project, isolated_user_dirs) as term:

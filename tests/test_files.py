@@ -59,6 +59,9 @@ def test_uniform_newlines_take_the_most_common_ending() -> None:
     assert uniform_newlines("a\r\nb\nc\n", "\n") == ("a\nb\nc\n", "\n", 1)
     assert uniform_newlines("a\nb\n", "\r\n") == ("a\nb\n", "\r\n", 0)  # as read: CRLF
     assert uniform_newlines("a\nb\n", "\n") == ("a\nb\n", "\n", 0)
+    assert uniform_newlines("a\rb\rc\n", "\n") == ("a\nb\nc\n", "\r", 1)  # an old Mac's CR
+    assert uniform_newlines("x\ry\r", "\n") == ("x\ry\r", "\n", 0)  # CR alone: as read
+    assert encode_text("a\nb\n", newline="\r") == b"a\rb\r"
 
 
 def test_utf8_bom_roundtrip(tmp_path: Path) -> None:
@@ -192,7 +195,7 @@ def test_unencodable_text_is_a_workspace_error() -> None:
     with pytest.raises(WorkspaceError, match="Unknown encoding"):
         encode_text("x", "no-such-codec", "\n")
     with pytest.raises(WorkspaceError, match="line ending"):
-        encode_text("x", "utf-8", "\r")
+        encode_text("x", "utf-8", "\n\r")
 
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))

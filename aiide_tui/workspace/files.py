@@ -26,7 +26,7 @@ from aiide_tui.errors import (
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 SNIFF_BYTES = 8192
 
-NEWLINES = ("\n", "\r\n")
+NEWLINES = ("\n", "\r\n", "\r")
 LEGACY_ENCODINGS = ("cp1252", "latin-1")
 """What text that is not UTF-8 is read as, first that decodes (vim's last resort is latin-1
 too). Both map each byte to one character and back, so an untouched save is byte-identical."""
@@ -71,23 +71,28 @@ def read_text(path: Path, *, max_bytes: int | None = DEFAULT_MAX_BYTES) -> FileC
 
 
 def uniform_newlines(text: str, newline: str) -> tuple[str, str, int]:
-    """Text with mixed line endings as an editor can hold it: every line ending "\\n", to be
-    saved with the most common ending. Returns (text, newline, lines whose ending a save
-    changes: 0 when they were not mixed). A text area keeps one ending for the whole file, so
-    the tab read as "unsaved" after any reload, and a save converted lines silently."""
-    crlf = text.count("\r\n")
-    if not crlf or newline == "\r\n":
+    """Text with mixed line endings (CRLF, LF, an old Mac's CR) as an editor can hold it:
+    every line ending "\\n", to be saved with the most common ending. Returns (text, newline,
+    lines whose ending a save changes: 0 when they were not mixed). A text area keeps one
+    ending for the whole file, so the tab read as "unsaved" after any reload, and a save
+    converted lines silently."""
+    if newline == "\r\n":  # read as CRLF throughout: already one kind
         return text, newline, 0
-    lf = text.count("\n") - crlf
-    return text.replace("\r\n", "\n"), "\r\n" if crlf >= lf else "\n", min(crlf, lf)
+    crlf = text.count("\r\n")
+    counts = {"\r\n": crlf, "\n": text.count("\n") - crlf, "\r": text.count("\r") - crlf}
+    if sum(1 for count in counts.values() if count) < 2:
+        return text, newline, 0
+    most = max(counts, key=counts.__getitem__)
+    uniform = text.replace("\r\n", "\n").replace("\r", "\n")
+    return uniform, most, sum(counts.values()) - counts[most]
 
 
 def encode_text(text: str, encoding: str = "utf-8", newline: str = "\n") -> bytes:
     """The bytes to save for `text` (which uses "\\n" line endings) in a file's own form."""
     if newline not in NEWLINES:
         raise WorkspaceError(f"Unsupported line ending {newline!r}")
-    if newline == "\r\n":
-        text = text.replace("\n", "\r\n")
+    if newline != "\n":
+        text = text.replace("\n", newline)
     try:
         codec = codecs.lookup(encoding).name
     except LookupError:

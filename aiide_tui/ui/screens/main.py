@@ -926,7 +926,7 @@ class MainScreen(Screen[None]):
             return
         self._show_document(document)
         if mixed:
-            ending = "CRLF" if document.newline == "\r\n" else "LF"
+            ending = {"\r\n": "CRLF", "\r": "CR"}.get(document.newline, "LF")
             self.notify(
                 f"{path} mixes line endings: saving ends every line with {ending}, as most"
                 f" are ({mixed} line{'s' * (mixed != 1)} will change).",

@@ -189,7 +189,8 @@ def test_audit_shows_a_runs_escape_codes_as_pictures_at_a_terminal(tmp_path, mon
         argv=["sh", "-c", "printf ...\nsecond line"], requester="user", backend="docker",
         image="python", limits={},
     )  # fmt: skip
-    store.finish(run_id, status="done", exit_code=0, stdout="x\x1b]2;OWNED\x07y\n", diff="")
+    out = "x\x1b]2;OWNED\x07y\n\x1b[2J\x1b[31mRED\n"
+    store.finish(run_id, status="done", exit_code=0, stdout=out, diff="")
     store.close()
     env = {"AIIDE_DATA_DIR": str(tmp_path / "data")}
     shown = _at_a_terminal(["audit", "show", str(run_id), "-C", str(tmp_path)], env)
@@ -197,7 +198,7 @@ def test_audit_shows_a_runs_escape_codes_as_pictures_at_a_terminal(tmp_path, mon
     listed = _at_a_terminal(["audit", "-C", str(tmp_path)], env)
     assert "printf ...␤second line" in listed  # one line per run
     piped = run("audit", "show", str(run_id), "-C", str(tmp_path), env_extra=env)
-    assert "x\x1b]2;OWNED\x07y" in piped.stdout  # into a pipe: the bytes as they were
+    assert out in piped.stdout  # into a pipe: the bytes as they were, colour codes too
 
 
 def test_search_with_the_embedder_down_says_what_answered(tmp_path):

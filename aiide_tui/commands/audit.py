@@ -55,7 +55,9 @@ def command(
             records, waiting = store.list(limit), store.waiting_runs()
             for record in records:
                 changes = f"  (changes wait: aiide audit apply {record.id})"
-                click.echo(_for_terminal(_line(record) + changes * (record.id in waiting)))
+                click.echo(
+                    _for_terminal(_line(record) + changes * (record.id in waiting)), color=True
+                )
             if not records:
                 click.echo("No sandboxed runs in this project yet (`aiide run -- CMD`).", err=True)
     finally:
@@ -116,11 +118,11 @@ def _show(record) -> None:  # type: ignore[no-untyped-def]
     if record.error:
         fields.append(("error", record.error))
     for name, value in fields:
-        click.echo(_for_terminal(f"{name + ':':<14}{value}"))
+        click.echo(_for_terminal(f"{name + ':':<14}{value}"), color=True)
     for title, text in (
         ("stdout", record.stdout),
         ("stderr", record.stderr),
         ("diff", record.diff),
     ):
         click.echo(f"--- {title} ---")
-        click.echo(_for_terminal(text), nl=not text.endswith("\n"))
+        click.echo(_for_terminal(text), nl=not text.endswith("\n"), color=True)

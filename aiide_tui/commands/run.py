@@ -93,7 +93,7 @@ def command(
                 f" `aiide audit apply {result.run_id}` or F7 in the app applies them)",
                 err=True,
             )
-        elif not apply_run(root, result.run_id):
+        elif not apply_run(root, result.run_id) and not _confirm_protected(root, result.run_id):
             sys.exit(result.exit_code or ERROR_EXIT)
     sys.exit(result.exit_code)
 
@@ -173,6 +173,34 @@ def _report(result, memory_mb: int) -> None:  # type: ignore[no-untyped-def]
         count = len(result.changes.files)
         click.echo(f"aiide run: the run changed {count} file(s) (run #{result.run_id}):", err=True)
         click.echo(result.diff, nl=False)
+
+
+def _confirm_protected(root: Path, run_id: int) -> bool:
+    """At a terminal, when protected files were left, ask to write them too (as the app's
+    run log does); True when all of the run's changes are now applied."""
+    from aiide_tui.sandbox import AuditStore
+    from aiide_tui.workspace import PathPolicy
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return False
+    audit = AuditStore.for_project(root)
+    try:
+        waiting = audit.take_changes(run_id)
+        if waiting is not None:
+            audit.keep_changes(run_id, waiting)  # only looked at: still waiting
+    finally:
+        audit.close()
+    policy = PathPolicy(root)
+    left = waiting.files if waiting is not None else {}
+    protected = sorted(rel for rel in left if policy.is_protected(rel))
+    if not protected:
+        return False
+    try:
+        write = click.confirm(f"Write {', '.join(protected)} too?", default=False, err=True)
+    except click.Abort:
+        click.echo("", err=True)
+        return False
+    return write and apply_run(root, run_id, confirmed=True)
 
 
 def _should_apply(apply: bool | None) -> bool:

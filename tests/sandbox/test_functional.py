@@ -247,3 +247,41 @@ def test_aiide_run_at_a_terminal_keeps_colour_and_drops_other_escape_codes(proje
     assert "a\x1b[31mred\x1b[0m  b" in shown and "RUN-INJECT" not in shown
     piped = aiide("run", "--", "sh", "-c", script, cwd=project)
     assert "\x1b]2;RUN-INJECT\x07" in piped.stdout
+
+
+def _answering(args: list[str], answers: dict[str, str], cwd: Path) -> tuple[int, str]:
+    """`aiide ARGS` at a terminal, typing each answer once its question shows."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aiide_tui", *args], cwd=cwd,
+        stdin=follower, stdout=follower, stderr=follower, start_new_session=True,
+    )  # fmt: skip
+    os.close(follower)
+    seen, pending = b"", dict(answers)
+    while True:
+        ready, _, _ = select.select([leader], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        for question in [q for q in pending if q.encode() in seen]:
+            os.write(leader, pending.pop(question).encode())
+    os.close(leader)
+    return process.wait(timeout=60), seen.decode(errors="replace")
+
+
+def test_aiide_run_at_a_terminal_asks_before_writing_protected_files(project: Path):
+    script = "echo K=1 > .env.local; echo ok > a.txt"
+    answers = {"Apply these changes": "y\n", "Write .env.local too?": "y\n"}
+    code, seen = _answering(["run", "--", "sh", "-c", script], answers, project)
+    assert code == 0, seen
+    assert (project / "a.txt").read_text() == "ok\n"
+    assert (project / ".env.local").read_text() == "K=1\n"

@@ -257,6 +257,7 @@ class RunLogScreen(ModalScreen[None]):
             more = f"\n… and {len(skipped) - 5} more" if len(skipped) > 5 else ""
             lines = "\n".join(skipped[:5])
             self.notify(f"Not applied:\n{lines}{more}", severity="warning", timeout=10)
+        self.reload()  # the row's "· changes" goes with them
         self.show_run(self.selected)
 
     def action_reload(self) -> None:

@@ -144,6 +144,8 @@ async def _run(root, config, argv, image, timeout, network, ended):  # type: ign
         await sandbox.close()
 
 
+SHOWN_PATHS = 20
+"""Applied files named one by one, at most; the rest are counted."""
 KILLED = 137
 """128 + SIGKILL: the kernel's out-of-memory killer, as a rule (the time limit says so)."""
 
@@ -241,8 +243,11 @@ def apply_run(
         applied = apply_changes(
             workspace, changes, group=f"sandbox-run-{run_id}", confirmed=confirmed
         )
-    for rel in applied.written:
+    for rel in applied.written[:SHOWN_PATHS]:
         click.echo(f"{command}: applied {rel}", err=True)
+    if len(applied.written) > SHOWN_PATHS:
+        more = len(applied.written) - SHOWN_PATHS
+        click.echo(f"{command}: applied {more:,} more (`aiide audit show {run_id}`)", err=True)
     for rel, reason in applied.skipped:
         click.echo(f"{command}: not applied {rel}: {reason}", err=True)
     if applied.skipped:

@@ -935,6 +935,23 @@ async def test_a_deleted_file_comes_back_with_undo_file_change(project: Path):
         )
 
 
+async def test_undoing_a_run_of_many_files_names_a_few_and_counts_the_rest(project: Path):
+    from aiide_tui.state import project_state_dir
+    from aiide_tui.workspace import Workspace
+
+    with Workspace(project, project_state_dir(project)) as workspace:  # a run's 30 new files
+        for n in range(30):
+            workspace.write_bytes(f"gen/f{n:02}.txt", b"x", label="sandbox run", group="run-1")
+    app = make_app(project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("alt+z")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.screen.message.endswith("gen/f07.txt and 22 more?")  # not 30 names
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not any((project / "gen").glob("*.txt")))
+
+
 async def test_go_to_file_by_fuzzy_path(project: Path):
     """Paths are plain text: `[/b]` in a path is not markup (it crashed the palette)."""
     (project / "web" / "[").mkdir()

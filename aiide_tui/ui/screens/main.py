@@ -40,6 +40,7 @@ from aiide_tui.ui.widgets.editor import Editor
 from aiide_tui.ui.widgets.file_tree import FileTree
 from aiide_tui.ui.widgets.review_pane import ReviewPane
 from aiide_tui.ui.widgets.status_bar import StatusBar
+from aiide_tui.ui.wording import some_paths
 from aiide_tui.workspace.files import LEGACY_ENCODINGS, uniform_newlines
 from aiide_tui.workspace.merge import Merged, conflict_markers, follow_line, merge_texts
 
@@ -634,7 +635,7 @@ class MainScreen(Screen[None]):
         if change is None:
             self.notify("No file change to undo.", timeout=3)
             return
-        paths = ", ".join(change["paths"])
+        paths = some_paths(change["paths"])
         choice = await self._ask(
             "Undo file change",
             f"Undo the last change ({change['label']}) to {paths}?",
@@ -655,7 +656,7 @@ class MainScreen(Screen[None]):
             undone = await self.client.undo(force=True)
         if change["label"] == "rename":
             self._follow_rename_back(undone)
-        self.notify(f"Undid {change['label']}: {', '.join(undone)}", timeout=4)
+        self.notify(f"Undid {change['label']}: {some_paths(undone)}", timeout=4)
         self.refresh_git()
 
     def _follow_rename_back(self, paths: list[str]) -> None:

@@ -25,6 +25,7 @@ from aiide_tui.services.client import ServicesClient
 from aiide_tui.ui.screens.confirm import ConfirmScreen
 from aiide_tui.ui.terminal_output import visible
 from aiide_tui.ui.widgets.ordered_keys import OrderedInput
+from aiide_tui.ui.wording import some_paths
 
 NARROW = 100
 """Below this many columns the runs sit above the run's output, not beside it."""
@@ -250,7 +251,7 @@ class RunLogScreen(ModalScreen[None]):
         except AiideError as error:
             self.notify(error.message, title=error.title, severity="warning")
             return
-        written = ", ".join(applied["written"]) or "nothing"
+        written = some_paths(applied["written"]) or "nothing"
         self.notify(f"Applied run #{self.selected}: {written}")
         skipped = [f"{path}: {why}" for path, why in applied["skipped"]]
         if skipped:  # one notice, not a stack of them over the screen

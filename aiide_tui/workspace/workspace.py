@@ -212,6 +212,9 @@ class Workspace:
                     _check_unchanged(entry, path)
             for entry, path in targets:
                 _restore(entry, path)
+            for entry, path in targets:  # folders the change made for its new files go too
+                if entry.before is None:
+                    _remove_empty_folders(path.parent, self.root)
             self.journal.mark_undone([entry.id for entry in step])
             return [entry.path for entry in step]
 
@@ -289,6 +292,16 @@ def _check_unchanged(entry: JournalEntry, path: Path) -> None:
     now, _ = _current(path)
     if now not in (entry.after, entry.before):
         raise StaleFileError(f"{entry.path} changed since '{entry.label}'; undo would lose that")
+
+
+def _remove_empty_folders(folder: Path, root: Path) -> None:
+    """Remove `folder` and its parents while they are empty, up to (not including) `root`."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or not ours to remove): stop here
+            return
+        folder = folder.parent
 
 
 def _restore(entry: JournalEntry, path: Path) -> None:

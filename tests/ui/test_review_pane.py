@@ -384,3 +384,20 @@ async def test_a_files_title_says_when_its_execute_bit_changed(tmp_path: Path) -
         await pilot.pause()
         [section] = pane.query(FileSection)
         assert title_text(section).endswith("M run.sh  +1 -1  now executable")
+
+
+async def test_the_first_hunk_shows_with_its_files_title(tmp_path: Path) -> None:
+    """On a refresh the current hunk scrolled into view hid the title above it."""
+    app = Host()
+    async with app.run_test(size=(90, 20)) as pilot:
+        pane = app.query_one(ReviewPane)
+        await pane.show_diff(two_file_diff(tmp_path))
+        pane.focus()
+        await pilot.pause(0.2)
+        await pilot.press("j", "j")  # b.py's hunk: its title comes with it
+        await pilot.pause(0.2)
+        section = next(s for s in pane.query(FileSection) if s.file_diff.path == "b.py")
+        assert section.region.y >= pane.region.y  # the title row is on screen
+        await pilot.press("home")
+        await pilot.pause(0.2)
+        assert pane.scroll_y == 0  # the first file's title, at the top

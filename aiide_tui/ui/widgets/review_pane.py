@@ -531,6 +531,8 @@ class ReviewPane(VerticalScroll, can_focus=True):
             return
         widget = self._widget_at(stop)
         widget.add_class("-current")
+        if stop[1] == 0:  # a file's first hunk: its title (name, counts) comes into view too
+            widget = self._sections[stop[0]]
         self.call_after_refresh(self.scroll_to_widget, widget, animate=False)
 
     def _widget_at(self, stop: tuple[int, int | None]) -> Widget:

@@ -376,3 +376,13 @@ def test_a_read_only_file_is_written_only_when_confirmed(ws: Workspace, root: Pa
     ws.write("main.py", "print('changed')\n", confirmed=True)
     assert target.read_text() == "print('changed')\n"
     assert target.stat().st_mode & 0o777 == 0o444  # still read-only, as vim's :w! leaves it
+
+
+def test_renaming_onto_an_existing_protected_file_says_it_exists_first(
+    ws: Workspace, root: Path
+) -> None:
+    (root / "a.txt").write_text("a\n")
+    (root / ".env").write_text("KEY=1\n")
+    with pytest.raises(WorkspaceError, match=r"\.env already exists"):
+        ws.rename("a.txt", ".env")  # not "needs confirmation", then "exists" after a yes
+    assert (root / ".env").read_text() == "KEY=1\n" and (root / "a.txt").exists()

@@ -174,6 +174,10 @@ class Workspace:
         """
         if os.path.islink(self.root / rel):
             raise WorkspaceError(f"{rel} is a symbolic link; move it yourself")
+        if os.path.lexists(self.policy.resolve(new_rel)):  # said before any confirmation
+            raise WorkspaceError(
+                f"{self.policy.relative(self.policy.resolve(new_rel))} already exists"
+            )
         source = self.policy.check_write(rel, confirmed=confirmed)
         target = self.policy.check_write(new_rel, confirmed=confirmed)
         old, new = self.policy.relative(source), self.policy.relative(target)

@@ -102,7 +102,7 @@ def cut_at_unbalanced_bracket(text: str, cursor: Cursor) -> str:
     outer = _unclosed(tail)
     ahead = cursor.line_after.lstrip()
     opened: list[str] = []
-    for index, character in _code_characters(text):
+    for index, character in _code_characters(text, _open_quote(cursor.line_before)):
         if character in OPENERS:
             opened.append(character)
         elif character in CLOSERS:
@@ -128,12 +128,28 @@ def _unclosed(text: str) -> list[str]:
     return stack
 
 
-def _code_characters(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, character) outside string literals and line comments, best effort.
+def _open_quote(line: str) -> str:
+    """The quote of a string `line` leaves open at its end ("" if none): a suggestion at
+    `print(f"` starts inside it, and its `")` closes the string, then the call."""
+    quote, previous = "", ""
+    for character in line:
+        if quote:
+            if character == quote and previous != "\\":
+                quote = ""
+        elif character in QUOTES:
+            quote = character
+        elif character == "#":
+            return ""
+        previous = "" if previous == "\\" else character
+    return quote
+
+
+def _code_characters(text: str, quote: str = "") -> Iterator[tuple[int, str]]:
+    """(offset, character) outside string literals and line comments, best effort; `quote`
+    is the string the text starts inside, if any.
 
     Strings are taken to end at their line's end, so one odd quote costs a line at most.
     """
-    quote = ""
     comment = False
     previous = ""
     for index, character in enumerate(text):

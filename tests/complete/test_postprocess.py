@@ -99,6 +99,16 @@ def test_suffix_repeat(prefix: str, suffix: str, text: str, kept: str) -> None:
         pytest.param("x = ", "", 'print(")")', 'print(")")', id="bracket-in-string"),
         pytest.param("x = ", "", "f(a)  # )", "f(a)  # )", id="bracket-in-comment"),
         pytest.param("call(", "", "[\n    1,\n])", "[\n    1,\n])", id="multi-line-balanced"),
+        # the cursor inside a string the line opened: its `")` closes the string, then the
+        # call, which the rest of the line already closes (it was doubled on Tab)
+        pytest.param(
+            'print(f"',
+            ")",
+            "{t.title} - {' '.join(t.tags)}\")",
+            "{t.title} - {' '.join(t.tags)}\"",
+            id="inside-a-string-the-line-opened",
+        ),
+        pytest.param('x = "a # b', "", '")', '"', id="a-hash-inside-a-string-is-no-comment"),
     ],
 )
 def test_unbalanced_bracket(prefix: str, suffix: str, text: str, kept: str) -> None:

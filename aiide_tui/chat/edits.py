@@ -8,8 +8,10 @@ A block that names no file is an example, not an edit, with one exception:
 small local models often ignore the formats and answer with the changed
 function, or the whole changed file, itself. When an answer has no edit at all,
 a block that is plainly one of the files the question was about, changed, is
-that file's new text; and a block that restates a definition whose first line
-appears exactly once in those files replaces that definition (`restated_edits`).
+that file's new text; a block that restates a definition whose first line
+appears exactly once in those files replaces that definition; and when the question
+asks to add code to the one file it is about, a block of definitions that file lacks goes
+at its end (`restated_edits`).
 """
 
 from __future__ import annotations
@@ -151,17 +153,40 @@ def _unified(block: CodeBlock) -> list[Edit]:
     return edits
 
 
-def restated_edits(blocks: list[CodeBlock], files: Mapping[str, str]) -> list[Edit]:
+def restated_edits(
+    blocks: list[CodeBlock], files: Mapping[str, str], *, adding: bool = False
+) -> list[Edit]:
     """Edits for blocks that name no file but restate one of `files` (path -> text) whole,
-    or one of its definitions."""
+    or one of its definitions; with `adding` (the question asks to add, write or create),
+    new definitions for the one file in question too."""
     edits: list[Edit] = []
     for block in blocks:
         if not block.complete or SEARCH_MARK in block.body or block.path_hint:
             continue
-        edit = _restated_file(block, files) or _restated_definition(block, files)
+        edit = (
+            _restated_file(block, files) or _restated_definition(block, files)
+            or (_new_definitions(block, files) if adding else None)
+        )  # fmt: skip
         if edit is not None:
             edits.append(edit)
     return edits
+
+
+ADDING = re.compile(r"\b(add|write|create|implement|append|insert|put)\b", re.IGNORECASE)
+"""A question that asks for new code: its answer's new definitions are meant for the file."""
+
+
+def _new_definitions(block: CodeBlock, files: Mapping[str, str]) -> Edit | None:
+    """With one file in question, a block of definitions it lacks goes at its end ("add a
+    test for clear_done to @tests/test_core.py" answered with just `def test_clear_done():`,
+    which was dropped without a word)."""
+    if len(files) != 1:
+        return None
+    [(path, text)] = files.items()
+    new_text = _definitions_replaced(block.body, path, text)
+    if new_text is None or new_text == text:
+        return None
+    return Edit(path, "", new_text, "whole", block.raw)
 
 
 def _restated_file(block: CodeBlock, files: Mapping[str, str]) -> Edit | None:

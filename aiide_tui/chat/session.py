@@ -38,7 +38,7 @@ from aiide_tui.chat.context import (
     assemble,
     mentions,
 )
-from aiide_tui.chat.edits import parse_edits, restated_edits
+from aiide_tui.chat.edits import ADDING, parse_edits, restated_edits
 from aiide_tui.chat.history import History
 from aiide_tui.chat.prompt import (
     REPEATABLE_KINDS,
@@ -72,6 +72,10 @@ MAP_SHARE = 4
 """The repo map takes at most 1/MAP_SHARE of the room (small windows), MAP_TOKENS at most."""
 FIXED_TOKENS = 64
 """Room kept for the message framing and section titles around the context."""
+UNPLACED = (
+    "The answer's code names no file, so nothing was proposed: ask again naming the file"
+    ' ("as an edit of @path").'
+)
 PROGRESS_S = 0.5
 """Seconds between `progress` events while a code block arrives unseen (it shows whole)."""
 
@@ -280,7 +284,8 @@ class ChatSession:
         messages = build_messages(pack, self.history.messages(), question)
         answer = await self._turn(messages, question, pack, emit)
         files = functools.partial(self._files_in_question, question, open_file, pack)
-        applied, problems = await self._edits(messages, answer, emit, files)
+        adding = ADDING.search(question) is not None and "@" in question  # to a named file
+        applied, problems = await self._edits(messages, answer, emit, files, adding=adding)
         proposal = self._proposal(applied)
         if proposal is not None:
             await emit({"kind": "proposal", "proposal": proposal.to_json()})
@@ -346,12 +351,16 @@ class ChatSession:
         answer: Answer,
         emit,
         files_in_question: Callable[[], dict[str, str]],
+        *,
+        adding: bool = False,
     ) -> tuple[Applied, list[str]]:
         """Apply the answer's edits in memory; ask once for a repair of those that fail.
         An answer with no edit at all may restate a definition of the files in question."""
         edits, problems = parse_edits(answer.blocks)
         if not edits and not problems and answer.blocks:
-            edits = restated_edits(answer.blocks, files_in_question())
+            edits = restated_edits(answer.blocks, files_in_question(), adding=adding)
+            if not edits and adding and any(block.complete for block in answer.blocks):
+                await emit({"kind": "notice", "text": UNPLACED})  # asked for code: say why none
         candidates = functools.partial(self._candidates, files_in_question)
         applied = apply_edits(edits, self.files.read_for_edit, candidates=candidates)
         failures = [(f.edit.source, f.reason) for f in applied.failures]

@@ -320,6 +320,32 @@ RESTATED = (
 )
 
 
+NEW_FUNCTION = "Here it is:\n\n```python\ndef mul(a, b):\n    return a * b\n```\n"
+
+
+async def test_code_asked_for_a_named_file_goes_at_its_end(client, model_server, project):
+    """Small models answer "add ... to @file" with just the new function, naming no file."""
+    model_server.script(CHAT, text=NEW_FUNCTION)
+    proposal = (await client.chat_send("add a mul function to @calc.py"))["proposal"]
+    assert [item["path"] for item in proposal["files"]] == ["calc.py"]
+    await client.chat_decide_all(proposal["id"], accept=True)
+    assert (project / "calc.py").read_text() == CALC + "\n\ndef mul(a, b):\n    return a * b\n"
+
+
+async def test_an_example_in_an_answer_to_a_question_is_not_a_proposal(
+    client, model_server, project
+):
+    events: list[dict] = []
+    model_server.script(CHAT, text=NEW_FUNCTION)
+    result = await client.chat_send("how would mul look in @calc.py?", events.append)
+    assert result["proposal"] is None and (project / "calc.py").read_text() == CALC
+    assert not any(e["kind"] == "notice" for e in events)
+    model_server.script(CHAT, text="Like this:\n\n```python\nprint(mul(2, 3))\n```\n")
+    await client.chat_send("add a call to mul in @calc.py", events.append)  # not definitions
+    notices = [e["text"] for e in events if e["kind"] == "notice"]
+    assert any("names no file, so nothing was proposed" in text for text in notices)
+
+
 async def test_a_restated_function_becomes_a_proposal(client, model_server, project):
     """Small models often answer with the changed function instead of a SEARCH/REPLACE
     block: it replaces the one definition with that first line in the files asked about."""

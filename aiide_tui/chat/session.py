@@ -570,8 +570,10 @@ class ChatSession:
         proposal_id = self.applied[-1]
         step = workspace.journal.last_step()
         if not step or step[0].group != self.group(proposal_id):
+            newer = f"{step[0].label} of {', '.join(e.path for e in step[:3])}" if step else ""
             raise ChatError(
-                f"the last change was not chat proposal #{proposal_id}; undo the newer change first"
+                f"the last change was not chat proposal #{proposal_id} but a newer one ({newer});"
+                " undo that first (alt+z in the app), or undo the proposal's hunks by hand"
             )
         paths = workspace.undo_step()
         self.applied.pop()

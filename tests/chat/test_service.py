@@ -102,6 +102,16 @@ async def test_slash_undo_after_the_file_change_undo_says_it_is_undone_already(
     assert (project / "calc.py").read_text() == CALC
 
 
+async def test_slash_undo_behind_a_newer_save_names_that_save(client, model_server, project):
+    model_server.script(CHAT, text=TWO_HUNKS)
+    proposal = (await client.chat_send("swap"))["proposal"]
+    await client.chat_decide_all(proposal["id"], accept=True)
+    await client.write("notes.md", "later\n")  # the user saves another file
+    with pytest.raises(ChatError, match=r"but a newer one \(save of notes\.md\)"):
+        await client.chat_send("/undo")
+    assert "-(b - a)" in (project / "calc.py").read_text()  # nothing undone
+
+
 async def test_stale_search_text_is_applied_with_a_note(client, model_server):
     stale = (  # indented one level too deep, as if copied from inside a class
         "calc.py\n```\n<<<<<<< SEARCH\n    def sub(a, b):  \n        return a - b\n=======\n"

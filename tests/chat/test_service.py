@@ -107,7 +107,7 @@ async def test_slash_undo_behind_a_newer_save_names_that_save(client, model_serv
     proposal = (await client.chat_send("swap"))["proposal"]
     await client.chat_decide_all(proposal["id"], accept=True)
     await client.write("notes.md", "later\n")  # the user saves another file
-    with pytest.raises(ChatError, match=r"but a newer one \(save of notes\.md\)"):
+    with pytest.raises(ChatError, match=r"but a newer one \(edit of notes\.md\)"):
         await client.chat_send("/undo")
     assert "-(b - a)" in (project / "calc.py").read_text()  # nothing undone
 

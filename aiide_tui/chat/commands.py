@@ -157,10 +157,12 @@ def _code(items: list[str]) -> str:
 
 async def _context(session: ChatSession, rest: str) -> str:
     pack = session.last_context
+    pinned = _code(session.pinned) if session.pinned else "nothing"
     if pack is None:
-        pinned = f" Pinned for it: {_code(session.pinned)}." if session.pinned else ""
-        return f"No question asked yet in this session.{pinned}"
-    return "\n".join(pack.describe())
+        return f"No question asked yet in this session. Pinned for the next one: {pinned}."
+    return "\n".join(
+        ["What went into the last question:", *pack.describe(), f"Pinned for the next: {pinned}."]
+    )
 
 
 async def _run(session: ChatSession, rest: str) -> str:

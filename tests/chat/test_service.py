@@ -471,7 +471,7 @@ async def test_slash_export_writes_the_conversation_to_a_file(client, model_serv
 
 
 async def test_add_refuses_a_key_by_content_opens_folders_and_drop_says_what_it_did(
-    client, project
+    client, project, model_server
 ):
     key = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n"
     (project / "deploy").mkdir()
@@ -485,10 +485,19 @@ async def test_add_refuses_a_key_by_content_opens_folders_and_drop_says_what_it_
     reply = (await client.chat_send("/add deploy"))["command"]  # a folder: its files
     assert reply.startswith("Pinned `deploy/run.sh`") and "server_key.txt (it holds" in reply
     reply = (await client.chat_send("/context"))["command"]
-    assert reply == "No question asked yet in this session. Pinned for it: `deploy/run.sh`."
+    assert reply == (
+        "No question asked yet in this session. Pinned for the next one: `deploy/run.sh`."
+    )
     reply = (await client.chat_send("/drop nothing.py deploy"))["command"]  # the folder too
     assert reply.startswith("Dropped `deploy`")
     assert "Not in the context: `nothing.py`" in reply
+    model_server.script(CHAT, text="Fine.")
+    await client.chat_send("/add deploy/run.sh")
+    await client.chat_send("what does it do?")
+    await client.chat_send("/drop deploy/run.sh")
+    reply = (await client.chat_send("/context"))["command"]  # the last question's, then now
+    assert reply.startswith("What went into the last question:\n")
+    assert "deploy/run.sh" in reply and reply.endswith("Pinned for the next: nothing.")
     assert (await client.chat_send("/add"))["command"] == "Pinned: nothing"
 
 

@@ -105,13 +105,15 @@ class ContextPack:
     def describe(self) -> list[str]:
         """The summary, then one line per item, repeat, earlier turns and what was left out."""
         lines = [self.summary(), ""]
-        lines += [f"- {item.kind}: {item.label} ({item.tokens} tok)" for item in self.items]
-        lines += [f"- already above: {label} (sent in an earlier turn)" for label in self.repeated]
+        for item in self.items:
+            lines.append(f"- {item.kind}: {_as_code(item.label)} ({item.tokens} tok)")
+        for label in self.repeated:
+            lines.append(f"- already above: {_as_code(label)} (sent in an earlier turn)")
         if self.history_turns:
             lines.append(f"- history: {_turns(self.history_turns)} ({self.history_tokens} tok)")
         if self.dropped_turns:
             lines.append(f"- left out: {_turns(self.dropped_turns, 'older')} (over the window)")
-        lines += [f"- left out: {label}: {why}" for label, why in self.left_out]
+        lines += [f"- left out: {_as_code(label)}: {why}" for label, why in self.left_out]
         return lines
 
     def to_json(self) -> dict[str, Any]:
@@ -423,3 +425,10 @@ async def _add_hits(
             fit.left_out.append((label, "over the share for search hits"))
             continue
         fit.add(item)
+
+
+def _as_code(label: str) -> str:
+    """A path or command as Markdown code: `todo/__init__.py` read as `todo/init.py`, bold."""
+    fence = "``" if "`" in label else "`"
+    pad = " " if fence == "``" else ""
+    return f"{fence}{pad}{label}{pad}{fence}"

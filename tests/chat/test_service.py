@@ -497,7 +497,8 @@ async def test_add_refuses_a_key_by_content_opens_folders_and_drop_says_what_it_
     await client.chat_send("/drop deploy/run.sh")
     reply = (await client.chat_send("/context"))["command"]  # the last question's, then now
     assert reply.startswith("What went into the last question:\n")
-    assert "deploy/run.sh" in reply and reply.endswith("Pinned for the next: nothing.")
+    assert "- pinned: `deploy/run.sh` (" in reply  # as code: a `__init__.py` stays whole
+    assert reply.endswith("Pinned for the next: nothing.")
     assert (await client.chat_send("/add"))["command"] == "Pinned: nothing"
 
 

@@ -91,7 +91,8 @@ class ContextPack:
         hits = [item for item in self.items if item.kind == "hit"]
         parts += [f"{item.label} {_k(item.tokens)}" for item in self.items if item.kind != "hit"]
         if hits:
-            parts.append(f"{len(hits)} hits {_k(sum(item.tokens for item in hits))}")
+            noun = "hit" if len(hits) == 1 else "hits"
+            parts.append(f"{len(hits)} {noun} {_k(sum(item.tokens for item in hits))}")
         if self.history_turns:
             parts.append(f"history {_turns(self.history_turns)} {_k(self.history_tokens)}")
         if self.dropped_turns:

@@ -261,8 +261,10 @@ class ChatPanel(Vertical):
         self._progress.display = bool(text)
 
     def set_context(self, summary: str) -> None:
-        """Show what went into the last question's context, and its size."""
-        self._context_bar.update(summary)
+        """Show what went into the last question's context, and its size; each `·` part wraps
+        whole ("1 hit" on one line and its "23" alone on the next read as a stray number)."""
+        parts = summary.split(" · ")
+        self._context_bar.update(" · ".join(part.replace(" ", "\u00a0") for part in parts))
         self._context_bar.display = bool(summary)
 
     async def append_thinking(self, delta: str) -> None:

@@ -123,11 +123,11 @@ def _wait_pane(session: str, needle: str, timeout: float = 30) -> str:
         time.sleep(0.1)
 
 
-def test_tmux_ask_and_accept_one_hunk(project, model_server, tmp_path):
+def _chat_in_tmux(project: Path, model_server, name: str) -> str:
+    """`aiide chat` in a tmux session of its own, ready for a question; the session's name."""
     require_command("tmux", "install it with `apt-get install tmux` (make test does)")
     _configure(project)
-    model_server.script(CHAT, text=TWO_HUNKS)
-    session = f"aiide-chat-{os.getpid()}"
+    session = f"{name}-{os.getpid()}"
     env = _env(model_server)
     exports = " ".join(
         f"{k}={env[k]}" for k in ("OLLAMA_HOST", "AIIDE_CONFIG_DIR", "AIIDE_DATA_DIR")
@@ -136,6 +136,16 @@ def test_tmux_ask_and_accept_one_hunk(project, model_server, tmp_path):
     _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(project), command)
     try:
         _wait_pane(session, "Ctrl-D quits")
+    except BaseException:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        raise
+    return session
+
+
+def test_tmux_ask_and_accept_one_hunk(project, model_server, tmp_path):
+    model_server.script(CHAT, text=TWO_HUNKS)
+    session = _chat_in_tmux(project, model_server, "aiide-chat")
+    try:
         _tmux("send-keys", "-t", session, "swap the operands", "Enter")
         _wait_pane(session, "Apply this hunk?")
         _tmux("send-keys", "-t", session, "y", "Enter")
@@ -163,18 +173,9 @@ def test_tmux_ask_and_accept_one_hunk(project, model_server, tmp_path):
 
 def test_tmux_a_models_escape_codes_are_shown_not_obeyed(project, model_server, tmp_path):
     """An answer (a repository can talk a model into anything) that retitles the terminal."""
-    require_command("tmux", "install it with `apt-get install tmux` (make test does)")
-    _configure(project)
     model_server.script(CHAT, text="Sure \x1b]2;MODEL-INJECT\x07 done.")
-    session = f"aiide-chat-esc-{os.getpid()}"
-    env = _env(model_server)
-    exports = " ".join(
-        f"{k}={env[k]}" for k in ("OLLAMA_HOST", "AIIDE_CONFIG_DIR", "AIIDE_DATA_DIR")
-    )
-    command = f"env {exports} {sys.executable} -m aiide_tui chat -C {project}"
-    _tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40", "-c", str(project), command)
+    session = _chat_in_tmux(project, model_server, "aiide-chat-esc")
     try:
-        _wait_pane(session, "Ctrl-D quits")
         _tmux("send-keys", "-t", session, "hello", "Enter")
         _wait_pane(session, "␛]2;MODEL-INJECT␇ done.")
         title = _tmux("display", "-p", "-t", session, "#{pane_title}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-BROKEN_PIPE_EXIT = 141
+BROKEN_PIPE_EXIT = 141  # as READER_LEFT_EXIT
 """Exit status when the reader of the output went away (128 + SIGPIPE, as a shell reports)."""
 ERROR_EXIT = 125
 """Exit status when the sandbox itself failed (as `docker run` uses), or when a command that
@@ -109,6 +109,7 @@ async def _run(root, config, argv, image, timeout, network, ended):  # type: ign
     assert task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
 
+    from aiide_tui.sandbox.runner import READER_LEFT
     from aiide_tui.ui.terminal_output import TerminalFilter
 
     filters = {  # at a terminal, escape codes other than colour never pass
@@ -125,7 +126,7 @@ async def _run(root, config, argv, image, timeout, network, ended):  # type: ign
         except BrokenPipeError:  # stop the run, and write nothing more there
             os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
             ended.append("broken pipe")
-            task.cancel()
+            task.cancel(READER_LEFT)
 
     sandbox = Sandbox(root, config.sandbox.__class__(**{**vars(config.sandbox), "pool_size": 0}))
     try:

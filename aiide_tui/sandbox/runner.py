@@ -25,6 +25,11 @@ from aiide_tui.sandbox.output import OutputCallback, OutputCapture
 from aiide_tui.sandbox.policy import SandboxPolicy
 from aiide_tui.sandbox.workcopy import Changes, byproducts, compare, snapshot
 
+READER_LEFT = "the reader of the output left"
+"""What a run is cancelled with when the reader of its output left (as with `| head`)."""
+READER_LEFT_EXIT = 141
+"""128 + SIGPIPE: what a shell reports for such a command, and what the run log records."""
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -157,11 +162,14 @@ class Sandbox:
             return await self._run_job(backend, policy, argv, capture, run_id, started)
         except BaseException as error:
             interrupted = isinstance(error, (asyncio.CancelledError, KeyboardInterrupt))
+            code = CANCELLED_EXIT if interrupted else None
+            if interrupted and error.args == (READER_LEFT,):  # `aiide run ... | head`
+                code = READER_LEFT_EXIT
             self.audit.finish(
                 run_id,
                 status="interrupted" if interrupted else "failed",
                 duration_s=time.monotonic() - started,
-                exit_code=CANCELLED_EXIT if interrupted else None,
+                exit_code=code,
                 stdout=capture.text("stdout"),
                 stderr=capture.text("stderr"),
                 truncated=capture.truncated,

@@ -187,6 +187,8 @@ def test_aiide_run_stops_quietly_when_its_reader_leaves(project: Path):
     )  # fmt: skip
     assert done.stdout == "y\n"
     assert "exit=141" in done.stderr and "Traceback" not in done.stderr, done.stderr
+    listed = aiide("audit", cwd=project)
+    assert "exit 141" in listed.stdout.splitlines()[0]  # the run log says what the shell did
 
 
 def test_aiide_run_passes_binary_output_through_unchanged(project: Path):

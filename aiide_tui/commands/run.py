@@ -147,18 +147,17 @@ async def _run(root, config, argv, image, timeout, network, ended):  # type: ign
 
 SHOWN_PATHS = 20
 """Applied files named one by one, at most; the rest are counted."""
-KILLED = 137
-"""128 + SIGKILL: the kernel's out-of-memory killer, as a rule (the time limit says so)."""
 
 
 def _report(result, memory_mb: int) -> None:  # type: ignore[no-untyped-def]
+    from aiide_tui.sandbox.backend import KILLED_EXIT
     from aiide_tui.sandbox.workcopy import MAX_CHANGE_BYTES
 
     if result.truncated:
         click.echo("aiide run: output was cut at the size limit ([sandbox] output_kb)", err=True)
     if result.timed_out:
         click.echo(f"aiide run: killed at the time limit (exit {result.exit_code})", err=True)
-    if result.exit_code == KILLED and not result.timed_out:
+    if result.exit_code == KILLED_EXIT and not result.timed_out:
         click.echo(
             "aiide run: killed (exit 137), most often at the memory limit"
             f" ({memory_mb} MB, [sandbox] memory_mb)", err=True,

@@ -16,6 +16,8 @@ TIMEOUT_EXIT = 124
 """Exit status of a run killed at its time limit (as coreutils `timeout` uses)."""
 CANCELLED_EXIT = 130
 """Exit status of a run stopped by the user (as a shell reports Ctrl-C)."""
+KILLED_EXIT = 137
+"""128 + SIGKILL: the kernel's out-of-memory killer, as a rule (the time limit says so)."""
 
 
 @dataclass(frozen=True)

@@ -101,3 +101,17 @@ async def test_run_output_is_pictured_and_bounded(docker_engine, project: Path):
         assert str(table.get_row_at(0)[3]) == "exit 0"  # before the command: always in view
         await pilot.press("n", *r"printf 'x\033]2;T\007y\n'", "enter")
         await wait_for(pilot, lambda: any("␛]2;T␇y" in x.text for x in output.lines), timeout=60)
+
+
+async def test_a_run_killed_with_exit_137_names_the_memory_limit(docker_engine, project: Path):
+    config = load_config(project, overrides={"sandbox": {"pool_size": 0}})
+    app = AiideApp(project, config, remember_theme=False, probe_environment=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        run_log = await open_run_log(app, pilot)
+        await pilot.press(*"kill -9 $$", "enter")
+
+        def summary() -> str:
+            return str(run_log.query_one("#run-summary").render())
+
+        await wait_for(pilot, lambda: "exit 137" in summary(), timeout=60)
+        assert "killed: most often at the memory limit" in summary()

@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, RichLog, Static
 
 from aiide_tui.errors import AiideError
+from aiide_tui.sandbox.backend import KILLED_EXIT
 from aiide_tui.sandbox.command_line import command_text, shell_command
 from aiide_tui.sandbox.workcopy import MAX_CHANGE_BYTES
 from aiide_tui.services.client import ServicesClient
@@ -135,6 +136,8 @@ class RunLogScreen(ModalScreen[None]):
         self.selected = run_id
         command = _one_line(command_text(record["argv"]), 200)
         summary = f"#{record['id']} · {command} · {_result(record)}"
+        if record.get("exit_code") == KILLED_EXIT and not record.get("timed_out"):
+            summary += " (killed: most often at the memory limit, [sandbox] memory_mb)"
         if record.get("pending"):
             summary += " · changes ready: press a to apply"
         self._say(Text(summary))

@@ -36,7 +36,8 @@ CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def visible(text: str) -> str:
     """`text` with its control characters drawn as pictures; unchanged when it has none."""
-    return text.translate(VISIBLE_CONTROLS) if CONTROL.search(text) or "\u2028" in text else text
+    shown = CONTROL.search(text) or "\u2028" in text or "\u2029" in text
+    return text.translate(VISIBLE_CONTROLS) if shown else text
 
 
 def guard_terminal_output() -> None:

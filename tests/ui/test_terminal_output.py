@@ -32,6 +32,7 @@ def test_visible_pictures_control_characters():
     assert visible(f"x{RETITLE}y") == "x␛]2;INJECTED␇y"
     assert visible("tab\tstays") == "tab\tstays"
     assert visible("csi\x9b31m") == "csi�31m"
+    assert visible("para\u2029graph") == "para␤graph"  # a line separator would split the row
 
 
 async def test_the_screen_holds_no_control_codes_from_files_or_their_names(project: Path):

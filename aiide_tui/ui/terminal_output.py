@@ -64,6 +64,10 @@ def guard_terminal_output() -> None:
     Strip.render = guarded_render  # type: ignore[method-assign]
 
 
+_CONTROL_BYTE = re.compile(rb"[\x00-\x07\x0b\x0c\x0e-\x1f\x7f]")
+"""A byte the filter must look at (ESC among them); tab, newline, CR and backspace are text."""
+
+
 class TerminalFilter:
     """A sandboxed program's output bytes, made safe for a terminal as they stream.
 
@@ -81,6 +85,8 @@ class TerminalFilter:
         self._sequence = bytearray()
 
     def feed(self, data: bytes) -> bytes:
+        if self._state == self._TEXT and not _CONTROL_BYTE.search(data):
+            return data  # plain text, most chunks: no Python loop over every byte
         out = bytearray()
         for byte in data:
             state = self._state

@@ -187,9 +187,7 @@ def _confirm_protected(root: Path, run_id: int) -> bool:
         return False
     audit = AuditStore.for_project(root)
     try:
-        waiting = audit.take_changes(run_id)
-        if waiting is not None:
-            audit.keep_changes(run_id, waiting)  # only looked at: still waiting
+        waiting = audit.waiting_changes(run_id)
     finally:
         audit.close()
     policy = PathPolicy(root)

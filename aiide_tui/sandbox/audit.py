@@ -179,6 +179,14 @@ class AuditStore:
         row = self._db.execute("SELECT 1 FROM changes WHERE run_id = ?", (run_id,)).fetchone()
         return row is not None
 
+    def waiting_changes(self, run_id: int) -> Changes | None:
+        """A run's kept changes, left waiting (None: none wait)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT changes FROM changes WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        return Changes.from_json(row[0]) if row else None
+
     def waiting_runs(self) -> set[int]:
         """The runs whose changes wait to be applied (one query for a whole list)."""
         return {run_id for (run_id,) in self._db.execute("SELECT run_id FROM changes")}
